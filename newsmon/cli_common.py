@@ -1,0 +1,31 @@
+"""What every `newsmon` subcommand shares: the settings object and the one-line error."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import NoReturn
+
+import click
+from sqlalchemy import Engine
+
+from newsmon.config import Config
+from newsmon.db import ensure_schema
+
+
+@dataclass
+class Context:
+    """What every subcommand needs: the merged settings."""
+
+    config: Config
+
+    def engine(self) -> Engine:
+        return ensure_schema(self.config.database_url)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"newsmon: error: {message}", err=True)
+    sys.exit(1)

@@ -1,0 +1,109 @@
+"""`newsmon sources add|list|remove`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import func, select
+
+from newsmon.cli_common import Context, fail, pass_ctx
+from newsmon.clock import SystemClock
+from newsmon.db import transaction
+from newsmon.models import Article, Feed, Source
+from newsmon.sources import SourceSpec, add_source, remove_source, starter_sources
+
+
+@click.group()
+def sources() -> None:
+    """News sources and their feeds."""
+
+
+@sources.command("add")
+@click.argument("slug", required=False)
+@click.argument("feed_urls", nargs=-1)
+@click.option("--name", help="Display name (default: the slug).")
+@click.option("--homepage", help="The site's home page.")
+@click.option("--starter", is_flag=True, help="Add the shipped list of major news feeds.")
+@pass_ctx
+def add(
+    ctx: Context,
+    slug: str | None,
+    feed_urls: tuple[str, ...],
+    name: str | None,
+    homepage: str | None,
+    starter: bool,
+) -> None:
+    """Add source SLUG with its FEED_URLS (or more feeds to an existing source)."""
+    if starter:
+        specs = starter_sources()
+    elif slug and feed_urls:
+        specs = [SourceSpec(slug=slug, name=name or slug, feeds=feed_urls, homepage=homepage)]
+    else:
+        fail("give a SLUG and at least one FEED_URL, or --starter")
+    now = SystemClock().now()
+    with transaction(ctx.engine()) as session:
+        for spec in specs:
+            source, added = add_source(session, spec=spec, now=now)
+            click.echo(f"{source.slug}: {added} feed(s) added")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def list_(ctx: Context, as_json: bool) -> None:
+    """List sources, their feeds and how each feed fared last time."""
+    with transaction(ctx.engine()) as session:
+        counts = dict(
+            session.execute(
+                select(Article.source_id, func.count()).group_by(Article.source_id)
+            ).all()
+        )
+        rows = []
+        for source in session.scalars(select(Source).order_by(Source.slug)):
+            rows.append(
+                {
+                    "slug": source.slug,
+                    "name": source.name,
+                    "enabled": source.enabled,
+                    "articles": counts.get(source.id, 0),
+                    "feeds": [_feed_json(f) for f in source.feeds],
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no sources yet: `newsmon sources add SLUG FEED_URL` or `--starter`")
+    for row in rows:
+        click.echo(f"{row['slug']}  {row['name']}  ({row['articles']} articles)")
+        for feed in row["feeds"]:
+            state = feed["last_error"] or (
+                f"HTTP {feed['last_status']}" if feed["last_status"] else "not polled yet"
+            )
+            click.echo(f"    {feed['url']}  [{state}]")
+
+
+def _feed_json(feed: Feed) -> dict[str, object]:
+    return {
+        "url": feed.url,
+        "last_polled_at": feed.last_polled_at.isoformat() if feed.last_polled_at else None,
+        "last_status": feed.last_status,
+        "last_error": feed.last_error,
+        "consecutive_errors": feed.consecutive_errors,
+        "entries": feed.entries_seen,
+    }
+
+
+@sources.command("remove")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Also when the source has stored articles.")
+@pass_ctx
+def remove(ctx: Context, slug: str, yes: bool) -> None:
+    """Remove source SLUG with its feeds, articles and versions."""
+    with transaction(ctx.engine()) as session:
+        removed = remove_source(session, slug=slug)
+        if removed and not yes:
+            session.rollback()
+            fail(f"{slug} has {removed} stored article(s); add --yes to delete them too")
+    click.echo(f"{slug}: removed ({removed} articles)")

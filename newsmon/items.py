@@ -1,0 +1,71 @@
+"""What crosses between the database, the spiders and the pipelines: plain values only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newsmon.extract import Extracted
+from newsmon.feeds import ParsedFeed
+
+
+@dataclass(frozen=True)
+class FeedTask:
+    """A feed due for polling, as the feed spider needs it."""
+
+    feed_id: int
+    source_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleTask:
+    """An article due for a check, as the article spider needs it."""
+
+    article_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_raw_key: str | None = None
+    latest_hash: str | None = None
+    latest_extractor: str | None = None
+
+
+@dataclass
+class FeedPolled:
+    """The result of fetching one feed."""
+
+    task: FeedTask
+    fetched_at: datetime
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    parsed: ParsedFeed | None = None
+    not_modified: bool = False
+    error: str | None = None
+
+
+@dataclass
+class PageItem:
+    """One article fetch, filled in as it moves through the pipelines."""
+
+    task: ArticleTask
+    fetched_at: datetime
+    url: str
+    status: int | None = None
+    duration_ms: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    canonical_url: str | None = None
+    body: bytes = b""
+    html: str = ""
+    encoding: str | None = None
+    not_modified: bool = False
+    error: str | None = None
+    raw_key: str | None = None
+    same_raw: bool = False
+    extracted: Extracted | None = None
+    baseline_hash: str | None = None
+    outcome: str | None = field(default=None)

@@ -1,0 +1,180 @@
+"""The database schema: sources, their feeds, articles, their versions and checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ARTICLE_STATUSES = ("active", "frozen", "gone")
+CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Source(Base):
+    """A news site, known by a short slug ("bbc")."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    homepage: Mapped[str | None] = mapped_column(String(2048))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
+
+
+class Feed(Base):
+    """An RSS/Atom feed of a source, with its conditional-GET validators and health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[Source] = relationship(back_populates="feeds")
+
+
+class Article(Base):
+    """One story, under its canonical URL, with its recheck schedule."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(f"status IN {ARTICLE_STATUSES}", name="ck_articles_status"),
+        Index("ix_articles_status_next_check_at", "status", "next_check_at"),
+        Index("ix_articles_status_last_changed_at", "status", "last_changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    first_seen_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    last_checked_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_raw_hash: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_missing: Mapped[int] = mapped_column(Integer, default=0)
+    gone_at: Mapped[datetime | None]
+    frozen_at: Mapped[datetime | None]
+
+    source: Mapped[Source] = relationship()
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="article", order_by="Version.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def quiet_since(self) -> datetime:
+        """The moment the recheck clock counts from: the last change, else the first sighting."""
+        return self.last_changed_at or self.first_seen_at
+
+
+class ArticleUrl(Base):
+    """Every URL an article was seen under (feed links, redirects, canonical), for lookups."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Version(Base):
+    """One distinct text of an article, numbered from 0 as captured."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_versions_article_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[datetime] = mapped_column(index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_hash: Mapped[str | None] = mapped_column(String(64))
+    extractor: Mapped[str] = mapped_column(String(100))
+    words_added: Mapped[int] = mapped_column(Integer, default=0)
+    words_removed: Mapped[int] = mapped_column(Integer, default=0)
+    title_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class Check(Base):
+    """One fetch of an article and what came of it; pruned after a retention period."""
+
+    __tablename__ = "checks"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {CHECK_OUTCOMES}", name="ck_checks_outcome"),
+        Index("ix_checks_article_at", "article_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,48 @@
+"""Scrapy settings for newsmon: components wired here, values from newsmon's Config.
+
+`scrapy list` and `scrapy crawl` read this module through scrapy.cfg; the service
+builds the same settings with `crawl_settings(config)` and its own values on top.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+ITEM_PIPELINES = {
+    "pipelines.discover.DiscoverPipeline": 100,
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.snapshot.SnapshotPipeline": 800,
+}
+
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 1
+DNS_TIMEOUT = 20
+LOG_LEVEL = "INFO"
+STATS_DUMP = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+NEWSMON_DATABASE_URL = "sqlite:///newsmon.db"
+NEWSMON_RECHECK_SCHEDULE = [["3h", "15m"], ["1d", "1h"], ["7d", "3h"], ["40d", "1d"]]
+NEWSMON_FREEZE_AFTER_DAYS = 40
+NEWSMON_EXTRACT_WORKERS = 0
+NEWSMON_CONTACT_URL = "https://github.com/newsmon/newsmon"
+USER_AGENT = f"newsmon/{version('newsmon')} (+{NEWSMON_CONTACT_URL})"

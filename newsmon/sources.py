@@ -1,0 +1,100 @@
+"""Managing sources and their feeds, and the starter list of real news feeds."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from newsmon.models import Article, Feed, Source
+from newsmon.urls import BadURL, canonicalize
+
+
+class SourceError(ValueError):
+    """A source command that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source to add: its slug, name and feed URLs."""
+
+    slug: str
+    name: str
+    feeds: tuple[str, ...]
+    homepage: str | None = None
+
+
+def starter_sources() -> list[SourceSpec]:
+    """The shipped list of major news feeds, so a fresh install has something real to watch."""
+    data = tomllib.loads(files("newsmon").joinpath("starter_sources.toml").read_text("utf-8"))
+    return [
+        SourceSpec(
+            slug=s["slug"], name=s["name"], feeds=tuple(s["feeds"]), homepage=s.get("homepage")
+        )
+        for s in data["sources"]
+    ]
+
+
+def _check_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not slug or not all(c.isalnum() or c in "-_" for c in slug) or len(slug) > 64:
+        raise SourceError(f"bad source slug {slug!r}: use letters, digits, '-' and '_'")
+    return slug
+
+
+def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[Source, int]:
+    """Add a source, or new feeds to an existing one. Returns the source and feeds added."""
+    slug = _check_slug(spec.slug)
+    urls = []
+    for url in spec.feeds:
+        try:
+            urls.append(canonicalize(url))
+        except BadURL as exc:
+            raise SourceError(f"bad feed URL {url!r}: only http(s) URLs can be polled") from exc
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        source = Source(
+            slug=slug, name=spec.name or slug, homepage=spec.homepage, enabled=True, created_at=now
+        )
+        session.add(source)
+        session.flush()
+    added = 0
+    for url in urls:
+        owner = session.scalar(select(Feed).where(Feed.url == url))
+        if owner is not None:
+            if owner.source_id != source.id:
+                raise SourceError(f"feed {url} already belongs to source {owner.source.slug!r}")
+            continue
+        session.add(
+            Feed(
+                source_id=source.id, url=url, next_poll_at=now, consecutive_errors=0, entries_seen=0
+            )
+        )
+        added += 1
+    session.flush()
+    return source, added
+
+
+def remove_source(session: Session, *, slug: str) -> int:
+    """Remove a source with its feeds, articles and versions. Returns articles removed."""
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise SourceError(f"unknown source {slug!r} (see `newsmon sources list`)")
+    articles = session.scalar(select(func.count()).where(Article.source_id == source.id)) or 0
+    session.delete(source)
+    return articles
+
+
+def source_by_slug(session: Session, slug: str) -> Source:
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise SourceError(f"unknown source {slug!r} (see `newsmon sources list`)")
+    return source
+
+
+def has_sources(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Source)) > 0

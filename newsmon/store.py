@@ -1,0 +1,364 @@
+"""What crawls write: due work out, discovered articles and checked pages in.
+
+Each public function is one short transaction's worth of work on a session the
+caller opened; the caller commits. Versions and the article row that counts
+them are always written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from newsmon.diff import diff_texts, summarize
+from newsmon.feeds import FeedEntry
+from newsmon.fingerprint import content_hash, is_flapping, normalize_text, normalize_title
+from newsmon.items import ArticleTask, FeedPolled, FeedTask, PageItem
+from newsmon.models import Article, ArticleUrl, Check, Feed, Source, Version
+from newsmon.policy import FeedPolicy, RecheckPolicy
+from newsmon.urls import canonical_or_none
+
+CLAIM_LEASE = timedelta(minutes=10)
+MISSING_STATUSES = (404, 410)
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What one feed poll added."""
+
+    new_articles: int
+    error: str | None
+
+
+def due_feeds(session: Session, *, now: datetime, limit: int = 1000) -> list[FeedTask]:
+    rows = session.execute(
+        select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified)
+        .join(Source)
+        .where(Source.enabled.is_(True), Feed.next_poll_at <= now)
+        .order_by(Feed.next_poll_at)
+        .limit(limit)
+    )
+    return [FeedTask(*row) for row in rows]
+
+
+def all_feeds(session: Session) -> list[FeedTask]:
+    rows = session.execute(
+        select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified)
+        .join(Source)
+        .where(Source.enabled.is_(True))
+    )
+    return [FeedTask(*row) for row in rows]
+
+
+def article_for_url(session: Session, url: str) -> Article | None:
+    """The article known under `url` (any of its known URLs), canonicalised first."""
+    canonical = canonical_or_none(url)
+    if canonical is None:
+        return None
+    article_id = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == canonical))
+    return session.get(Article, article_id) if article_id else None
+
+
+def _add_article(session: Session, *, source_id: int, entry: FeedEntry, now: datetime) -> bool:
+    if session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == entry.url)):
+        return False
+    article = Article(
+        source_id=source_id,
+        url=entry.url,
+        first_seen_at=now,
+        published_at=entry.published_at,
+        title=entry.title,
+        status="active",
+        next_check_at=now,
+        version_count=0,
+        consecutive_errors=0,
+        consecutive_missing=0,
+    )
+    session.add(article)
+    session.flush()
+    session.add(ArticleUrl(url=entry.url, article_id=article.id))
+    return True
+
+
+def record_feed_poll(session: Session, *, result: FeedPolled, policy: FeedPolicy) -> FeedOutcome:
+    """Store a feed poll: new articles (due at once), validators, health and next poll."""
+    feed = session.get(Feed, result.task.feed_id)
+    if feed is None:  # removed while the crawl ran
+        return FeedOutcome(0, None)
+    now = result.fetched_at
+    added = 0
+    if result.parsed is not None:
+        for entry in result.parsed.entries:
+            added += _add_article(session, source_id=feed.source_id, entry=entry, now=now)
+        feed.entries_seen = len(result.parsed.entries)
+    error = result.error or (result.parsed.error if result.parsed else None)
+    usable = result.not_modified or bool(result.parsed and result.parsed.entries)
+    feed.consecutive_errors = 0 if usable or error is None else feed.consecutive_errors + 1
+    feed.last_error = error
+    feed.last_status = result.status
+    feed.last_polled_at = now
+    if result.etag or result.last_modified or not result.not_modified:
+        feed.etag, feed.last_modified = result.etag, result.last_modified
+    feed.next_poll_at = policy.next_poll(now=now, consecutive_errors=feed.consecutive_errors)
+    return FeedOutcome(added, error)
+
+
+def due_articles(
+    session: Session, *, now: datetime, limit: int, everything: bool = False
+) -> list[ArticleTask]:
+    """Claim the most overdue articles (all active ones with `everything`) for one crawl.
+
+    Claiming pushes `next_check_at` forward by a lease, so a second crawler process,
+    or a crawl that dies, never leaves an article fetched twice at once or forgotten.
+    """
+    query = select(Article.id).where(Article.status.in_(("active", "gone")))
+    if everything:
+        query = query.where(Article.status == "active").order_by(Article.id)
+    else:
+        query = query.where(Article.next_check_at <= now).order_by(Article.next_check_at)
+    ids = list(session.scalars(query.limit(limit)))
+    if not ids:
+        return []
+    session.execute(
+        update(Article).where(Article.id.in_(ids)).values(next_check_at=now + CLAIM_LEASE)
+    )
+    latest = {
+        row.article_id: row
+        for row in session.execute(
+            select(Version.article_id, Version.content_hash, Version.extractor)
+            .join(
+                Article,
+                and_(Article.id == Version.article_id, Version.number == Article.version_count - 1),
+            )
+            .where(Article.id.in_(ids))
+        )
+    }
+    tasks = []
+    for a in session.execute(
+        select(
+            Article.id, Article.url, Article.etag, Article.last_modified, Article.last_raw_hash
+        ).where(Article.id.in_(ids))
+    ):
+        v = latest.get(a.id)
+        tasks.append(
+            ArticleTask(
+                article_id=a.id,
+                url=a.url,
+                etag=a.etag,
+                last_modified=a.last_modified,
+                last_raw_key=a.last_raw_hash,
+                latest_hash=v.content_hash if v else None,
+                latest_extractor=v.extractor if v else None,
+            )
+        )
+    order = {article_id: i for i, article_id in enumerate(ids)}
+    return sorted(tasks, key=lambda t: order[t.article_id])
+
+
+def latest_raw_html(session: Session, article_id: int) -> bytes | None:
+    blob = session.scalar(
+        select(Version.raw_html)
+        .where(Version.article_id == article_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    )
+    return zlib.decompress(blob) if blob else None
+
+
+def _resolve_canonical(session: Session, article: Article, canonical: str | None) -> Article:
+    """Make `canonical` the article's URL, or fold the article into the one that owns it.
+
+    An article is folded only while it has no versions: stored evidence is never moved.
+    """
+    if not canonical or canonical == article.url:
+        return article
+    owner_id = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == canonical))
+    if owner_id is None:
+        session.add(ArticleUrl(url=canonical, article_id=article.id))
+        article.url = canonical
+        return article
+    if owner_id == article.id:
+        article.url = canonical
+        return article
+    owner = session.get(Article, owner_id)
+    if owner is None or article.version_count > 0:
+        return article
+    session.execute(
+        update(ArticleUrl).where(ArticleUrl.article_id == article.id).values(article_id=owner.id)
+    )
+    session.delete(article)
+    session.flush()
+    return owner
+
+
+def _check(
+    session: Session,
+    article: Article,
+    item: PageItem,
+    outcome: str,
+    detail: str | None = None,
+    digest: str | None = None,
+) -> str:
+    session.add(
+        Check(
+            article_id=article.id,
+            at=item.fetched_at,
+            http_status=item.status,
+            outcome=outcome,
+            duration_ms=item.duration_ms,
+            detail=detail[:2000] if detail else None,
+            content_hash=digest,
+        )
+    )
+    item.outcome = outcome
+    return outcome
+
+
+def _schedule(article: Article, policy: RecheckPolicy, now: datetime) -> None:
+    article.next_check_at = policy.next_check(quiet_since=article.quiet_since, now=now)
+
+
+def record_failure(session: Session, *, item: PageItem, policy: RecheckPolicy) -> str:
+    """A fetch that gave no usable page: count it, back off, maybe declare the article gone."""
+    article = session.get(Article, item.task.article_id)
+    if article is None or article.status == "frozen":
+        return "skipped"
+    now = item.fetched_at
+    article.last_checked_at = now
+    article.last_status = item.status
+    if item.status in MISSING_STATUSES:
+        article.consecutive_missing += 1
+        if article.consecutive_missing >= policy.gone_after_errors and article.status != "gone":
+            article.status, article.gone_at = "gone", now
+            article.next_check_at = policy.next_check_after_error(
+                quiet_since=article.quiet_since, now=now, consecutive_errors=99
+            )
+            return _check(session, article, item, "gone", item.error)
+    else:
+        article.consecutive_missing = 0
+    article.consecutive_errors += 1
+    article.next_check_at = policy.next_check_after_error(
+        quiet_since=article.quiet_since, now=now, consecutive_errors=article.consecutive_errors
+    )
+    return _check(session, article, item, "error", item.error)
+
+
+def record_page(
+    session: Session, *, item: PageItem, policy: RecheckPolicy, max_flips: int = 2
+) -> str:
+    """Store one fetched page: a new version if its text changed, else just the check."""
+    article = session.get(Article, item.task.article_id)
+    if article is None or article.status == "frozen":
+        return "skipped"
+    article = _resolve_canonical(session, article, canonical_or_none(item.canonical_url))
+    if article.status == "frozen":
+        return "skipped"
+    now = item.fetched_at
+    if article.status == "gone":
+        article.status, article.gone_at = "active", None
+    article.last_checked_at, article.last_status = now, item.status
+    article.consecutive_errors = article.consecutive_missing = 0
+    if item.etag or item.last_modified:
+        article.etag, article.last_modified = item.etag, item.last_modified
+    _schedule(article, policy, now)
+    if item.not_modified:
+        return _check(session, article, item, "not_modified")
+    if item.same_raw and article.version_count:
+        return _check(session, article, item, "unchanged", "same page bytes")
+    extracted = item.extracted
+    assert extracted is not None
+    title, text = normalize_title(extracted.title), normalize_text(extracted.text)
+    digest = content_hash(title, text)
+    history = list(
+        session.scalars(
+            select(Version.content_hash)
+            .where(Version.article_id == article.id)
+            .order_by(Version.number)
+        )
+    )
+    if history and digest in (history[-1], item.baseline_hash):
+        article.last_raw_hash = item.raw_key
+        detail = None if digest == history[-1] else "same text under the upgraded extractor"
+        return _check(session, article, item, "unchanged", detail, digest)
+    if is_flapping(history, digest, max_repeats=max_flips):
+        return _check(
+            session,
+            article,
+            item,
+            "flapping",
+            "text flips between the same states; not stored again",
+            digest,
+        )
+    _add_version(session, article, item, title=title, text=text, digest=digest)
+    article.last_raw_hash = item.raw_key
+    _schedule(article, policy, now)
+    return _check(session, article, item, "changed", None, digest)
+
+
+def _add_version(
+    session: Session, article: Article, item: PageItem, *, title: str, text: str, digest: str
+) -> None:
+    previous = None
+    if article.version_count:
+        previous = session.scalar(
+            select(Version)
+            .where(Version.article_id == article.id)
+            .order_by(Version.number.desc())
+            .limit(1)
+        )
+    diff = diff_texts(
+        previous.title if previous else "", previous.text if previous else "", title, text
+    )
+    assert item.extracted is not None
+    session.add(
+        Version(
+            article_id=article.id,
+            number=article.version_count,
+            captured_at=item.fetched_at,
+            content_hash=digest,
+            title=title,
+            byline=item.extracted.byline,
+            text=text,
+            raw_html=zlib.compress(item.body, 6) if item.body else None,
+            raw_hash=item.raw_key,
+            extractor=item.extracted.extractor,
+            words_added=diff.words_added,
+            words_removed=diff.words_removed,
+            title_changed=previous is not None and previous.title != title,
+            summary=summarize(diff) if previous is not None else None,
+        )
+    )
+    article.version_count += 1
+    article.title = title or article.title
+    article.last_changed_at = item.fetched_at
+
+
+def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:
+    """Freeze every active article quiet for the freeze age: one set-based statement."""
+    cutoff = policy.freeze_cutoff(now)
+    cutoff_quiet = or_(
+        Article.last_changed_at <= cutoff,
+        and_(Article.last_changed_at.is_(None), Article.first_seen_at <= cutoff),
+    )
+    result = session.execute(
+        update(Article)
+        .where(Article.status == "active", cutoff_quiet)
+        .values(status="frozen", frozen_at=now, next_check_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Article)
+        .where(Article.status == "gone", Article.next_check_at.is_not(None), cutoff_quiet)
+        .values(next_check_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def prune_checks(session: Session, *, now: datetime, keep: timedelta) -> int:
+    result = session.execute(delete(Check).where(Check.at < now - keep))
+    return result.rowcount or 0

@@ -1,0 +1,25 @@
+"""Stores what a feed poll found: new articles, due at once, and the feed's health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsmon.items import FeedPolled
+from newsmon.store import record_feed_poll
+from pipelines import DatabaseComponent
+
+
+class DiscoverPipeline(DatabaseComponent):
+    """FeedPolled items in; articles rows out."""
+
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, FeedPolled):
+            return item
+        outcome = await self.in_transaction(
+            record_feed_poll, result=item, policy=self.config.feed_policy()
+        )
+        self.stats.inc_value("newsmon/feeds_polled")
+        self.stats.inc_value("newsmon/articles_new", outcome.new_articles)
+        if outcome.error:
+            self.stats.inc_value("newsmon/feed_errors")
+        return item
