@@ -64,7 +64,14 @@ def article_for_url(session: Session, url: str) -> Article | None:
 
 
 def _add_article(session: Session, *, source_id: int, entry: FeedEntry, now: datetime) -> bool:
-    if session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == entry.url)):
+    known = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == entry.url))
+    if known is not None:
+        if entry.published_at is not None:  # another feed may date what this one did not
+            session.execute(
+                update(Article)
+                .where(Article.id == known, Article.published_at.is_(None))
+                .values(published_at=entry.published_at)
+            )
         return False
     article = Article(
         source_id=source_id,

@@ -1,0 +1,361 @@
+"""A local news site for crawl tests: real HTTP on loopback, articles a test can edit.
+
+Every page carries boilerplate that changes on every request (a subscription
+price, a view counter, a "rendered at" time, a rotating "most read" box), as
+real news pages do, so tests prove that only edits to the story make versions.
+Faults can be switched on per article: 500s, timeouts, garbage, 404/410, a
+redirect loop, a huge page, a binary body, undecodable bytes, an empty page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+FAULTS = (
+    "500",
+    "timeout",
+    "garbage",
+    "404",
+    "410",
+    "redirect-loop",
+    "huge",
+    "binary",
+    "badbytes",
+    "empty",
+)
+
+
+@dataclass
+class Story:
+    """One article on the test site."""
+
+    slug: str
+    title: str
+    paragraphs: list[str]
+    byline: str = "By Jane Reporter"
+    published: datetime = field(default_factory=lambda: datetime(2026, 1, 1, 8, tzinfo=UTC))
+    canonical: str | None = None  # path of the page's <link rel=canonical>
+    feed_link: str | None = None  # path the feeds announce, if not /news/<slug>
+    etag: bool = False  # answer conditional GETs with 304 (a stable page)
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+class NewsSite:
+    """The site's state; the HTTP handler reads it under a lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stories: dict[str, Story] = {}
+        self.faults: dict[str, str] = {}
+        self.log: list[Hit] = []
+        self.robots = "User-agent: *\nDisallow: /private/\n"
+        self.feed_faults: dict[str, str] = {}  # feed path -> "500" | "garbage"
+        self.views = itertools.count(1000)
+        self.server: ThreadingHTTPServer | None = None
+        self.timeout_seconds = 5.0
+
+    # -- control -----------------------------------------------------------------
+    def reset(self) -> None:
+        with self.lock:
+            self.stories.clear()
+            self.faults.clear()
+            self.log.clear()
+            self.feed_faults.clear()
+
+    def publish(self, story: Story) -> Story:
+        with self.lock:
+            self.stories[story.slug] = story
+        return story
+
+    def edit(
+        self,
+        slug: str,
+        *,
+        title: str | None = None,
+        paragraph: tuple[int, str] | None = None,
+        paragraphs: list[str] | None = None,
+    ) -> None:
+        with self.lock:
+            story = self.stories[slug]
+            if title is not None:
+                story.title = title
+            if paragraphs is not None:
+                story.paragraphs = list(paragraphs)
+            if paragraph is not None:
+                story.paragraphs[paragraph[0]] = paragraph[1]
+
+    def fault(self, slug: str, kind: str | None) -> None:
+        assert kind is None or kind in FAULTS, kind
+        with self.lock:
+            if kind is None:
+                self.faults.pop(slug, None)
+            else:
+                self.faults[slug] = kind
+
+    @property
+    def base(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def hits(self, path_prefix: str) -> list[Hit]:
+        with self.lock:
+            return [h for h in self.log if h.path.startswith(path_prefix)]
+
+    # -- rendering ---------------------------------------------------------------
+    def article_path(self, story: Story) -> str:
+        return f"/news/{story.slug}"
+
+    def render_article(self, story: Story) -> str:
+        views = next(self.views)
+        price = 1 + views % 7
+        now = time.time()
+        most_read = [s.title for s in self.stories.values() if s.slug != story.slug]
+        most_read = (
+            most_read[views % max(len(most_read), 1) :]
+            + most_read[: views % max(len(most_read), 1)]
+        )
+        canonical = (
+            f'<link rel="canonical" href="{html.escape(self.url(story.canonical))}">'
+            if story.canonical
+            else ""
+        )
+        body = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)
+        related = "".join(
+            f'<li><a href="/news/{s.slug}">{html.escape(s.title)}</a></li>'
+            for s in list(self.stories.values())[:5]
+            if s.slug != story.slug
+        )
+        reads = "".join(f"<li>{html.escape(t)}</li>" for t in most_read[:3])
+        return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(story.title)} - Loopback Gazette</title>
+<meta property="og:site_name" content="Loopback Gazette">
+<meta name="author" content="{html.escape(story.byline.removeprefix("By "))}">
+{canonical}
+</head><body>
+<header class="site-header"><nav><a href="/">Home</a> <a href="/news">News</a>
+<a href="/sport">Sport</a> <a href="/weather">Weather</a></nav>
+<div class="cookie-banner">We use cookies. Visitor number {views}.</div></header>
+<main>
+<article class="story">
+<h1>{html.escape(story.title)}</h1>
+<p class="byline">{html.escape(story.byline)}</p>
+<time datetime="{story.published.isoformat()}">{story.published:%d %B %Y}</time>
+<figure><img src="/img/{story.slug}.jpg" alt="A photo for the story">
+<figcaption>A photo for the story</figcaption></figure>
+<div class="story-body">
+{body}
+</div>
+<aside class="subscribe-promo"><p>Subscribe today for just £{price}.99 a month and read
+without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
+<div class="share">Share this article: Facebook Twitter Email</div>
+</article>
+<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>
+<aside class="most-read"><h2>Most read</h2><ol>{reads}</ol></aside>
+</main>
+<footer><p>© 2026 Loopback Gazette. Page rendered at {now:.3f}. {views} views today.</p>
+<a href="/about">About us</a> <a href="/contact">Contact</a></footer>
+</body></html>"""
+
+    def render_rss(self) -> str:
+        items = []
+        for s in self.stories.values():
+            link = self.url(s.feed_link or f"/news/{s.slug}") + "?utm_source=rss&utm_medium=feed"
+            items.append(
+                f"<item><title>{html.escape(s.title)}</title><link>{html.escape(link)}</link>"
+                f'<guid isPermaLink="false">{s.slug}</guid>'
+                f"<pubDate>{format_datetime(s.published)}</pubDate></item>"
+            )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Loopback Gazette</title><link>{self.base}/</link>"
+            f"<description>News</description>{''.join(items)}</channel></rss>"
+        )
+
+    def render_atom(self) -> str:
+        entries = "".join(
+            f"<entry><title>{html.escape(s.title)}</title>"
+            f'<link rel="alternate" href="{html.escape(self.url(s.feed_link or "/news/" + s.slug))}#top"/>'
+            f"<id>urn:gazette:{s.slug}</id><updated>{s.published.isoformat()}</updated></entry>"
+            for s in self.stories.values()
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>Loopback Gazette</title><id>urn:gazette</id>"
+            f"<updated>2026-01-01T00:00:00Z</updated>{entries}</feed>"
+        )
+
+    def render_rdf(self) -> str:
+        items = "".join(
+            f'<item rdf:about="{self.url("/news/" + s.slug)}"><title>{html.escape(s.title)}</title>'
+            f"<link>{self.url('/news/' + s.slug)}</link></item>"
+            for s in self.stories.values()
+        )
+        return (
+            '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>Gazette</title>'
+            f"<link>{self.base}/</link><description>d</description></channel>{items}</rdf:RDF>"
+        )
+
+
+def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:  # keep test output clean
+            pass
+
+        def _send(
+            self,
+            status: int,
+            body: bytes | str,
+            ctype: str = "text/html; charset=utf-8",
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            with site.lock:
+                site.log.append(Hit(self.command, self.path, dict(self.headers.items()), status))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            if path == "/robots.txt":
+                return self._send(200, site.robots, "text/plain")
+            if path.startswith("/feeds/"):
+                return self._feed(path)
+            if path.startswith("/news/"):
+                return self._article(path.removeprefix("/news/").strip("/"))
+            if path.startswith("/alias/"):
+                slug = path.removeprefix("/alias/")
+                with site.lock:
+                    story = site.stories.get(slug)
+                if story:
+                    return self._send(200, site.render_article(story))
+            return self._send(404, "<h1>Not found</h1>")
+
+        def _feed(self, path: str) -> None:
+            with site.lock:
+                fault = site.feed_faults.get(path)
+                renderers = {
+                    "/feeds/rss.xml": site.render_rss,
+                    "/feeds/atom.xml": site.render_atom,
+                    "/feeds/rdf.xml": site.render_rdf,
+                }
+                render = renderers.get(path)
+                body = render() if render else None
+            if fault == "500":
+                return self._send(500, "oops")
+            if fault == "garbage":
+                return self._send(200, "<rss><channel><item><title>broken &", "application/xml")
+            if body is None:
+                return self._send(404, "no such feed")
+            etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self._send(304, b"", headers={"ETag": etag})
+            return self._send(200, body, "application/rss+xml; charset=utf-8", {"ETag": etag})
+
+        def _article(self, slug: str) -> None:
+            with site.lock:
+                story = site.stories.get(slug)
+                fault = site.faults.get(slug)
+                page = site.render_article(story) if story else None
+            if fault:
+                return self._fault(fault, slug)
+            if page is None:
+                return self._send(404, "<h1>Not found</h1>")
+            assert story is not None
+            if story.etag:
+                stable = "\n".join([story.title, *story.paragraphs])
+                etag = '"' + hashlib.sha256(stable.encode()).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    return self._send(304, b"", headers={"ETag": etag})
+                return self._send(200, page, headers={"ETag": etag})
+            return self._send(200, page)
+
+        def _fault(self, fault: str, slug: str) -> None:
+            if fault in ("500", "404", "410"):
+                return self._send(int(fault), f"<h1>Error {fault}</h1>")
+            if fault == "timeout":
+                time.sleep(site.timeout_seconds)
+                return self._send(504, "late")
+            if fault == "garbage":
+                return self._send(200, b"\x00\x01garbage<<<>>>" * 10, "text/html")
+            if fault == "redirect-loop":
+                return self._send(302, "", headers={"Location": f"/news/{slug}"})
+            if fault == "huge":
+                return self._send(200, "<p>" + "x" * (3 * 1024 * 1024) + "</p>")
+            if fault == "binary":
+                return self._send(200, b"%PDF-1.4 binary", "application/pdf")
+            if fault == "badbytes":
+                return self._send(
+                    200,
+                    b"<html><body><p>" + bytes(range(128, 256)) * 200 + b"</p></body></html>",
+                    "text/html; charset=utf-8",
+                )
+            if fault == "empty":
+                return self._send(200, "<html><body></body></html>")
+            raise AssertionError(fault)
+
+    return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up on a slow fault page are expected
+
+
+def start(site: NewsSite) -> NewsSite:
+    server = _QuietServer(("127.0.0.1", 0), _handler(site))
+    server.daemon_threads = True
+    site.server = server
+    threading.Thread(target=server.serve_forever, name="newssite", daemon=True).start()
+    return site
+
+
+def stop(site: NewsSite) -> None:
+    if site.server is not None:
+        site.server.shutdown()
+        site.server.server_close()
+
+
+def story(slug: str, n: int = 5, title: str | None = None, **kwargs: object) -> Story:
+    """A story with `n` distinct, realistic paragraphs."""
+    paragraphs = [
+        f"Paragraph {i + 1} of the {slug} report: officials in the county said on Tuesday that "
+        f"the council had reviewed {10 + i} cases and would publish its findings next month, "
+        f"according to documents seen by this newspaper."
+        for i in range(n)
+    ]
+    return Story(
+        slug=slug,
+        title=title or f"Council reviews {slug.replace('-', ' ')} cases",
+        paragraphs=paragraphs,
+        **kwargs,
+    )  # type: ignore[arg-type]
