@@ -77,4 +77,4 @@ def diff(ctx: Context, url: str, a: int, b: int, color: bool | None, context: bo
         old, new = version_of(session, article.id, a), version_of(session, article.id, b)
         result = diff_texts(old.title, old.text, new.title, new.text)
     color = sys.stdout.isatty() if color is None else color
-    click.echo(render_diff(result, color=color, context=context))
+    click.echo(render_diff(result, color=color, context=context), color=color)

@@ -68,7 +68,10 @@ def is_promo_line(line: str) -> bool:
         return True
     match = _PROMO_PREFIX.match(line)
     # "Read more: <other headline>" is a teaser; "Watch the river rise" is prose.
-    return bool(match) and line[match.end() - 1 : match.end()] in ":|-–—" and len(line) < 200
+    if not match or len(line) >= 200:
+        return False
+    separator = match.group(0)[len(match.group(1)) :]
+    return any(c in separator for c in ":|-–—")
 
 
 def clean_body(text: str, title: str = "") -> str:

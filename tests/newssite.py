@@ -177,6 +177,9 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
 <a href="/about">About us</a> <a href="/contact">Contact</a></footer>
 </body></html>"""
 
+    def _link(self, story: Story) -> str:
+        return self.url(story.feed_link or f"/news/{story.slug}")
+
     def render_rss(self) -> str:
         items = []
         for s in self.stories.values():
@@ -195,7 +198,7 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
     def render_atom(self) -> str:
         entries = "".join(
             f"<entry><title>{html.escape(s.title)}</title>"
-            f'<link rel="alternate" href="{html.escape(self.url(s.feed_link or "/news/" + s.slug))}#top"/>'
+            f'<link rel="alternate" href="{html.escape(self._link(s))}#top"/>'
             f"<id>urn:gazette:{s.slug}</id><updated>{s.published.isoformat()}</updated></entry>"
             for s in self.stories.values()
         )

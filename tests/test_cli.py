@@ -1,0 +1,95 @@
+"""The `newsmon` command as a user runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.newssite import story
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run(tmp_path):
+    env = {**os.environ, "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+           "NEWSMON_DOWNLOAD_DELAY": "0", "NEWSMON_AUTOTHROTTLE": "false",
+           "NEWSMON_EXTRACT_WORKERS": "1", "NEWSMON_LOG_LEVEL": "WARNING"}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "-m", "newsmon", *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    return run
+
+
+def test_add_crawl_query_and_diff(site, run):
+    site.publish(story("library-cuts"))
+    run("sources", "add", "gazette", site.url("/feeds/rss.xml"), "--name", "Loopback Gazette")
+    assert "gazette" in run("sources", "list").stdout
+
+    summary = run("crawl").stdout.strip().splitlines()[-1]
+    assert summary.startswith("feeds polled 1 (0 failed), articles new 1, checked 1, changed 1")
+
+    site.edit("library-cuts", paragraph=(1, "The library will now close on Sundays only."))
+    assert "changed 1" in run("crawl", "--all").stdout
+
+    articles = json.loads(run("articles", "--json").stdout)
+    assert [(a["source"], a["version_count"], a["status"]) for a in articles] == [
+        ("gazette", 2, "active")]
+    assert {"url", "title", "first_seen_at", "last_changed_at"} <= set(articles[0])
+
+    utm_url = site.url("/news/library-cuts?utm_source=twitter")
+    versions = json.loads(run("versions", utm_url, "--json").stdout)
+    assert [v["number"] for v in versions] == [0, 1]
+    assert "close on Sundays only" in versions[1]["text"]
+    assert len(versions[0]["content_hash"]) == 64
+
+    plain = run("diff", utm_url, "0", "1").stdout
+    assert "{+" in plain and "Sundays" in plain and "\x1b[" not in plain
+    coloured = run("diff", utm_url, "0", "1", "--color").stdout
+    assert "\x1b[32;4m" in coloured
+
+
+def test_extract_a_saved_page(tmp_path, run):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>Dam bursts</title></head><body><article><h1>Dam bursts</h1>"
+                    "<p>The dam burst at dawn and the valley flooded within an hour.</p>"
+                    "<p>Advertisement</p></article></body></html>", "utf-8")
+    result = json.loads(run("extract", str(page), "--json").stdout)
+    assert result["title"] == "Dam bursts"
+    assert result["text"] == "The dam burst at dawn and the valley flooded within an hour."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sources", "remove", "nosuch"), "unknown source 'nosuch'"),
+        (("sources", "add", "x", "ftp://example.org/feed"), "only http(s) URLs"),
+        (("versions", "https://example.org/none"), "no article known"),
+        (("--db", "sqlite:////no/such/dir/x.db", "articles"), "folder /no/such/dir does not exist"),
+        (("--db", "postgresql://nobody@127.0.0.1:1/x", "articles"), "cannot"),
+        (("articles", "--source", "nosuch"), "unknown source"),
+        (("extract", "/no/such/file.html"), "no such file"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(run, args, message):
+    done = run(*args, ok=False)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_scrapy_list_shows_the_spiders():
+    done = subprocess.run(["scrapy", "list"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["articles", "feeds"]

@@ -1,0 +1,50 @@
+"""Feed robustness over feedparser's own well-formed and ill-formed test feeds."""
+
+from __future__ import annotations
+
+import feedparser
+import pytest
+
+from newsmon.feeds import parse_feed
+from newsmon.urls import is_fetchable
+from tests.data import FEEDS
+
+FILES = sorted(FEEDS.rglob("*.xml")) if FEEDS.exists() else []
+HEADERS = {"content-type": "application/xml"}
+
+
+def test_shared_feed_samples_are_present():
+    if not FILES:
+        pytest.skip(f"shared feed samples not found at {FEEDS}")
+    assert len(FILES) >= 40
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FEEDS)))
+def test_every_feed_parses_without_an_exception(path):
+    result = parse_feed(path.read_bytes(), url="http://example.org/feed", headers=HEADERS)
+    reference = feedparser.parse(path.read_bytes(), response_headers=HEADERS)
+    assert all(is_fetchable(e.url) for e in result.entries)
+    if reference.bozo:  # what feedparser calls malformed, we report (and keep what it read)
+        assert result.error or result.warnings
+    if "wellformed" in path.parts:
+        assert result.error is None, result.error
+        linked = {e.get("link") for e in reference.entries if e.get("link", "").startswith("http")}
+        assert len(result.entries) >= len(linked)
+        assert len(result.entries) + result.skipped == len(reference.entries)
+
+
+def test_a_feed_with_links_yields_them_with_dates():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>One</title><link>https://x.org/1?utm_source=rss</link>
+    <pubDate>Tue, 10 Jun 2025 04:00:00 GMT</pubDate></item>
+    <item><title>Bad</title><link>javascript:alert(1)</link></item>
+    <item><title>Dup</title><link>https://x.org/1#frag</link></item></channel></rss>"""
+    result = parse_feed(rss, url="https://x.org/feed", headers=HEADERS)
+    assert [e.url for e in result.entries] == ["https://x.org/1"]
+    assert result.entries[0].published_at.isoformat() == "2025-06-10T04:00:00+00:00"
+    assert result.skipped == 1
+
+
+def test_not_a_feed_is_an_error():
+    result = parse_feed(b"<html><body>hello</body></html>", url="https://x.org/", headers={})
+    assert result.error and not result.entries
