@@ -127,9 +127,10 @@ def main() -> None:
 def _register() -> None:
     from newsmon.cli_crawl import crawl
     from newsmon.cli_query import articles, diff, versions
+    from newsmon.cli_run import run
     from newsmon.cli_sources import sources
 
-    for command in (sources, crawl, articles, versions, diff):
+    for command in (sources, crawl, run, articles, versions, diff):
         cli.add_command(command)
 
 

@@ -9,7 +9,7 @@ QUIET = (
     "scrapy",
     "alembic",
     "twisted",
-    "apscheduler.executors",
+    "apscheduler",
     "uvicorn.access",
     "py.warnings",
     "trafilatura",
@@ -18,6 +18,8 @@ QUIET = (
     "filelock",
     "asyncio",
 )
+# These repeat, with a traceback, what newsmon itself reports in one line per feed or page.
+SILENT = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -32,3 +34,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for name in QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    for name in SILENT:
+        logging.getLogger(name).setLevel(logging.CRITICAL)

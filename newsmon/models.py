@@ -110,6 +110,8 @@ class Article(Base):
     consecutive_missing: Mapped[int] = mapped_column(Integer, default=0)
     gone_at: Mapped[datetime | None]
     frozen_at: Mapped[datetime | None]
+    # Set while a crawl holds the article, so no second crawl fetches it at the same time.
+    lease_until: Mapped[datetime | None]
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[Version]] = relationship(

@@ -119,19 +119,24 @@ def due_articles(
 ) -> list[ArticleTask]:
     """Claim the most overdue articles (all active ones with `everything`) for one crawl.
 
-    Claiming pushes `next_check_at` forward by a lease, so a second crawler process,
-    or a crawl that dies, never leaves an article fetched twice at once or forgotten.
+    A claim is a lease: a second crawler process never fetches a claimed article,
+    and one whose crawl died is due again when the lease runs out (or at once,
+    when `newsmon run` starts and releases the leases it left).
     """
-    query = select(Article.id).where(Article.status.in_(("active", "gone")))
+    free = or_(Article.lease_until.is_(None), Article.lease_until < now)
     if everything:
-        query = query.where(Article.status == "active").order_by(Article.id)
+        query = select(Article.id).where(Article.status == "active", free).order_by(Article.id)
     else:
-        query = query.where(Article.next_check_at <= now).order_by(Article.next_check_at)
+        query = (
+            select(Article.id)
+            .where(Article.status.in_(("active", "gone")), Article.next_check_at <= now, free)
+            .order_by(Article.next_check_at)
+        )
     ids = list(session.scalars(query.limit(limit)))
     if not ids:
         return []
     session.execute(
-        update(Article).where(Article.id.in_(ids)).values(next_check_at=now + CLAIM_LEASE)
+        update(Article).where(Article.id.in_(ids)).values(lease_until=now + CLAIM_LEASE)
     )
     latest = {
         row.article_id: row
@@ -210,6 +215,7 @@ def _check(
     detail: str | None = None,
     digest: str | None = None,
 ) -> str:
+    article.lease_until = None
     session.add(
         Check(
             article_id=article.id,
@@ -362,6 +368,14 @@ def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> i
         .where(Article.status == "gone", Article.next_check_at.is_not(None), cutoff_quiet)
         .values(next_check_at=None)
         .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def release_leases(session: Session) -> int:
+    """Free every claim: for a process that starts and knows no crawl of its own is running."""
+    result = session.execute(
+        update(Article).where(Article.lease_until.is_not(None)).values(lease_until=None)
     )
     return result.rowcount or 0
 

@@ -1,0 +1,77 @@
+"""`newsmon run`: the unattended service in the foreground; SIGINT/SIGTERM stop it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import signal
+from typing import Any
+
+import click
+
+from newsmon.cli_common import Context, pass_ctx
+from newsmon.clock import SystemClock
+
+logger = logging.getLogger("newsmon.service")
+
+
+def _serve_until_signalled(start: Any) -> None:
+    """Run `start(stop_event)` on the reactor's loop until SIGINT or SIGTERM."""
+    from newsmon.reactor import process_reactor
+    from newsmon.workers import shutdown_pools
+
+    reactor = process_reactor()
+    stop = reactor.run(_make_event)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        logger.info("received %s", signal.Signals(signum).name)
+        reactor.loop.call_soon_threadsafe(stop.set)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    future = asyncio.run_coroutine_threadsafe(start(stop), reactor.loop)
+    try:
+        while True:
+            try:
+                future.result(timeout=0.5)
+                break
+            except concurrent.futures.TimeoutError:
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        shutdown_pools()
+        reactor.stop()
+
+
+async def _make_event() -> asyncio.Event:
+    return asyncio.Event()
+
+
+@click.command()
+@click.option("--host", default=None, help="Web app address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Web app port (default 8000).")
+@click.option("--no-web", is_flag=True, help="Crawl only; serve no web app.")
+@pass_ctx
+def run(ctx: Context, host: str | None, port: int | None, no_web: bool) -> None:
+    """Run the service: poll feeds, recheck articles, freeze quiet ones, serve the web app."""
+    from newsmon.service import prepare_database, run_service
+
+    config = ctx.config.with_(
+        web_host=host or ctx.config.web_host, web_port=port or ctx.config.web_port
+    )
+    prepare_database(config, SystemClock())
+
+    async def start(stop: asyncio.Event) -> None:
+        web = None if no_web else _web_server(config)
+        await run_service(config, stop, web=web)
+
+    _serve_until_signalled(start)
+
+
+def _web_server(config: Any) -> Any:
+    try:
+        from newsmon.web.server import make_server
+    except ImportError:  # the web app arrives with its own module
+        return None
+    return make_server(config)
