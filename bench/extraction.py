@@ -28,7 +28,9 @@ def main() -> int:
 
     pages = benchmark_pages()
     runs = {
-        "plain trafilatura": lambda html, url: trafilatura.extract(html, include_comments=False) or "",
+        "plain trafilatura": lambda html, url: (
+            trafilatura.extract(html, include_comments=False) or ""
+        ),
         "newsmon": lambda html, url: extract(html, url).text,
     }
     results = {}
@@ -37,11 +39,14 @@ def main() -> int:
         started = time.perf_counter()
         outputs = [fn(html, url) for _, url, html, _ in pages]
         ms = (time.perf_counter() - started) * 1000 / len(pages)
-        scores = aggregate(score_page(gold, out) for (_, _, _, gold), out in zip(pages, outputs,
-                                                                                 strict=True))
+        scores = aggregate(
+            score_page(gold, out) for (_, _, _, gold), out in zip(pages, outputs, strict=True)
+        )
         results[name] = (scores, ms)
-        print(f"{name:<18} F1 {scores.f1:.4f}  P {scores.precision:.4f}  R {scores.recall:.4f}"
-              f"  {ms:6.1f} ms/page  ({scores.pages} pages)")
+        print(
+            f"{name:<18} F1 {scores.f1:.4f}  P {scores.precision:.4f}  R {scores.recall:.4f}"
+            f"  {ms:6.1f} ms/page  ({scores.pages} pages)"
+        )
     (base, base_ms), (ours, ours_ms) = results["plain trafilatura"], results["newsmon"]
     print(f"ratio newsmon/plain: F1 {ours.f1 / base.f1:.4f}, time {ours_ms / base_ms:.2f}x")
     return 0

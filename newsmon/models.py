@@ -89,6 +89,7 @@ class Article(Base):
         CheckConstraint(f"status IN {ARTICLE_STATUSES}", name="ck_articles_status"),
         Index("ix_articles_status_next_check_at", "status", "next_check_at"),
         Index("ix_articles_status_last_changed_at", "status", "last_changed_at"),
+        Index("ix_articles_status_quiet_since", "status", "quiet_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +101,8 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
+    # What the recheck clock counts from: the last change, else the first sighting.
+    quiet_since: Mapped[datetime]
     next_check_at: Mapped[datetime | None]
     version_count: Mapped[int] = mapped_column(Integer, default=0)
     etag: Mapped[str | None] = mapped_column(String(512))
@@ -117,11 +120,6 @@ class Article(Base):
     versions: Mapped[list[Version]] = relationship(
         back_populates="article", order_by="Version.number", cascade="all, delete-orphan"
     )
-
-    @property
-    def quiet_since(self) -> datetime:
-        """The moment the recheck clock counts from: the last change, else the first sighting."""
-        return self.last_changed_at or self.first_seen_at
 
 
 class ArticleUrl(Base):

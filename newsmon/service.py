@@ -60,7 +60,10 @@ class Monitor:
         if stats.feeds_polled:
             logger.info(
                 "feeds: polled %d (%d failed), %d new article(s), %.1fs",
-                stats.feeds_polled, stats.feed_errors, stats.articles_new, stats.seconds,
+                stats.feeds_polled,
+                stats.feed_errors,
+                stats.articles_new,
+                stats.seconds,
             )
         if stats.articles_new and self.scheduler is not None:
             self.scheduler.modify_job("articles", next_run_time=self.service.clock.now())
@@ -71,7 +74,10 @@ class Monitor:
         if stats.articles_checked or stats.frozen:
             logger.info(
                 "articles: checked %d, changed %d, errors %d, frozen %d, %.1fs",
-                stats.articles_checked, stats.articles_changed, stats.errors, stats.frozen,
+                stats.articles_checked,
+                stats.articles_changed,
+                stats.errors,
+                stats.frozen,
                 stats.seconds,
             )
         return stats
@@ -81,7 +87,8 @@ class Monitor:
         frozen = self.service.freeze()
         with transaction(self.service.engine) as session:
             pruned = prune_checks(
-                session, now=self.service.clock.now(),
+                session,
+                now=self.service.clock.now(),
                 keep=timedelta(days=self.config.check_retention_days),
             )
         logger.info("sweep: froze %d article(s), pruned %d old check(s)", frozen, pruned)
@@ -106,8 +113,9 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds()),
     ]
     for job_id, func, seconds in jobs:
-        scheduler.add_job(func, "interval", seconds=seconds, id=job_id, name=job_id,
-                          next_run_time=now)
+        scheduler.add_job(
+            func, "interval", seconds=seconds, id=job_id, name=job_id, next_run_time=now
+        )
     monitor.scheduler = scheduler
     return scheduler
 

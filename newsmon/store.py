@@ -77,6 +77,7 @@ def _add_article(session: Session, *, source_id: int, entry: FeedEntry, now: dat
         source_id=source_id,
         url=entry.url,
         first_seen_at=now,
+        quiet_since=now,
         published_at=entry.published_at,
         title=entry.title,
         status="active",
@@ -126,13 +127,21 @@ def due_articles(
     free = or_(Article.lease_until.is_(None), Article.lease_until < now)
     if everything:
         query = select(Article.id).where(Article.status == "active", free).order_by(Article.id)
+        ids = list(session.scalars(query.limit(limit)))
     else:
-        query = (
-            select(Article.id)
-            .where(Article.status.in_(("active", "gone")), Article.next_check_at <= now, free)
-            .order_by(Article.next_check_at)
-        )
-    ids = list(session.scalars(query.limit(limit)))
+        # One index range per state, each already in due order; merged here. A single
+        # `status IN (...)` query would sort every overdue row before applying the limit.
+        due: list[tuple[datetime, int]] = []
+        for status in ("active", "gone"):
+            due.extend(
+                session.execute(
+                    select(Article.next_check_at, Article.id)
+                    .where(Article.status == status, Article.next_check_at <= now, free)
+                    .order_by(Article.next_check_at)
+                    .limit(limit)
+                )
+            )
+        ids = [article_id for _, article_id in sorted(due)[:limit]]
     if not ids:
         return []
     session.execute(
@@ -347,16 +356,12 @@ def _add_version(
     )
     article.version_count += 1
     article.title = title or article.title
-    article.last_changed_at = item.fetched_at
+    article.last_changed_at = article.quiet_since = item.fetched_at
 
 
 def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:
     """Freeze every active article quiet for the freeze age: one set-based statement."""
-    cutoff = policy.freeze_cutoff(now)
-    cutoff_quiet = or_(
-        Article.last_changed_at <= cutoff,
-        and_(Article.last_changed_at.is_(None), Article.first_seen_at <= cutoff),
-    )
+    cutoff_quiet = Article.quiet_since <= policy.freeze_cutoff(now)
     result = session.execute(
         update(Article)
         .where(Article.status == "active", cutoff_quiet)

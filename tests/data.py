@@ -15,7 +15,9 @@ FEEDS = DATA / "feeds-wild" / "feedparser-tests"
 
 def require(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"shared test data not found at {path} (expected ../shared/data beside the repo)")
+        pytest.skip(
+            f"shared test data not found at {path} (expected ../shared/data beside the repo)"
+        )
     return path
 
 
@@ -24,8 +26,11 @@ def benchmark_pages() -> list[tuple[str, str, str, str]]:
     root = require(BENCHMARK)
     truth = json.loads((root / "ground-truth.json").read_text("utf-8"))
     return [
-        (key, item["url"],
-         gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8"),
-         item["articleBody"])
+        (
+            key,
+            item["url"],
+            gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8"),
+            item["articleBody"],
+        )
         for key, item in sorted(truth.items())
     ]

@@ -14,6 +14,7 @@ import html
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -69,6 +70,8 @@ class NewsSite:
         self.views = itertools.count(1000)
         self.server: ThreadingHTTPServer | None = None
         self.timeout_seconds = 5.0
+        self.article_delay = 0.0  # seconds each article page takes, to keep crawls in flight
+        self.hit = threading.Condition(self.lock)
 
     # -- control -----------------------------------------------------------------
     def reset(self) -> None:
@@ -77,6 +80,8 @@ class NewsSite:
             self.faults.clear()
             self.log.clear()
             self.feed_faults.clear()
+            self.article_delay = 0.0
+            self.timeout_seconds = 5.0
 
     def publish(self, story: Story) -> Story:
         with self.lock:
@@ -116,6 +121,17 @@ class NewsSite:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+        """Wait until `predicate()` holds, re-checking it after every request the site serves."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self.hit:
+                self.hit.wait(min(remaining, 1.0))
+        return True
 
     def hits(self, path_prefix: str) -> list[Hit]:
         with self.lock:
@@ -238,6 +254,7 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             data = body.encode("utf-8") if isinstance(body, str) else body
             with site.lock:
                 site.log.append(Hit(self.command, self.path, dict(self.headers.items()), status))
+                site.hit.notify_all()
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
@@ -289,6 +306,8 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 story = site.stories.get(slug)
                 fault = site.faults.get(slug)
                 page = site.render_article(story) if story else None
+            if site.article_delay:
+                time.sleep(site.article_delay)
             if fault:
                 return self._fault(fault, slug)
             if page is None:

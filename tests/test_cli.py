@@ -17,13 +17,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def run(tmp_path):
-    env = {**os.environ, "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "NEWSMON_DOWNLOAD_DELAY": "0", "NEWSMON_AUTOTHROTTLE": "false",
-           "NEWSMON_EXTRACT_WORKERS": "1", "NEWSMON_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "NEWSMON_DOWNLOAD_DELAY": "0",
+        "NEWSMON_AUTOTHROTTLE": "false",
+        "NEWSMON_EXTRACT_WORKERS": "1",
+        "NEWSMON_LOG_LEVEL": "WARNING",
+    }
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "newsmon", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "newsmon", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if ok:
             assert done.returncode == 0, done.stderr
         return done
@@ -44,7 +55,8 @@ def test_add_crawl_query_and_diff(site, run):
 
     articles = json.loads(run("articles", "--json").stdout)
     assert [(a["source"], a["version_count"], a["status"]) for a in articles] == [
-        ("gazette", 2, "active")]
+        ("gazette", 2, "active")
+    ]
     assert {"url", "title", "first_seen_at", "last_changed_at"} <= set(articles[0])
 
     utm_url = site.url("/news/library-cuts?utm_source=twitter")
@@ -61,9 +73,12 @@ def test_add_crawl_query_and_diff(site, run):
 
 def test_extract_a_saved_page(tmp_path, run):
     page = tmp_path / "page.html"
-    page.write_text("<html><head><title>Dam bursts</title></head><body><article><h1>Dam bursts</h1>"
-                    "<p>The dam burst at dawn and the valley flooded within an hour.</p>"
-                    "<p>Advertisement</p></article></body></html>", "utf-8")
+    page.write_text(
+        "<html><head><title>Dam bursts</title></head><body><article><h1>Dam bursts</h1>"
+        "<p>The dam burst at dawn and the valley flooded within an hour.</p>"
+        "<p>Advertisement</p></article></body></html>",
+        "utf-8",
+    )
     result = json.loads(run("extract", str(page), "--json").stdout)
     assert result["title"] == "Dam bursts"
     assert result["text"] == "The dam burst at dawn and the valley flooded within an hour."

@@ -11,8 +11,10 @@ def marked(spans, op):
 
 def test_changed_words_are_exactly_marked():
     d = diff_texts(
-        "Ofsted warning", "Intro stays.\nOfsted said councils were too slow in facing up.",
-        "Ofsted warning to councils", "Intro stays.\nOfsted said councils were too slow to face up.",
+        "Ofsted warning",
+        "Intro stays.\nOfsted said councils were too slow in facing up.",
+        "Ofsted warning to councils",
+        "Intro stays.\nOfsted said councils were too slow to face up.",
     )
     kinds = [r.kind for r in d.rows]
     assert kinds == ["equal", "changed"]
@@ -24,17 +26,23 @@ def test_changed_words_are_exactly_marked():
 
 
 def test_added_and_removed_paragraphs_stand_on_their_own_side():
-    d = diff_texts("T", "Keep one.\nDrop this entirely different sentence.\nKeep two.",
-                   "T", "Keep one.\nKeep two.\nA brand new closing paragraph appears.")
+    d = diff_texts(
+        "T",
+        "Keep one.\nDrop this entirely different sentence.\nKeep two.",
+        "T",
+        "Keep one.\nKeep two.\nA brand new closing paragraph appears.",
+    )
     assert [r.kind for r in d.rows] == ["equal", "removed", "equal", "added"]
     assert d.rows[1].new == () and d.rows[3].old == ()
 
 
 def test_reworded_paragraphs_pair_with_their_counterparts():
     old = "The council met on Monday to discuss the budget.\nIt agreed to raise taxes by 2%."
-    new = ("The council met on Tuesday to discuss the budget.\n"
-           "A new paragraph about something else entirely, nothing alike.\n"
-           "It agreed to raise taxes by 3%.")
+    new = (
+        "The council met on Tuesday to discuss the budget.\n"
+        "A new paragraph about something else entirely, nothing alike.\n"
+        "It agreed to raise taxes by 3%."
+    )
     d = diff_texts("T", old, "T", new)
     assert [r.kind for r in d.rows] == ["changed", "added", "changed"]
 

@@ -23,10 +23,17 @@ def test_promo_lines_are_recognised_and_prose_is_not():
 
 
 def test_doubled_caption_and_repeated_headline_are_dropped_but_interview_questions_stay():
-    text = ("Ofsted: Councils failing\nOfsted wants more\nOfsted wants more\nQ: Why?\nA: Because.\n"
-            "Q: Why?\nA: Again.")
+    text = (
+        "Ofsted: Councils failing\nOfsted wants more\nOfsted wants more\nQ: Why?\nA: Because.\n"
+        "Q: Why?\nA: Again."
+    )
     assert clean_body(text, "Ofsted: Councils failing").split("\n") == [
-        "Ofsted wants more", "Q: Why?", "A: Because.", "Q: Why?", "A: Again."]
+        "Ofsted wants more",
+        "Q: Why?",
+        "A: Because.",
+        "Q: Why?",
+        "A: Again.",
+    ]
 
 
 def test_seed_article_text_loses_its_doubled_caption():
@@ -37,7 +44,9 @@ def test_seed_article_text_loses_its_doubled_caption():
 
 
 def test_site_name_is_stripped_from_headlines():
-    assert strip_site_name("Best tech gadgets of 2019 | ZDNet", "ZDNet") == "Best tech gadgets of 2019"
+    assert (
+        strip_site_name("Best tech gadgets of 2019 | ZDNet", "ZDNet") == "Best tech gadgets of 2019"
+    )
     assert strip_site_name("BBC News - Floods hit town", "BBC News") == "Floods hit town"
     assert strip_site_name("War - and peace", "The Paradigm") == "War - and peace"
 

@@ -15,8 +15,16 @@ H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
 
 @pytest.mark.parametrize(
     ("quiet", "every"),
-    [(0 * H, 15 * M), (2 * H + 59 * M, 15 * M), (3 * H, H), (23 * H, H), (D, 3 * H),
-     (6 * D, 3 * H), (7 * D, D), (39 * D, D)],
+    [
+        (0 * H, 15 * M),
+        (2 * H + 59 * M, 15 * M),
+        (3 * H, H),
+        (23 * H, H),
+        (D, 3 * H),
+        (6 * D, 3 * H),
+        (7 * D, D),
+        (39 * D, D),
+    ],
 )
 def test_interval_follows_the_table(quiet, every):
     assert RecheckPolicy().interval(quiet) == every
@@ -57,8 +65,12 @@ def test_feed_backoff():
 
 
 def test_schedule_is_configurable():
-    config = Config.load(env={"NEWSMON_RECHECK_SCHEDULE": '[["1h", "5m"], ["10d", "2h"]]',
-                              "NEWSMON_FREEZE_AFTER_DAYS": "10"})
+    config = Config.load(
+        env={
+            "NEWSMON_RECHECK_SCHEDULE": '[["1h", "5m"], ["10d", "2h"]]',
+            "NEWSMON_FREEZE_AFTER_DAYS": "10",
+        }
+    )
     policy = config.recheck_policy()
     assert policy.interval(30 * M) == 5 * M
     assert policy.interval(5 * D) == 2 * H
