@@ -30,11 +30,19 @@ def populate(engine, rows: int, now: datetime) -> None:
         for i in range(rows):
             age = timedelta(days=rng.uniform(0, 120))
             quiet = now - age * rng.random()
-            status = "frozen" if age > timedelta(days=60) else rng.choice(
-                ["active"] * 18 + ["gone"])
+            status = (
+                "frozen" if age > timedelta(days=60) else rng.choice(["active"] * 18 + ["gone"])
+            )
             nxt = None if status == "frozen" else quiet + timedelta(hours=rng.uniform(0, 48))
-            batch.append((f"https://example.org/{i}", (now - age).strftime(fmt),
-                          quiet.strftime(fmt), status, nxt.strftime(fmt) if nxt else None))
+            batch.append(
+                (
+                    f"https://example.org/{i}",
+                    (now - age).strftime(fmt),
+                    quiet.strftime(fmt),
+                    status,
+                    nxt.strftime(fmt) if nxt else None,
+                )
+            )
             if len(batch) == 50_000:
                 _insert(conn, batch)
                 batch = []
@@ -87,15 +95,22 @@ def main() -> int:
         print(f"built {rows:,} articles in {time.perf_counter() - started:.1f}s")
         policy = RecheckPolicy()
         with engine.connect() as conn:
-            scan, _ = timed(lambda: conn.execute(text(
-                "SELECT count(*) FROM articles NOT INDEXED WHERE url LIKE '%x%'")).scalar())
-            due_sql = (select(Article.next_check_at, Article.id)
-                       .where(Article.status == "active", Article.next_check_at <= now)
-                       .order_by(Article.next_check_at).limit(500))
-            sweep_sql = (update(Article)
-                         .where(Article.status == "active",
-                                Article.quiet_since <= policy.freeze_cutoff(now))
-                         .values(status="frozen"))
+            scan, _ = timed(
+                lambda: conn.execute(
+                    text("SELECT count(*) FROM articles NOT INDEXED WHERE url LIKE '%x%'")
+                ).scalar()
+            )
+            due_sql = (
+                select(Article.next_check_at, Article.id)
+                .where(Article.status == "active", Article.next_check_at <= now)
+                .order_by(Article.next_check_at)
+                .limit(500)
+            )
+            sweep_sql = (
+                update(Article)
+                .where(Article.status == "active", Article.quiet_since <= policy.freeze_cutoff(now))
+                .values(status="frozen")
+            )
             print("due query plan:\n" + plan(conn, due_sql))
             print("freeze sweep plan:\n" + plan(conn, sweep_sql))
         with Session(engine) as session:
@@ -105,10 +120,14 @@ def main() -> int:
             sweep_t, frozen = timed(lambda: freeze_quiet(session, now=now, policy=policy), 1)
             session.commit()
         print(f"baseline full scan          {scan * 1000:8.1f} ms")
-        print(f"due query, batch of {len(tasks)}   {due_t * 1000:8.1f} ms  "
-              f"({due_t / scan:.3f}x the scan)")
-        print(f"freeze sweep, {frozen:,} frozen {sweep_t * 1000:8.1f} ms  "
-              f"({sweep_t / scan:.3f}x the scan)")
+        print(
+            f"due query, batch of {len(tasks)}   {due_t * 1000:8.1f} ms  "
+            f"({due_t / scan:.3f}x the scan)"
+        )
+        print(
+            f"freeze sweep, {frozen:,} frozen {sweep_t * 1000:8.1f} ms  "
+            f"({sweep_t / scan:.3f}x the scan)"
+        )
     return 0
 
 

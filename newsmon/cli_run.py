@@ -70,8 +70,23 @@ def run(ctx: Context, host: str | None, port: int | None, no_web: bool) -> None:
 
 
 def _web_server(config: Any) -> Any:
-    try:
-        from newsmon.web.server import make_server
-    except ImportError:  # the web app arrives with its own module
-        return None
+    from newsmon.web.server import make_server
+
+    logger.info("web app at http://%s:%d/", config.web_host, config.web_port)
     return make_server(config)
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the web app, feeds and API only (no crawling)."""
+    from newsmon.web.server import make_server
+
+    config = ctx.config.with_(
+        web_host=host or ctx.config.web_host, web_port=port or ctx.config.web_port
+    )
+    ctx.engine()
+    logger.info("serving http://%s:%d/", config.web_host, config.web_port)
+    make_server(config).run()

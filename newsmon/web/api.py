@@ -1,0 +1,236 @@
+"""The JSON API under /api/, for scripts and researchers; its OpenAPI document is /api/openapi.json."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from newsmon.diff import diff_texts
+from newsmon.models import Article, Source
+from newsmon.queries import versions_of
+from newsmon.web import data
+from newsmon.web.deps import ClockDep, SessionDep
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class FeedOut(BaseModel):
+    url: str
+    last_polled_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+
+
+class SourceOut(BaseModel):
+    slug: str
+    name: str
+    active: int
+    frozen: int
+    gone: int
+    changes_last_day: int
+    changes_last_week: int
+    feeds: list[FeedOut]
+
+
+class ArticleOut(BaseModel):
+    id: int
+    url: str
+    source: str
+    title: str | None
+    status: Literal["active", "frozen", "gone"]
+    version_count: int
+    first_seen_at: datetime
+    published_at: datetime | None
+    last_checked_at: datetime | None
+    last_changed_at: datetime | None
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleOut]
+    next_cursor: str | None
+
+
+class VersionOut(BaseModel):
+    number: int
+    captured_at: datetime
+    content_hash: str
+    title: str
+    byline: str | None
+    words_added: int
+    words_removed: int
+    extractor: str
+
+
+class VersionText(VersionOut):
+    text: str
+
+
+class SpanOut(BaseModel):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class RowOut(BaseModel):
+    kind: Literal["equal", "changed", "added", "removed"]
+    old: list[SpanOut]
+    new: list[SpanOut]
+
+
+class DiffOut(BaseModel):
+    article_id: int
+    a: int
+    b: int
+    words_added: int
+    words_removed: int
+    title: RowOut
+    rows: list[RowOut]
+
+
+def _article_out(a: Article) -> ArticleOut:
+    return ArticleOut(
+        id=a.id,
+        url=a.url,
+        source=a.source.slug,
+        title=a.title,
+        status=a.status,  # type: ignore[arg-type]
+        version_count=a.version_count,
+        first_seen_at=a.first_seen_at,
+        published_at=a.published_at,
+        last_checked_at=a.last_checked_at,
+        last_changed_at=a.last_changed_at,
+    )
+
+
+def _cursor(article_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{article_id}".encode()).decode()
+
+
+def _after(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except ValueError as exc:
+        raise HTTPException(422, "cursor is not one this API handed out") from exc
+
+
+@router.get("/sources", response_model=list[SourceOut])
+def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
+    return [
+        SourceOut(
+            slug=s.source.slug,
+            name=s.source.name,
+            active=s.active,
+            frozen=s.frozen,
+            gone=s.gone,
+            changes_last_day=s.changes_day,
+            changes_last_week=s.changes_week,
+            feeds=[
+                FeedOut(
+                    url=f.url,
+                    last_polled_at=f.last_polled_at,
+                    last_status=f.last_status,
+                    last_error=f.last_error,
+                )
+                for f in s.feeds
+            ],
+        )
+        for s in data.source_summaries(session, now=clock.now())
+    ]
+
+
+@router.get("/articles", response_model=ArticlePage)
+def list_articles(
+    session: SessionDep,
+    source: str | None = None,
+    status: Literal["active", "frozen", "gone"] | None = None,
+    changed_since: datetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ArticlePage:
+    """Articles in id order; pass `next_cursor` back as `cursor` for the next page."""
+    query = (
+        select(Article)
+        .options(joinedload(Article.source))
+        .join(Source)
+        .where(Article.id > _after(cursor))
+        .order_by(Article.id)
+        .limit(limit + 1)
+    )
+    if source:
+        query = query.where(Source.slug == source)
+    if status:
+        query = query.where(Article.status == status)
+    if changed_since:
+        query = query.where(Article.last_changed_at >= changed_since)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ArticlePage(
+        items=[_article_out(a) for a in rows], next_cursor=_cursor(rows[-1].id) if more else None
+    )
+
+
+def _article(session: SessionDep, article_id: int) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise HTTPException(404, f"no article {article_id}")
+    return article
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut)
+def get_article(article_id: int, session: SessionDep) -> ArticleOut:
+    return _article_out(_article(session, article_id))
+
+
+@router.get("/articles/{article_id}/versions", response_model=list[VersionOut])
+def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
+    _article(session, article_id)
+    return [
+        VersionOut.model_validate(v, from_attributes=True) for v in versions_of(session, article_id)
+    ]
+
+
+@router.get("/articles/{article_id}/versions/{number}", response_model=VersionText)
+def get_version(article_id: int, number: int, session: SessionDep) -> VersionText:
+    _article(session, article_id)
+    for v in versions_of(session, article_id):
+        if v.number == number:
+            return VersionText.model_validate(v, from_attributes=True)
+    raise HTTPException(404, f"article {article_id} has no version {number}")
+
+
+@router.get("/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut)
+def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
+    _article(session, article_id)
+    versions = {v.number: v for v in versions_of(session, article_id)}
+    for n in (a, b):
+        if n not in versions:
+            raise HTTPException(404, f"article {article_id} has no version {n}")
+    d = diff_texts(versions[a].title, versions[a].text, versions[b].title, versions[b].text)
+
+    def row(r) -> RowOut:  # type: ignore[no-untyped-def]
+        return RowOut(
+            kind=r.kind,
+            old=[SpanOut(op=s.op, text=s.text) for s in r.old],
+            new=[SpanOut(op=s.op, text=s.text) for s in r.new],
+        )
+
+    return DiffOut(
+        article_id=article_id,
+        a=a,
+        b=b,
+        words_added=d.words_added,
+        words_removed=d.words_removed,
+        title=row(d.title),
+        rows=[row(r) for r in d.rows],
+    )

@@ -1,0 +1,164 @@
+"""The HTML pages: recent changes, sources, an article, a diff, search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from newsmon.diff import diff_texts
+from newsmon.models import Article
+from newsmon.queries import versions_of
+from newsmon.store import article_for_url
+from newsmon.urls import is_fetchable
+from newsmon.web import data, present
+from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def render(request: Request, template: str, **context: object) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, template, context)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> HTMLResponse:
+    rows = data.changes(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render(
+        request, "home.html", changes=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request, session: SessionDep, clock: ClockDep) -> HTMLResponse:
+    return render(
+        request, "sources.html", summaries=data.source_summaries(session, now=clock.now())
+    )
+
+
+@router.get("/sources/{slug}", response_class=HTMLResponse)
+def source(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    clock: ClockDep,
+    status: Annotated[Literal["", "active", "frozen", "gone"], Query()] = "",
+    sort: Annotated[Literal["recent", "most-changed"], Query()] = "recent",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    summary = next(
+        (s for s in data.source_summaries(session, now=clock.now()) if s.source.slug == slug), None
+    )
+    if summary is None:
+        raise HTTPException(404, f"There is no source '{slug}'.")
+    articles = data.source_articles(
+        session,
+        slug=slug,
+        status=status or None,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return render(
+        request, "source.html", summary=summary, articles=articles, status=status, sort=sort
+    )
+
+
+def get_article(session: SessionDep, article_id: int) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise HTTPException(404, f"There is no article {article_id}.")
+    return article
+
+
+def origin_sentence(article: Article) -> str:
+    if article.published_at:
+        return f"first published on {present.when(article.published_at)}"
+    return f"first seen on {present.when(article.first_seen_at)}"
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(
+    request: Request, article_id: int, session: SessionDep, clock: ClockDep, config: ConfigDep
+) -> HTMLResponse:
+    article = get_article(session, article_id)
+    versions = list(versions_of(session, article.id))
+    state = present.state_sentence(
+        status=article.status,
+        quiet_since=article.quiet_since,
+        now=clock.now(),
+        policy=config.recheck_policy(),
+        gone_at=article.gone_at,
+        last_status=article.last_status,
+        has_changed=article.last_changed_at is not None,
+    )
+    return render(
+        request,
+        "article.html",
+        article=article,
+        versions=versions,
+        state=state,
+        origin=origin_sentence(article),
+        changes=max(len(versions) - 1, 0),
+    )
+
+
+@router.get("/articles/{article_id}/diff")
+def diff_form(
+    article_id: int, a: Annotated[int, Query(ge=0)], b: Annotated[int, Query(ge=0)]
+) -> Response:
+    return RedirectResponse(f"/articles/{article_id}/diff/{a}/{b}", status_code=303)
+
+
+@router.get("/articles/{article_id}/diff/{a}/{b}", response_class=HTMLResponse)
+def diff_page(
+    request: Request,
+    article_id: int,
+    a: int,
+    b: int,
+    session: SessionDep,
+    mode: Annotated[Literal["side", "inline"], Query()] = "side",
+) -> HTMLResponse:
+    article = get_article(session, article_id)
+    versions = {v.number: v for v in versions_of(session, article.id)}
+    missing = [n for n in (a, b) if n not in versions]
+    if missing:
+        raise HTTPException(
+            404,
+            f"Article {article_id} has versions 0 to "
+            f"{max(versions, default=-1)}; there is no version {missing[0]}.",
+        )
+    old, new = versions[a], versions[b]
+    result = diff_texts(old.title, old.text, new.title, new.text)
+    step = b - a if b != a else 1
+    prev = (a - step, b - step) if min(a, b) - step >= 0 else None
+    nxt = (a + step, b + step) if max(a, b) + step in versions else None
+    return render(
+        request,
+        "diff.html",
+        article=article,
+        old=old,
+        new=new,
+        diff=result,
+        mode=mode,
+        prev=prev,
+        next=nxt,
+        distance=present.later(old.captured_at, new.captured_at),
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=2000)]
+) -> Response:
+    q = q.strip()
+    if is_fetchable(q):
+        article = article_for_url(session, q)
+        if article is None:
+            raise HTTPException(404, f"newsmon has not seen an article at {q}.")
+        return RedirectResponse(f"/articles/{article.id}", status_code=303)
+    return render(request, "search.html", q=q, results=data.search_titles(session, words=q))

@@ -1,0 +1,88 @@
+"""Pure presentation helpers: time distances, state sentences, diff spans as safe HTML."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from markupsafe import Markup, escape
+
+from newsmon.policy import RecheckPolicy
+
+# XML 1.0 forbids these; one of them in a feed makes readers reject the whole feed.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str | None) -> str:
+    return _XML_FORBIDDEN.sub("", text or "")
+
+
+def span(amount: timedelta) -> str:
+    """ "about 4 hours", "3 days", "less than a minute" — for people, not machines."""
+    seconds = abs(amount.total_seconds())
+    if seconds < 60:
+        return "less than a minute"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = round(seconds / size)
+            prefix = "about " if unit != "day" else ""
+            return f"{prefix}{count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("unreachable")
+
+
+def later(earlier: datetime, later_: datetime) -> str:
+    return f"{span(later_ - earlier)} later"
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "not yet"
+
+
+def state_sentence(
+    *,
+    status: str,
+    quiet_since: datetime,
+    now: datetime,
+    policy: RecheckPolicy,
+    gone_at: datetime | None = None,
+    last_status: int | None = None,
+    has_changed: bool = True,
+) -> str:
+    """The article's state in words, never with an empty field."""
+    what = "It last changed" if has_changed else "It was first seen"
+    if status == "frozen":
+        return (
+            f"{what} {span(now - quiet_since)} ago, over {policy.freeze_after.days} days "
+            "without a change, and won't be checked again for changes."
+        )
+    if status == "gone":
+        code = f"answered {last_status}" if last_status else "stopped serving it"
+        return f"This article has gone: the site {code} on {when(gone_at)}."
+    interval = policy.interval(now - quiet_since) or policy.steps[-1].every
+    return f"{what} {span(now - quiet_since)} ago; it is checked every {span(interval).removeprefix('about ')}."
+
+
+def spans_html(spans: Iterable[Sequence[str]] | Iterable[object]) -> Markup:
+    """Diff spans (objects with op/text, or [op, text] pairs) as escaped HTML with ins/del."""
+    out = []
+    for item in spans:
+        op, text = (item.op, item.text) if hasattr(item, "op") else item  # type: ignore[union-attr,misc]
+        if op == "insert":
+            out.append(Markup("<ins>{}</ins>").format(text))
+        elif op == "delete":
+            out.append(Markup("<del>{}</del>").format(text))
+        else:
+            out.append(escape(text))
+    return Markup("").join(out)
+
+
+def summary_html(summary: list | None, *, first: bool) -> str:
+    """A stored change summary as an HTML fragment for feeds (escaped text, ins/del marks)."""
+    if first or not summary:
+        return "<p>First version captured.</p>" if first else "<p>Text changed.</p>"
+    parts = []
+    for row in summary:
+        label = "Headline: " if row.get("headline") else ""
+        parts.append(f"<p>{escape(label)}{spans_html(row['spans'])}</p>")
+    return xml_safe("".join(parts))
