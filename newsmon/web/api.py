@@ -1,4 +1,4 @@
-"""The JSON API under /api/, for scripts and researchers; its OpenAPI document is /api/openapi.json."""
+"""The JSON API under /api/, for scripts and researchers; OpenAPI at /api/openapi.json."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def state_sentence(
         code = f"answered {last_status}" if last_status else "stopped serving it"
         return f"This article has gone: the site {code} on {when(gone_at)}."
     interval = policy.interval(now - quiet_since) or policy.steps[-1].every
-    return f"{what} {span(now - quiet_since)} ago; it is checked every {span(interval).removeprefix('about ')}."
+    every = span(interval).removeprefix("about ")
+    return f"{what} {span(now - quiet_since)} ago; it is checked every {every}."
 
 
 def spans_html(spans: Iterable[Sequence[str]] | Iterable[object]) -> Markup:
