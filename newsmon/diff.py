@@ -19,6 +19,7 @@ _TOKENS = re.compile(r"\w+|[^\w\s]|\s+")
 _WORD = re.compile(r"\w+")
 _PAIR_THRESHOLD = 0.45
 _MAX_ALIGN_CELLS = 4000
+_ISLAND_TOKENS = 3  # a word and the spaces around it
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def word_diff(old: str, new: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
     a, b = tokens(old), tokens(new)
     old_spans: list[Span] = []
     new_spans: list[Span] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _cleanup(SequenceMatcher(None, a, b, autojunk=False).get_opcodes()):
         if tag == "equal":
             _push(old_spans, "equal", "".join(a[i1:i2]))
             _push(new_spans, "equal", "".join(b[j1:j2]))
@@ -80,6 +81,24 @@ def word_diff(old: str, new: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         if j2 > j1:
             _push(new_spans, "insert", "".join(b[j1:j2]))
     return _absorb_spaces(old_spans), _absorb_spaces(new_spans)
+
+
+def _cleanup(opcodes: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int, int, int]]:
+    """Fold a tiny unchanged island ("the", "on") between two changes into the change.
+
+    A rewritten sentence otherwise reads as confetti of one-word matches.
+    """
+    out = list(opcodes)
+    for k in range(1, len(out) - 1):
+        tag, i1, i2, j1, j2 = out[k]
+        if (
+            tag == "equal"
+            and i2 - i1 <= _ISLAND_TOKENS
+            and out[k - 1][0] != "equal"
+            and out[k + 1][0] != "equal"
+        ):
+            out[k] = ("replace", i1, i2, j1, j2)
+    return out
 
 
 def _push(spans: list[Span], op: Op, text: str) -> None:

@@ -19,8 +19,8 @@ def test_changed_words_are_exactly_marked():
     kinds = [r.kind for r in d.rows]
     assert kinds == ["equal", "changed"]
     changed = d.rows[1]
-    assert marked(changed.old, "delete") == ["in", "facing"]
-    assert marked(changed.new, "insert") == ["to", "face"]
+    assert marked(changed.old, "delete") == ["in facing"]
+    assert marked(changed.new, "insert") == ["to face"]
     assert marked(d.title.new, "insert") == [" to councils"]
     assert (d.words_added, d.words_removed) == (4, 2)
 

@@ -68,7 +68,9 @@ def fill(site, crawler, add_feed, clock) -> None:
         "river-pollution",
         paragraph=(
             1,
-            "The water company now admits it dumped sewage into the river on 40 days last year.",
+            "Paragraph 2 of the river-pollution report: the water company now admits it dumped "
+            "sewage into the river on 40 days last year, according to documents seen by this "
+            "newspaper.",
         ),
     )
     hostile_edit = XSS_BODY.replace("memo", "second memo <b>bold</b>")

@@ -1,0 +1,66 @@
+"""A person's path through the web app in headless Chromium, with a screenshot of a diff."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.web_fixtures import fill, serve
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run does")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_home_to_article_to_diff_shows_highlighted_changes(
+    browser, site, crawler, add_feed, clock, config, tmp_path
+):
+    fill(site, crawler, add_feed, clock)
+    served = serve(config, clock)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(served.base + "/")
+        page.get_by_role("link", name="Water firm admits dumping sewage in river").first.click()
+        page.wait_for_url("**/articles/*")
+        assert "The article has changed 2 times" in page.inner_text("main")
+        page.get_by_role("link", name="diff with version 0").click()
+        page.wait_for_url("**/diff/0/1")
+
+        inserted, deleted = page.locator("td.new ins"), page.locator("td.old del")
+        assert inserted.count() >= 1 and deleted.count() >= 1
+        assert inserted.first.is_visible() and deleted.first.is_visible()
+        assert "now admits it dumped sewage" in " ".join(inserted.all_inner_texts())
+        background = inserted.first.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+
+        OUTPUT.mkdir(exist_ok=True)
+        shot = OUTPUT / "diff-page.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        page.get_by_role("link", name="next change →").click()
+        page.wait_for_url("**/diff/1/2?*")
+        assert page.locator("tr.headline-diff ins").count() >= 1
+    finally:
+        served.stop()
