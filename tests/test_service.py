@@ -8,10 +8,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
 from tests.newssite import story
+from tests.web_fixtures import free_port
 
 FAST = {
     # A schedule in seconds, so a real process shows days of behaviour in moments.
@@ -63,9 +65,10 @@ class Service:
             timeout=60,
         )
 
-    def start(self) -> None:
+    def start(self, port: int | None = None) -> None:
+        web = ["--port", str(port)] if port else ["--no-web"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newsmon", "run", "--no-web"],
+            [sys.executable, "-m", "newsmon", "run", *web],
             env=self.env,
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
@@ -163,13 +166,16 @@ def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(service, sit
     assert service.query("PRAGMA integrity_check") == [("ok",)]
 
 
-def test_sigterm_stops_within_seconds_with_exit_0(service, site):
+def test_run_serves_the_web_app_and_sigterm_stops_it_within_seconds(service, site):
     for i in range(10):
         site.publish(story(f"slow-{i}"))
     site.article_delay = 0.5
     service.add_source()
-    service.start()
+    port = free_port()
+    service.start(port)
     service.wait(lambda: len(site.hits("/news/")) >= 2)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/sources", timeout=10) as page:
+        assert page.status == 200 and b"gazette" in page.read()
     started = time.monotonic()
     assert service.stop(signal.SIGTERM) == 0
     assert time.monotonic() - started < 8
