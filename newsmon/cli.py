@@ -126,11 +126,11 @@ def main() -> None:
 
 def _register() -> None:
     from newsmon.cli_crawl import crawl
-    from newsmon.cli_query import articles, diff, versions
+    from newsmon.cli_query import articles, diff, export, versions
     from newsmon.cli_run import run, serve
     from newsmon.cli_sources import sources
 
-    for command in (sources, crawl, run, serve, articles, versions, diff):
+    for command in (sources, crawl, run, serve, articles, versions, diff, export):
         cli.add_command(command)
 
 

@@ -78,3 +78,29 @@ def diff(ctx: Context, url: str, a: int, b: int, color: bool | None, context: bo
         result = diff_texts(old.title, old.text, new.title, new.text)
     color = sys.stdout.isatty() if color is None else color
     click.echo(render_diff(result, color=color, context=context), color=color)
+
+
+@click.command()
+@click.option("--source", help="Only this source's articles.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
+@pass_ctx
+def export(ctx: Context, source: str | None, output: click.utils.LazyFile) -> None:
+    """Export articles with every version as JSON Lines: one article per line."""
+    with transaction(ctx.engine()) as session:
+        if source:
+            from newsmon.sources import source_by_slug
+
+            source_by_slug(session, source)
+        count = 0
+        for article in list_articles(session, source=source, limit=10_000_000):
+            record = article_json(article)
+            record["versions"] = [version_json(v) for v in versions_of(session, article.id)]
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    click.echo(f"exported {count} article(s)", err=True)

@@ -70,6 +70,10 @@ def test_add_crawl_query_and_diff(site, run):
     coloured = run("diff", utm_url, "0", "1", "--color").stdout
     assert "\x1b[32;4m" in coloured
 
+    exported = [json.loads(line) for line in run("export").stdout.splitlines()]
+    assert [len(a["versions"]) for a in exported] == [2]
+    assert "close on Sundays only" in exported[0]["versions"][1]["text"]
+
 
 def test_extract_a_saved_page(tmp_path, run):
     page = tmp_path / "page.html"
