@@ -18,6 +18,7 @@ from newsmon.queries import (
     version_of,
     versions_of,
 )
+from newsmon.sources import source_by_slug
 from newsmon.terminal import render_diff
 
 
@@ -30,9 +31,7 @@ def articles(ctx: Context, source: str | None, status: str | None, as_json: bool
     """List articles, most recently changed first."""
     with transaction(ctx.engine()) as session:
         if source:
-            from newsmon.sources import source_by_slug
-
-            source_by_slug(session, source)
+            source_by_slug(session, source)  # an unknown slug is an error, not an empty list
         rows = [article_json(a) for a in list_articles(session, source=source, status=status)]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -94,9 +93,7 @@ def export(ctx: Context, source: str | None, output: click.utils.LazyFile) -> No
     """Export articles with every version as JSON Lines: one article per line."""
     with transaction(ctx.engine()) as session:
         if source:
-            from newsmon.sources import source_by_slug
-
-            source_by_slug(session, source)
+            source_by_slug(session, source)  # an unknown slug is an error, not an empty list
         count = 0
         for article in list_articles(session, source=source, limit=10_000_000):
             record = article_json(article)

@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsmon.clock import Clock, SystemClock
 from newsmon.items import ArticleTask, PageItem
-from spiders import (
-    HANDLED_STATUSES,
-    conditional_headers,
-    describe_failure,
-    header,
-    latency_ms,
-)
+from spiders import TaskSpider, describe_failure, header, latency_ms
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_REPLACEMENT_RATIO = 0.02
 
 
-class ArticleSpider(scrapy.Spider):
+class ArticleSpider(TaskSpider):
     """One request per due article; the pipelines extract and store."""
 
     name = "articles"
-    handle_httpstatus_list = HANDLED_STATUSES
-
-    def __init__(
-        self, tasks: Iterable[ArticleTask] = (), clock: Clock | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.tasks = list(tasks)
-        self.clock = clock or SystemClock()
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for task in self.tasks:
-            yield scrapy.Request(
-                task.url,
-                headers=conditional_headers(task.etag, task.last_modified),
-                callback=self.parse_page,
-                errback=self.failed,
-                dont_filter=True,
-                meta={"task": task},
-            )
 
     def _item(self, task: ArticleTask, response: Response | None = None) -> PageItem:
         return PageItem(
@@ -56,7 +28,7 @@ class ArticleSpider(scrapy.Spider):
             duration_ms=latency_ms(response.meta) if response is not None else None,
         )
 
-    def parse_page(self, response: Response) -> Iterable[PageItem]:
+    def parse_task(self, response: Response) -> Iterable[PageItem]:
         item = self._item(response.meta["task"], response)
         if response.status == 304:
             item.not_modified = True

@@ -4,43 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
 
-import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsmon.clock import Clock, SystemClock
 from newsmon.feeds import parse_feed
 from newsmon.items import FeedPolled, FeedTask
-from spiders import HANDLED_STATUSES, conditional_headers, describe_failure, header
+from spiders import TaskSpider, describe_failure, header
 
 
-class FeedSpider(scrapy.Spider):
+class FeedSpider(TaskSpider):
     """One request per due feed; entries become articles in DiscoverPipeline."""
 
     name = "feeds"
-    handle_httpstatus_list = HANDLED_STATUSES
 
-    def __init__(
-        self, tasks: Iterable[FeedTask] = (), clock: Clock | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.tasks = list(tasks)
-        self.clock = clock or SystemClock()
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for task in self.tasks:
-            yield scrapy.Request(
-                task.url,
-                headers=conditional_headers(task.etag, task.last_modified),
-                callback=self.parse_feed,
-                errback=self.failed,
-                dont_filter=True,
-                meta={"task": task},
-            )
-
-    async def parse_feed(self, response: Response) -> AsyncIterator[FeedPolled]:
+    async def parse_task(self, response: Response) -> AsyncIterator[FeedPolled]:
         task: FeedTask = response.meta["task"]
         item = FeedPolled(task=task, fetched_at=self.clock.now(), status=response.status)
         if response.status == 304:
