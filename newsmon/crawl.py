@@ -6,6 +6,7 @@ one reactor; the schedule is read from the database at the start of each pass.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -81,8 +82,7 @@ class CrawlService:
 
     async def poll_feeds(self, *, everything: bool = False) -> PassStats:
         started = time.monotonic()
-        with transaction(self.engine) as session:
-            tasks = all_feeds(session) if everything else due_feeds(session, now=self.clock.now())
+        tasks = await asyncio.to_thread(self._feed_tasks, everything)
         if not tasks:
             return PassStats()
         stats = await self._run(FeedSpider, tasks)
@@ -93,6 +93,19 @@ class CrawlService:
             seconds=time.monotonic() - started,
         )
 
+    def _feed_tasks(self, everything: bool) -> list[Any]:
+        with transaction(self.engine) as session:
+            return all_feeds(session) if everything else due_feeds(session, now=self.clock.now())
+
+    def _article_tasks(self, everything: bool) -> list[Any]:
+        with transaction(self.engine) as session:
+            return due_articles(
+                session,
+                now=self.clock.now(),
+                limit=self.config.article_batch,
+                everything=everything,
+            )
+
     def freeze(self) -> int:
         with transaction(self.engine) as session:
             return freeze_quiet(session, now=self.clock.now(), policy=self.config.recheck_policy())
@@ -100,14 +113,9 @@ class CrawlService:
     async def check_articles(self, *, everything: bool = False) -> PassStats:
         """Freeze what has gone quiet, then fetch the most overdue articles, one batch."""
         started = time.monotonic()
-        frozen = self.freeze()
-        with transaction(self.engine) as session:
-            tasks = due_articles(
-                session,
-                now=self.clock.now(),
-                limit=self.config.article_batch,
-                everything=everything,
-            )
+        # Database work runs in a thread: a busy database must not stall the event loop.
+        frozen = await asyncio.to_thread(self.freeze)
+        tasks = await asyncio.to_thread(self._article_tasks, everything)
         if not tasks:
             return PassStats(frozen=frozen, seconds=time.monotonic() - started)
         stats = await self._run(ArticleSpider, tasks)

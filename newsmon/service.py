@@ -82,15 +82,18 @@ class Monitor:
             )
         return stats
 
-    async def sweep(self) -> int:
-        """Freeze quiet articles and prune old check rows."""
-        frozen = self.service.freeze()
+    def _prune(self) -> int:
         with transaction(self.service.engine) as session:
-            pruned = prune_checks(
+            return prune_checks(
                 session,
                 now=self.service.clock.now(),
                 keep=timedelta(days=self.config.check_retention_days),
             )
+
+    async def sweep(self) -> int:
+        """Freeze quiet articles and prune old check rows."""
+        frozen = await asyncio.to_thread(self.service.freeze)
+        pruned = await asyncio.to_thread(self._prune)
         logger.info("sweep: froze %d article(s), pruned %d old check(s)", frozen, pruned)
         return frozen
 
@@ -120,13 +123,25 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
     return scheduler
 
 
+async def _serve_web(web: Any) -> None:
+    """Serve until told to stop; a port already in use costs the web app, not the crawler."""
+    try:
+        await web.serve()
+    except (SystemExit, OSError):
+        logger.error(
+            "web app stopped: could not serve on %s:%s (see above); crawling goes on",
+            web.config.host,
+            web.config.port,
+        )
+
+
 async def run_service(config: Config, stop: asyncio.Event, *, web: Any = None) -> None:
     """Run the scheduler (and the web app, when given) until `stop` is set."""
     service = CrawlService(config)
     monitor = Monitor(service)
     scheduler = build_scheduler(monitor)
     scheduler.start()
-    web_task = asyncio.ensure_future(web.serve()) if web is not None else None
+    web_task = asyncio.ensure_future(_serve_web(web)) if web is not None else None
     logger.info("newsmon is running; Ctrl-C stops it")
     try:
         await stop.wait()

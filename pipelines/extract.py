@@ -37,7 +37,11 @@ class ExtractPipeline(DatabaseComponent):
             self.stats.inc_value("newsmon/extraction_skipped")
             return item
         workers = self.config.workers()
-        item.extracted = await extract_off_loop(item.html, item.url, workers=workers)
+        try:
+            item.extracted = await extract_off_loop(item.html, item.url, workers=workers)
+        except Exception as exc:  # a page that crashes the extractor is a failed check
+            item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+            return item
         if not item.extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
             return item

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 from sqlalchemy import func, select
 
 from newsmon.models import Article, Check, Version
@@ -131,3 +134,21 @@ def test_article_conditional_get_records_not_modified(site, crawler, add_feed, c
     outcomes = list(db.scalars(select(Check.outcome).order_by(Check.id)))
     assert outcomes == ["changed", "not_modified"]
     assert site.hits("/news/rail-timetable")[-1].status == 304
+
+
+def test_a_busy_database_delays_the_crawl_but_loses_nothing(site, crawler, add_feed, config, db):
+    site.publish(story("busy-port"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    crawler.feeds()
+    path = config.database_url.removeprefix("sqlite:///")
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    release = threading.Timer(1.5, blocker.execute, ("COMMIT",))
+    release.start()
+    try:
+        stats = crawler.articles()
+    finally:
+        release.join()
+        blocker.close()
+    assert stats.articles_changed == 1
+    assert [v.number for v in versions(db, "busy-port")] == [0]
