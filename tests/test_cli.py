@@ -109,6 +109,12 @@ def test_user_errors_are_one_line_without_traceback(run, args, message):
 
 
 def test_scrapy_list_shows_the_spiders():
-    done = subprocess.run(["scrapy", "list"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["articles", "feeds"]
