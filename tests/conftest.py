@@ -17,8 +17,6 @@ from newsmon.reactor import ReactorThread, process_reactor
 from newsmon.sources import SourceSpec, add_source
 from tests import newssite
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-DATA = SHARED / "data"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -83,16 +81,6 @@ class Crawler:
 @pytest.fixture
 def crawler(config: Config, clock: FixedClock, reactor: ReactorThread) -> Crawler:
     return Crawler(CrawlService(config, clock), reactor)
-
-
-@pytest.fixture
-def session_for(config: Config) -> Callable[[], object]:
-    engine = ensure_schema(config.database_url)
-
-    def open_session() -> object:
-        return transaction(engine)
-
-    return open_session
 
 
 @pytest.fixture
