@@ -15,7 +15,7 @@ from newsmon.queries import (
     list_articles,
     require_article,
     version_json,
-    version_of,
+    version_pair,
     versions_of,
 )
 from newsmon.sources import source_by_slug
@@ -73,7 +73,7 @@ def diff(ctx: Context, url: str, a: int, b: int, color: bool | None, context: bo
     """Word-level diff between versions A and B of the article at URL."""
     with transaction(ctx.engine()) as session:
         article = require_article(session, url)
-        old, new = version_of(session, article.id, a), version_of(session, article.id, b)
+        old, new = version_pair(session, article.id, a, b)
         result = diff_texts(old.title, old.text, new.title, new.text)
     color = sys.stdout.isatty() if color is None else color
     click.echo(render_diff(result, color=color, context=context), color=color)

@@ -78,6 +78,11 @@ def versions_of(session: Session, article_id: int) -> Sequence[Version]:
     ).all()
 
 
+def version_pair(session: Session, article_id: int, a: int, b: int) -> tuple[Version, Version]:
+    """Versions `a` and `b` of one article, for a diff; NotFound names the missing one."""
+    return version_of(session, article_id, a), version_of(session, article_id, b)
+
+
 def version_of(session: Session, article_id: int, number: int) -> Version:
     version = session.scalar(
         select(Version).where(Version.article_id == article_id, Version.number == number)

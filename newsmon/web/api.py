@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from newsmon.diff import diff_texts
 from newsmon.models import Article, Source
-from newsmon.queries import versions_of
+from newsmon.queries import NotFound, version_of, version_pair, versions_of
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
 
@@ -203,20 +203,22 @@ def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
 @router.get("/articles/{article_id}/versions/{number}", response_model=VersionText)
 def get_version(article_id: int, number: int, session: SessionDep) -> VersionText:
     _article(session, article_id)
-    for v in versions_of(session, article_id):
-        if v.number == number:
-            return VersionText.model_validate(v, from_attributes=True)
-    raise HTTPException(404, f"article {article_id} has no version {number}")
+    try:
+        return VersionText.model_validate(
+            version_of(session, article_id, number), from_attributes=True
+        )
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 @router.get("/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut)
 def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
     _article(session, article_id)
-    versions = {v.number: v for v in versions_of(session, article_id)}
-    for n in (a, b):
-        if n not in versions:
-            raise HTTPException(404, f"article {article_id} has no version {n}")
-    d = diff_texts(versions[a].title, versions[a].text, versions[b].title, versions[b].text)
+    try:
+        old, new = version_pair(session, article_id, a, b)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    d = diff_texts(old.title, old.text, new.title, new.text)
 
     def row(r) -> RowOut:  # type: ignore[no-untyped-def]
         return RowOut(

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from newsmon.diff import diff_texts
 from newsmon.models import Article
-from newsmon.queries import versions_of
+from newsmon.queries import NotFound, version_pair, versions_of
 from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
 from newsmon.web import data, present
@@ -124,19 +124,16 @@ def diff_page(
     mode: Annotated[Literal["side", "inline"], Query()] = "side",
 ) -> HTMLResponse:
     article = get_article(session, article_id)
-    versions = {v.number: v for v in versions_of(session, article.id)}
-    missing = [n for n in (a, b) if n not in versions]
-    if missing:
+    try:
+        old, new = version_pair(session, article.id, a, b)
+    except NotFound as exc:
         raise HTTPException(
-            404,
-            f"Article {article_id} has versions 0 to "
-            f"{max(versions, default=-1)}; there is no version {missing[0]}.",
-        )
-    old, new = versions[a], versions[b]
+            404, f"{exc} (it has versions 0 to {article.version_count - 1})"
+        ) from exc
     result = diff_texts(old.title, old.text, new.title, new.text)
     step = b - a if b != a else 1
     prev = (a - step, b - step) if min(a, b) - step >= 0 else None
-    nxt = (a + step, b + step) if max(a, b) + step in versions else None
+    nxt = (a + step, b + step) if max(a, b) + step < article.version_count else None
     return render(
         request,
         "diff.html",
