@@ -17,9 +17,6 @@ def crawl_settings(config: Config, **extra: Any) -> Settings:
     settings.setdict(
         {
             "NEWSMON_DATABASE_URL": config.database_url,
-            "NEWSMON_RECHECK_SCHEDULE": config.recheck_schedule,
-            "NEWSMON_FREEZE_AFTER_DAYS": config.freeze_after_days,
-            "NEWSMON_EXTRACT_WORKERS": config.workers(),
             "NEWSMON_CONFIG": config,
             "USER_AGENT": f"newsmon/{version('newsmon')} (+{config.contact_url})",
             "ROBOTSTXT_OBEY": config.obey_robots,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from newsmon.extract import Extracted
@@ -68,4 +68,4 @@ class PageItem:
     same_raw: bool = False
     extracted: Extracted | None = None
     baseline_hash: str | None = None
-    outcome: str | None = field(default=None)
+    outcome: str | None = None

@@ -41,8 +41,5 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 NEWSMON_DATABASE_URL = "sqlite:///newsmon.db"
-NEWSMON_RECHECK_SCHEDULE = [["3h", "15m"], ["1d", "1h"], ["7d", "3h"], ["40d", "1d"]]
-NEWSMON_FREEZE_AFTER_DAYS = 40
-NEWSMON_EXTRACT_WORKERS = 0
 NEWSMON_CONTACT_URL = "https://github.com/newsmon/newsmon"
 USER_AGENT = f"newsmon/{version('newsmon')} (+{NEWSMON_CONTACT_URL})"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,4 +57,4 @@ class DatabaseComponent:
                 return work(session, **kwargs)
 
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_writer(self.database_url), functools.partial(run))
+        return await loop.run_in_executor(_writer(self.database_url), run)
