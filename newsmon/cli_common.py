@@ -27,5 +27,6 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"newsmon: error: {message}", err=True)
+    one_line = " ".join(message.split())  # drivers like to add hint lines
+    click.echo(f"newsmon: error: {one_line}", err=True)
     sys.exit(1)

@@ -126,12 +126,23 @@ def merge_inline(old: tuple[Span, ...], new: tuple[Span, ...]) -> tuple[Span, ..
         return old
     a, b = tokens("".join(s.text for s in old)), tokens("".join(s.text for s in new))
     out: list[Span] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush() -> None:
+        _push(out, "delete", "".join(deleted))
+        _push(out, "insert", "".join(inserted))
+        deleted.clear()
+        inserted.clear()
+
+    for tag, i1, i2, j1, j2 in _cleanup(SequenceMatcher(None, a, b, autojunk=False).get_opcodes()):
         if tag == "equal":
+            flush()
             _push(out, "equal", "".join(a[i1:i2]))
-        else:
-            _push(out, "delete", "".join(a[i1:i2]))
-            _push(out, "insert", "".join(b[j1:j2]))
+        else:  # a run of changes reads as all it removed, then all it added
+            deleted.extend(a[i1:i2])
+            inserted.extend(b[j1:j2])
+    flush()
     return tuple(out)
 
 

@@ -54,3 +54,11 @@ def test_summary_is_json_ready_and_trims_context():
     assert summary[0]["kind"] == "changed"
     text = "".join(t for _, t in summary[0]["spans"])
     assert "…" in text and "finish" in text and len(text) < len(long)
+
+
+def test_a_rewritten_headline_reads_as_one_deletion_then_one_insertion():
+    d = diff_texts("Council reviews pg one cases", "x", "Edited on PostgreSQL", "x")
+    assert [(s.op, s.text) for s in d.title.inline] == [
+        ("delete", "Council reviews pg one cases"),
+        ("insert", "Edited on PostgreSQL"),
+    ]
