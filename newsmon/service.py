@@ -39,7 +39,9 @@ def prepare_database(config: Config, clock: Clock) -> None:
                 "`newsmon sources add SLUG FEED_URL` adds your own)",
                 len(specs),
             )
-        released = release_leases(session)
+        # One process per SQLite file: every claim left is a dead crawl's. PostgreSQL may
+        # have other crawlers running, so there the leases simply run out.
+        released = release_leases(session) if engine.dialect.name == "sqlite" else 0
     if released:
         logger.info("released %d article claim(s) left by an interrupted crawl", released)
 

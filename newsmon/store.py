@@ -127,7 +127,7 @@ def due_articles(
     free = or_(Article.lease_until.is_(None), Article.lease_until < now)
     if everything:
         query = select(Article.id).where(Article.status == "active", free).order_by(Article.id)
-        ids = list(session.scalars(query.limit(limit)))
+        ids = list(session.scalars(query.limit(limit).with_for_update(skip_locked=True)))
     else:
         # One index range per state, each already in due order; merged here. A single
         # `status IN (...)` query would sort every overdue row before applying the limit.
@@ -139,6 +139,7 @@ def due_articles(
                     .where(Article.status == status, Article.next_check_at <= now, free)
                     .order_by(Article.next_check_at)
                     .limit(limit)
+                    .with_for_update(skip_locked=True)  # PostgreSQL: concurrent crawlers
                 )
             )
         ids = [article_id for _, article_id in sorted(due)[:limit]]
