@@ -68,6 +68,7 @@ class CrawlService:
         self.engine = ensure_schema(config.database_url)
         self.settings = crawl_settings(config, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
+        self.stopping = False
 
     @property
     def runner(self) -> AsyncCrawlerRunner:
@@ -76,6 +77,8 @@ class CrawlService:
         return self._runner
 
     async def _run(self, spider: type, tasks: list[Any]) -> dict[str, Any]:
+        if self.stopping:  # claimed tasks wait for their lease to run out, or a restart
+            return {}
         crawler = self.runner.create_crawler(spider)
         await self.runner.crawl(crawler, tasks=tasks, clock=self.clock)
         return _stats_of(crawler)
@@ -141,5 +144,6 @@ class CrawlService:
 
     async def stop(self) -> None:
         """Stop crawls in flight: pages being stored finish, unstarted ones are dropped."""
+        self.stopping = True
         if self._runner is not None:
             await self._runner.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -52,6 +53,26 @@ class Monitor:
     def __init__(self, service: CrawlService) -> None:
         self.service = service
         self.scheduler: AsyncIOScheduler | None = None
+        self.running: set[asyncio.Task[Any]] = set()
+
+    def tracked(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+        """The job, registered while it runs, so shutdown can let it finish, not cancel it."""
+
+        async def run() -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self.running.add(task)
+            try:
+                return await job()
+            finally:
+                self.running.discard(task)
+
+        run.__name__ = run.__qualname__ = job.__name__
+        return run
+
+    async def finish_running_jobs(self, timeout: float = 30) -> None:
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=timeout)
 
     @property
     def config(self) -> Config:
@@ -119,7 +140,12 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
     ]
     for job_id, func, seconds in jobs:
         scheduler.add_job(
-            func, "interval", seconds=seconds, id=job_id, name=job_id, next_run_time=now
+            monitor.tracked(func),
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            name=job_id,
+            next_run_time=now,
         )
     monitor.scheduler = scheduler
     return scheduler
@@ -149,8 +175,10 @@ async def run_service(config: Config, stop: asyncio.Event, *, web: Any = None) -
         await stop.wait()
     finally:
         logger.info("stopping: finishing pages in flight")
-        scheduler.shutdown(wait=False)
+        scheduler.pause()  # no new runs; running jobs finish instead of being cancelled
         await service.stop()
+        await monitor.finish_running_jobs()
+        scheduler.shutdown(wait=False)
         if web_task is not None:
             web.should_exit = True
             await asyncio.wait_for(web_task, timeout=10)
