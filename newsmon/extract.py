@@ -9,6 +9,7 @@ one left in would count as an edit.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -57,8 +58,13 @@ class Extracted:
         return asdict(self)
 
 
+@functools.cache
 def extractor_version() -> str:
-    """Recorded on every version row: an upgrade must not look like an edit."""
+    """Recorded on every version row: an upgrade must not look like an edit.
+
+    Cached: it is asked for every page, and the imported extractor cannot change
+    under a running process anyway.
+    """
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
 
 

@@ -42,6 +42,8 @@ class DatabaseComponent:
     def __init__(self, database_url: str, config: Config) -> None:
         self.database_url = database_url
         self.config = config
+        self.recheck_policy = config.recheck_policy()  # parsed once, used for every item
+        self.feed_policy = config.feed_policy()
         self.engine: Engine = shared_engine(database_url)
 
     @classmethod

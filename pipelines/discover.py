@@ -15,9 +15,7 @@ class DiscoverPipeline(DatabaseComponent):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, FeedPolled):
             return item
-        outcome = await self.in_transaction(
-            record_feed_poll, result=item, policy=self.config.feed_policy()
-        )
+        outcome = await self.in_transaction(record_feed_poll, result=item, policy=self.feed_policy)
         self.stats.inc_value("newsmon/feeds_polled")
         self.stats.inc_value("newsmon/articles_new", outcome.new_articles)
         if outcome.error:

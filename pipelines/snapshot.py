@@ -18,7 +18,7 @@ class SnapshotPipeline(DatabaseComponent):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item
-        policy = self.config.recheck_policy()
+        policy = self.recheck_policy
         if item.error:
             outcome = await self.in_transaction(record_failure, item=item, policy=policy)
             logger.warning("check %s: %s (%s)", item.task.url, outcome, item.error)
