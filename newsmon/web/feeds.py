@@ -49,8 +49,7 @@ def build_feed(
         html = (
             f"<p>+{v.words_added} / −{v.words_removed} words. "
             f'<a href="{escape(diff_url)}">See the diff</a> · '
-            f'<a href="{escape(a.url)}">original article</a></p>'
-            + summary_html(v.summary, first=False)
+            f'<a href="{escape(a.url)}">original article</a></p>' + summary_html(v.summary)
         )
         if kind == "atom":
             entry.content(html, type="html")

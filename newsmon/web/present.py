@@ -78,10 +78,10 @@ def spans_html(spans: Iterable[Sequence[str]] | Iterable[object]) -> Markup:
     return Markup("").join(out)
 
 
-def summary_html(summary: list | None, *, first: bool) -> str:
+def summary_html(summary: list | None) -> str:
     """A stored change summary as an HTML fragment for feeds (escaped text, ins/del marks)."""
-    if first or not summary:
-        return "<p>First version captured.</p>" if first else "<p>Text changed.</p>"
+    if not summary:
+        return "<p>Text changed.</p>"
     parts = []
     for row in summary:
         label = "Headline: " if row.get("headline") else ""
