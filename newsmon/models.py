@@ -77,6 +77,8 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while a crawler holds the feed, so no second crawler polls it at the same time.
+    lease_until: Mapped[datetime | None]
 
     source: Mapped[Source] = relationship(back_populates="feeds")
 
@@ -152,6 +154,8 @@ class Version(Base):
     text: Mapped[str] = mapped_column(Text)
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_hash: Mapped[str | None] = mapped_column(String(64))
+    # The character encoding the page was decoded with when fetched: re-extraction uses it.
+    encoding: Mapped[str | None] = mapped_column(String(64))
     extractor: Mapped[str] = mapped_column(String(100))
     words_added: Mapped[int] = mapped_column(Integer, default=0)
     words_removed: Mapped[int] = mapped_column(Integer, default=0)
@@ -178,3 +182,15 @@ class Check(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class CrawlerHeartbeat(Base):
+    """A crawler process that is (or was) running: the fleet's roll call and /healthz's source."""
+
+    __tablename__ = "crawler_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
