@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
-from scrapy.crawler import AsyncCrawlerRunner, Crawler
+from scrapy.crawler import AsyncCrawlerRunner
 
 from newsmon.claims import (
     forget_dead_neighbours,

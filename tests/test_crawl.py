@@ -6,7 +6,6 @@ import sqlite3
 import threading
 
 import pytest
-
 from sqlalchemy import func, select
 
 from newsmon.models import Article, Check, Version
