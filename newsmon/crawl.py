@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+from functools import partial
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
@@ -197,7 +198,7 @@ class CrawlService:
             if crawler_id is not None:
                 now = self.clock.now()
                 try:
-                    await self._db(lambda s: heartbeat(s, crawler_id=crawler_id, now=now))
+                    await self._db(partial(heartbeat, crawler_id=crawler_id, now=now))
                 except Exception as exc:
                     logger.warning("heartbeat not recorded: %s", exc)
 

@@ -9,6 +9,7 @@ where the last process stopped. APScheduler's AsyncIOScheduler runs the timed wo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -93,10 +94,8 @@ class Monitor:
             except Exception:
                 logger.exception("the crawl stopped unexpectedly; restarting in 10 s")
             if not self.service.stopping:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=10)
-                except TimeoutError:
-                    pass
 
     def _prune(self) -> int:
         with transaction(self.service.engine) as session:

@@ -11,8 +11,10 @@ database (newsmon.claims), so any number of crawler processes share the work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -83,7 +85,7 @@ class WorkQueue:
             fresh = [t for t in claimed if task_key(t) not in self.seen]
             if len(fresh) < len(claimed):  # already worked on in this pass: not again
                 again = [t for t in claimed if task_key(t) in self.seen]
-                await self._db(lambda s: self._release(s, again))
+                await self._db(partial(self._release, tasks=again))
             for task in fresh:
                 self.held[task_key(task)] = _Held(task, time.monotonic())
                 if not self.plan.continuous:
@@ -116,16 +118,14 @@ class WorkQueue:
         self.held.clear()
         if not tasks or self.fatal:
             return 0
-        return await self._db(lambda s: self._release(s, tasks))
+        return await self._db(partial(self._release, tasks=tasks))
 
     # -- internals -----------------------------------------------------------------
     async def _sleep(self, seconds: float) -> None:
         assert self._wake is not None
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     def _forget_stale(self) -> None:
         """A task whose outcome never came back (a lost callback) stops counting when its
