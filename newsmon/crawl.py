@@ -14,9 +14,9 @@ import logging
 import os
 import socket
 import time
-from functools import partial
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerRunner

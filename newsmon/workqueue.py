@@ -14,11 +14,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from functools import partial
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from newsmon.claims import ClaimRequest, claim_articles, claim_feeds, release
