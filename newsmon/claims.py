@@ -242,8 +242,8 @@ def forget_dead_neighbours(
         select(CrawlerHeartbeat.id, CrawlerHeartbeat.pid).where(CrawlerHeartbeat.host == host[:255])
     ).all()
     dead = [row_id for row_id, pid in rows if not is_running(pid)]
-    if dead:
-        session.execute(delete(CrawlerHeartbeat).where(CrawlerHeartbeat.id.in_(dead)))
+    for crawler_id in dead:  # ids may be reused once the row is gone: free the claims first
+        retire_crawler(session, crawler_id=crawler_id)
     return len(dead)
 
 
