@@ -32,6 +32,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
 from newsmon.crawlsettings import crawl_settings
 from newsmon.db import DatabaseError, db_thread, ensure_schema, transaction, unwritable_reason
+from newsmon.robots import RobotsCache
 from newsmon.store import freeze_quiet
 from newsmon.workqueue import QueuePlan, WorkQueue
 from pipelines import database_unwritable
@@ -98,7 +99,8 @@ class CrawlService:
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = ensure_schema(config.database_url)
-        self.settings = crawl_settings(config, **scrapy_overrides)
+        self.robots = RobotsCache()  # shared by this process's crawls
+        self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
         self._queues: set[WorkQueue] = set()
         self.crawler_id: int | None = None

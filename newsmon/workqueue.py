@@ -82,9 +82,12 @@ class WorkQueue:
                 await self._sleep(self.plan.idle_wait)
                 continue
             claimed = await self._claim(free)
-            fresh = [t for t in claimed if task_key(t) not in self.seen]
-            if len(fresh) < len(claimed):  # already worked on in this pass: not again
-                again = [t for t in claimed if task_key(t) in self.seen]
+            # A task still in flight whose lease ran out was just leased again: no second
+            # request. One already done in this pass is not done twice.
+            busy = self.seen | self.held.keys()
+            fresh = [t for t in claimed if task_key(t) not in busy]
+            again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
+            if again:
                 await self._db(partial(self._release, tasks=again))
             for task in fresh:
                 self.held[task_key(task)] = _Held(task, time.monotonic())
