@@ -21,7 +21,14 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from newsmon.claims import ClaimRequest, claim_articles, claim_feeds, release
+from newsmon.claims import (
+    DEAD_AFTER,
+    ClaimRequest,
+    all_pass_start,
+    claim_articles,
+    claim_feeds,
+    release,
+)
 from newsmon.clock import Clock
 from newsmon.db import db_thread, shared_engine, transaction
 from newsmon.items import ArticleTask, FeedTask
@@ -150,6 +157,10 @@ class WorkQueue:
             "busy": self._busy(),
             "owner": self.owner,
         }
+        if self.plan.everything:
+            base["checked_before"] = await self._db(
+                partial(all_pass_start, alive_since=now - DEAD_AFTER)
+            )
         tasks: list[Task] = []
         for kind, claim in (("feeds", claim_feeds), ("articles", claim_articles)):
             if not getattr(self.plan, kind) or kind in self._exhausted or len(tasks) >= free:
