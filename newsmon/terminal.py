@@ -29,7 +29,7 @@ def safe(text: object, *, multiline: bool = False) -> str:
     cleaned = _CONTROLS.sub("", _SEQUENCES.sub("", str(text)))
     if multiline:
         return cleaned.replace("\r", "")
-    return " ".join(cleaned.replace("\t", " ").splitlines()) if "\n" in cleaned else cleaned
+    return " ".join(cleaned.replace("\t", " ").splitlines())
 
 
 def safe_json(data: Any, **kwargs: Any) -> str:
