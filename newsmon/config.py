@@ -79,7 +79,7 @@ def _database_url(value: str) -> str:
 
     try:
         make_url(value)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise ValueError("not a database URL") from exc
     return value
 

@@ -35,7 +35,7 @@ def masked_url(url: str) -> str:
     """`url` as people may see it: the password replaced by ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
