@@ -10,17 +10,15 @@ from this class (`newsmon config --markdown`).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -29,99 +27,24 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from newsmon.configtypes import (
+    LOG_LEVELS,
+    ConfigError,
+    Duration,
+    HttpURL,
+    LogLevel,
+    Network,
+    Port,
+    check_database_url,
+    explain,
+    json_text,
+    networks,
+    parse_duration,
+    setting,
+)
 from newsmon.policy import FeedPolicy, RecheckPolicy, Step
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# Flags that set a setting, for naming the flag in an error message.
-FLAGS = {
-    "database_url": "--db",
-    "log_level": "--log-level",
-    "web_host": "--host",
-    "web_port": "--port",
-}
-
-
-class ConfigError(ValueError):
-    """A setting with a value newsmon cannot use; the message is one line per bad value."""
-
-
-def parse_duration(value: str | int | float) -> timedelta:
-    """ "15m", "3h", "40d" -> timedelta; a bare number means seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if not match:
-        raise ConfigError(f"not a duration: {value!r} (try 15m, 3h, 40d)")
-    return timedelta(**{_UNITS[match[2]]: float(match[1])})
-
-
-def _duration(value: Any) -> str:
-    """A positive duration, kept as written ("15m"); a bare number means seconds."""
-    if parse_duration(value) <= timedelta(0):
-        raise ValueError("a duration must be longer than zero")
-    return value if isinstance(value, str) else f"{value}s"
-
-
-def _http_url(value: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("not an http(s) URL")
-    return value
-
-
-def _database_url(value: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        make_url(value)
-    except (ArgumentError, ValueError) as exc:
-        raise ValueError("not a database URL") from exc
-    return value
-
-
-def _networks(value: Any) -> Any:
-    """Comma-separated text (as in an environment variable) becomes a list."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-def _network(value: str) -> str:
-    return str(ipaddress.ip_network(value.strip(), strict=False))
-
-
-def _json_text(value: Any) -> Any:
-    """A list written in an environment variable arrives as JSON (or TOML) text."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return tomllib.loads(f"v = {value}")["v"]
-    return value
-
-
-Duration = Annotated[str | int | float, AfterValidator(_duration)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-HttpURL = Annotated[str, AfterValidator(_http_url)]
-Network = Annotated[str, AfterValidator(_network)]
-LogLevel = Annotated[
-    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
-    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-]
-
-
-def _setting(default: Any, help: str, allowed: str, **bounds: Any) -> Any:
-    """A field with its help text (README, `config`) and, for errors, what it accepts."""
-    kind = "default_factory" if isinstance(default, list) else "default"
-    value = (lambda: json.loads(json.dumps(default))) if kind == "default_factory" else default
-    return Field(
-        **{kind: value}, description=help, json_schema_extra={"allowed": allowed}, **bounds
-    )
+__all__ = ["Config", "ConfigError", "parse_duration", "settings_table"]
 
 
 class Config(BaseSettings):
@@ -131,99 +54,99 @@ class Config(BaseSettings):
         frozen=True, extra="forbid", env_prefix="NEWSMON_", enable_decoding=False
     )
 
-    database_url: Annotated[str, AfterValidator(_database_url)] = _setting(
+    database_url: Annotated[str, AfterValidator(check_database_url)] = setting(
         "sqlite:///newsmon.db", "SQLAlchemy database URL.", "a database URL such as sqlite:///x.db"
     )
-    contact_url: HttpURL = _setting(
+    contact_url: HttpURL = setting(
         "https://github.com/newsmon/newsmon",
         "Contact URL sent in the User-Agent so site owners can reach the operator.",
         "an http(s) URL",
     )
-    public_url: HttpURL | None = _setting(
+    public_url: HttpURL | None = setting(
         None,
         "Base of absolute links and GUIDs in feeds (e.g. https://news.example.org/).",
         "an http(s) URL",
     )
-    feed_interval: Duration = _setting("5m", "How often each feed is polled.", "a duration")
-    feed_backoff_cap: Duration = _setting(
+    feed_interval: Duration = setting("5m", "How often each feed is polled.", "a duration")
+    feed_backoff_cap: Duration = setting(
         "6h", "Longest wait between polls of a failing feed.", "a duration"
     )
-    recheck_schedule: Annotated[list[tuple[Duration, Duration]], BeforeValidator(_json_text)] = (
-        _setting(
+    recheck_schedule: Annotated[list[tuple[Duration, Duration]], BeforeValidator(json_text)] = (
+        setting(
             [["3h", "15m"], ["1d", "1h"], ["7d", "3h"], ["40d", "1d"]],
             "Pairs [quiet for less than, check every]; the clock restarts at every change.",
             'pairs of durations with increasing ages, e.g. [["3h", "15m"], ["1d", "1h"]]',
             min_length=1,
         )
     )
-    freeze_after_days: int = _setting(
+    freeze_after_days: int = setting(
         40, "Days without a change after which an article is frozen.", "a whole number >= 1", ge=1
     )
-    error_backoff: Duration = _setting(
+    error_backoff: Duration = setting(
         "15m", "First wait after a failed article check; doubles.", "a duration"
     )
-    error_backoff_cap: Duration = _setting(
+    error_backoff_cap: Duration = setting(
         "1d", "Longest wait between checks of a failing article.", "a duration"
     )
-    gone_after: int = _setting(
+    gone_after: int = setting(
         3,
         "Consecutive 404/410 answers after which an article is gone.",
         "a whole number >= 1",
         ge=1,
     )
-    article_batch: int = _setting(
+    article_batch: int = setting(
         500, "Most articles checked in one crawl pass.", "a whole number >= 1", ge=1
     )
-    max_entries_per_poll: int = _setting(
+    max_entries_per_poll: int = setting(
         1000, "Most feed entries stored per poll (newest first).", "a whole number >= 1", ge=1
     )
-    lease: Duration = _setting(
+    lease: Duration = setting(
         "10m", "How long a crawler's claim on a feed or article lasts.", "a duration"
     )
-    concurrent_requests: int = _setting(
+    concurrent_requests: int = setting(
         32, "Requests in flight per crawler process.", "a whole number >= 1", ge=1
     )
-    obey_robots: bool = _setting(True, "Obey robots.txt.", "true or false")
-    concurrent_per_domain: int = _setting(
+    obey_robots: bool = setting(True, "Obey robots.txt.", "true or false")
+    concurrent_per_domain: int = setting(
         2, "Parallel requests per site.", "a whole number >= 1", ge=1
     )
-    autothrottle: bool = _setting(
+    autothrottle: bool = setting(
         True, "Adapt the request rate to each site's latency.", "true or false"
     )
-    download_delay: float = _setting(
+    download_delay: float = setting(
         0.5, "Seconds between requests to one site (AutoThrottle's floor).", "seconds >= 0", ge=0
     )
-    download_timeout: float = _setting(
+    download_timeout: float = setting(
         30, "Seconds before a request is abandoned.", "seconds > 0", gt=0
     )
-    max_page_mb: float = _setting(
+    max_page_mb: float = setting(
         8.0, "Pages or feeds larger than this are refused.", "megabytes > 0", gt=0
     )
-    retry_times: int = _setting(
+    retry_times: int = setting(
         1, "Immediate retries of a failed request before backing off.", "a whole number >= 0", ge=0
     )
-    extract_workers: int = _setting(
+    extract_workers: int = setting(
         0, "Extraction processes; 0 means one per CPU core.", "a whole number >= 0", ge=0
     )
-    check_retention_days: int = _setting(
+    check_retention_days: int = setting(
         90, "Days of check history kept.", "a whole number >= 1", ge=1
     )
-    recheck_tick: Duration = _setting(
+    recheck_tick: Duration = setting(
         "1m", "How often the scheduler asks which articles are due.", "a duration"
     )
-    freeze_tick: Duration = _setting("1h", "How often the freeze sweep runs.", "a duration")
-    allow_networks: Annotated[list[Network], BeforeValidator(_networks)] = _setting(
+    freeze_tick: Duration = setting("1h", "How often the freeze sweep runs.", "a duration")
+    allow_networks: Annotated[list[Network], BeforeValidator(networks)] = setting(
         [],
         "Networks the SSRF guard lets the crawler reach (CIDRs; comma-separated in the "
         "environment, e.g. 127.0.0.0/8,::1/128).",
         "a list of CIDR networks such as 10.0.0.0/8",
     )
-    web_host: str = _setting(
+    web_host: str = setting(
         "127.0.0.1", "Address the web app listens on.", "a host name or address", min_length=1
     )
-    web_port: Port = _setting(8000, "Port the web app listens on.", "a port from 1 to 65535")
-    log_level: LogLevel = _setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
-    log_format: Literal["text", "json"] = _setting(
+    web_port: Port = setting(8000, "Port the web app listens on.", "a port from 1 to 65535")
+    log_level: LogLevel = setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
+    log_format: Literal["text", "json"] = setting(
         "text", "Log lines as text, or as one JSON object a line.", "text or json"
     )
 
@@ -272,7 +195,7 @@ class Config(BaseSettings):
         try:
             return cls(**values)
         except ValidationError as exc:
-            raise ConfigError("\n".join(_explain(cls, exc, values, origins))) from None
+            raise ConfigError("\n".join(explain(cls.model_fields, exc, values, origins))) from None
 
     def with_(self, **changes: Any) -> Config:
         """A copy with `changes` (validated; errors name them as flags)."""
@@ -326,37 +249,6 @@ def _file_layer(
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     return values, f"config file {path}"
-
-
-def _explain(
-    cls: type[Config], exc: ValidationError, values: Mapping[str, Any], origins: Mapping[str, str]
-) -> list[str]:
-    """One line per bad value: the setting, its value, where it came from, what is allowed."""
-    lines: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "recheck_schedule"
-        if name in lines:
-            continue
-        flag = FLAGS.get(name, "--" + name.replace("_", "-"))
-        origin = origins.get(name, "default").replace("{NAME}", name.upper())
-        origin = origin.replace("{FLAG}", flag)
-        shown = repr(values.get(name))
-        if name == "database_url" and isinstance(values.get(name), str):
-            from newsmon.db import masked_url
-
-            shown = repr(masked_url(values[name]))
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        if error["type"] == "extra_forbidden":
-            lines[name] = f"unknown setting {name} in {origin}"
-            continue
-        field = cls.model_fields[name]
-        allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]
-        reason = ""
-        if error["type"] == "value_error":
-            reason = str(error["ctx"].get("error", "")) if error.get("ctx") else ""
-            reason = f" ({reason})" if reason else ""
-        lines[name] = f"bad setting {name} = {shown} from {origin}{reason}: expected {allowed}"
-    return list(lines.values())
 
 
 def settings_table() -> str:
