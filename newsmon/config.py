@@ -94,9 +94,6 @@ class Config(BaseSettings):
         "a whole number >= 1",
         ge=1,
     )
-    article_batch: int = setting(
-        500, "Most articles checked in one crawl pass.", "a whole number >= 1", ge=1
-    )
     max_entries_per_poll: int = setting(
         1000, "Most feed entries stored per poll (newest first).", "a whole number >= 1", ge=1
     )
@@ -104,7 +101,7 @@ class Config(BaseSettings):
         "10m", "How long a crawler's claim on a feed or article lasts.", "a duration"
     )
     concurrent_requests: int = setting(
-        32, "Requests in flight per crawler process.", "a whole number >= 1", ge=1
+        100, "Requests in flight per crawler process.", "a whole number >= 1", ge=1
     )
     obey_robots: bool = setting(True, "Obey robots.txt.", "true or false")
     concurrent_per_domain: int = setting(

@@ -132,7 +132,9 @@ def explain(
             shown = repr(masked_url(values[name]))
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         if error["type"] == "extra_forbidden":
-            lines[name] = f"unknown setting {name} in {origin}"
+            lines[name] = (
+                f"unknown setting {name} in {origin}: expected one that `newsmon config` lists"
+            )
             continue
         field = fields[name]
         allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]

@@ -26,7 +26,8 @@ from tests.newssite import story
             "freeze_after_days = 'forty' from config file newsmon.toml",
         ),
         ('download_delay = "x"\n', {}, (), "download_delay = 'x' from config file newsmon.toml"),
-        ("article_batch = -5\n", {}, (), "article_batch = -5 from config file newsmon.toml"),
+        ("gone_after = -5\n", {}, (), "gone_after = -5 from config file newsmon.toml"),
+        ("article_batch = -5\n", {}, (), "unknown setting article_batch in config file"),
         ("", {"NEWSMON_WEB_PORT": "abc"}, (), "environment variable NEWSMON_WEB_PORT"),
         ("", {"NEWSMON_FREEZE_AFTER_DAYS": "forty"}, (), "NEWSMON_FREEZE_AFTER_DAYS"),
         ("", {}, ("--log-level", "LOUD", "articles"), "log_level = 'LOUD' from flag --log-level"),
@@ -46,7 +47,7 @@ def test_a_bad_setting_is_one_line_naming_it_and_its_origin(tmp_path, toml, env,
 
 
 def test_two_bad_settings_are_two_lines(tmp_path):
-    (tmp_path / "newsmon.toml").write_text('freeze_after_days = "forty"\narticle_batch = -5\n')
+    (tmp_path / "newsmon.toml").write_text('freeze_after_days = "forty"\ngone_after = -5\n')
     done = newsmon(tmp_path, "articles")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 2

@@ -35,3 +35,8 @@ def crawl(ctx: Context, everything: bool) -> None:
             "(`newsmon crawl --all` polls every feed and checks every active article now)"
         )
     click.echo(stats.line())
+    if stats.failures:
+        raise click.ClickException(
+            f"{stats.failures} item(s) could not be handled (see the log above); "
+            "their claims run out and they are retried"
+        )
