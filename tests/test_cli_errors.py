@@ -70,8 +70,15 @@ def test_a_busy_port_is_one_line_before_anything_starts(tmp_path, busy_port, com
     assert not (tmp_path / "cli.db").exists()
 
 
-def test_run_without_web_ignores_a_busy_port(tmp_path, busy_port):
-    env = cli_env(tmp_path, NEWSMON_WEB_PORT=str(busy_port), NEWSMON_LOG_LEVEL="INFO")
+def test_run_without_web_ignores_a_busy_port(site, tmp_path, busy_port):
+    added = newsmon(tmp_path, "sources", "add", "gazette", site.url("/feeds/rss.xml"))
+    assert added.returncode == 0, added.stderr  # a local source: no starter list to fetch
+    env = cli_env(
+        tmp_path,
+        NEWSMON_WEB_PORT=str(busy_port),
+        NEWSMON_LOG_LEVEL="INFO",
+        NEWSMON_DOWNLOAD_TIMEOUT="2",
+    )
     with subprocess.Popen(
         [*newsmon_argv(), "run", "--no-web"],
         env=env,
@@ -79,13 +86,14 @@ def test_run_without_web_ignores_a_busy_port(tmp_path, busy_port):
         stderr=subprocess.PIPE,
         text=True,
     ) as proc:
+        assert proc.stderr is not None
         started = ""
         for line in proc.stderr:
             started += line
             if "newsmon is running" in line:
                 break
         proc.terminate()
-        proc.wait(timeout=60)
+        started += proc.communicate(timeout=60)[1]  # keep draining: a full pipe blocks
     assert "newsmon is running" in started
     assert "already in use" not in started
 
