@@ -7,6 +7,7 @@ import csv
 import json
 import zlib
 
+import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
@@ -81,6 +82,7 @@ def test_warc_holds_every_version_raw_and_extracted(
         )
 
 
+@pytest.mark.sqlite_only  # the same streaming query as the WARC test, which runs on both
 def test_csv_opens_with_one_row_per_version(site, crawler, add_feed, clock, db, config, tmp_path):
     crawl_two_stories(site, crawler, add_feed, clock)
     stored = stored_versions(db)
@@ -97,6 +99,7 @@ def test_csv_opens_with_one_row_per_version(site, crawler, add_feed, clock, db, 
     assert any(r["title"].startswith("'=HYPERLINK") for r in rows)
 
 
+@pytest.mark.sqlite_only  # the same streaming query as the WARC test, which runs on both
 def test_jsonl_since_and_source_filter(site, crawler, add_feed, clock, config, tmp_path):
     crawl_two_stories(site, crawler, add_feed, clock)
     env = cli_env(tmp_path, NEWSMON_DATABASE_URL=config.database_url)
