@@ -78,6 +78,7 @@ class Config:
     freeze_tick: str = _setting("1h", "How often the freeze sweep runs.")
     web_host: str = _setting("127.0.0.1", "Address the web app listens on.")
     web_port: int = _setting(8000, "Port the web app listens on.")
+    public_url: str = _setting("", "Base of feed links and GUIDs; empty: http://web_host:web_port/")
     log_level: str = _setting("INFO", "Logging level.")
 
     @classmethod

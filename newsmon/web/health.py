@@ -1,0 +1,80 @@
+"""/healthz for load balancers and uptime checks, /metrics for Prometheus.
+
+/healthz answers 503 when the database cannot be read, and when crawlers have
+reported before but none has in the last 3 minutes (the fleet died: `newsmon serve`
+running apart from its crawlers must say so). A database no crawler has ever
+reported to (a web-only archive, or a build whose crawler predates heartbeats) is
+healthy. Schedule lag is reported, never a reason for 503: a web process that is
+taken out of rotation because crawling is behind would only make things worse.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsmon.metrics import ScheduleState, schedule_state, web_registry
+from newsmon.web.present import span
+
+router = APIRouter(include_in_schema=False)
+
+
+def missing_database_file(url: str) -> str | None:
+    """For a SQLite file: a sentence if the file is gone (an open connection would not notice)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or Path(database).expanduser().is_file():
+        return None
+    return f"database file {database} is missing"
+
+
+def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple[int, dict]:
+    """(HTTP status, JSON body) of a health check, from what the database said."""
+    if state is None:
+        return 503, {"status": "down", "database": "unreachable", "problem": problem}
+    body: dict[str, Any] = {
+        "status": "ok",
+        "database": "ok",
+        "crawlers_alive": state.crawlers_alive,
+        "schedule_lag_seconds": round(state.schedule_lag_seconds, 1),
+        "due_backlog": state.due_backlog,
+    }
+    if state.crawlers_known and not state.crawlers_alive:
+        ago = span(now - state.last_heartbeat) if state.last_heartbeat else "long"
+        body["status"] = "down"
+        body["problem"] = f"no crawler has reported in the last 3 minutes (last one {ago} ago)"
+        return 503, body
+    if not state.crawlers_known:
+        body["note"] = "no crawler has ever reported to this database"
+    return 200, body
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    app = request.app
+    now = app.state.clock.now()
+    state, problem = None, missing_database_file(app.state.config.database_url)
+    if problem is None:
+        try:
+            state = schedule_state(app.state.engine, now=now)
+        except SQLAlchemyError as exc:
+            problem = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+    status, body = verdict(state, problem, now)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    state = request.app.state
+    if getattr(state, "metrics", None) is None:
+        state.metrics = web_registry(state.engine, state.clock.now)
+    body = generate_latest(state.metrics)
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
