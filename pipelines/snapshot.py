@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from newsmon.items import PageItem
+from newsmon.metrics import process_metrics
 from newsmon.store import record_failure, record_page
 from pipelines import DatabaseComponent
 
@@ -26,6 +27,9 @@ class SnapshotPipeline(DatabaseComponent):
             outcome = await self.in_transaction(record_page, item=item, policy=policy)
         self.stats.inc_value("newsmon/articles_checked")
         self.stats.inc_value(f"newsmon/outcome/{outcome}")
+        process_metrics().check(outcome)
+        if item.duration_ms is not None:
+            process_metrics().fetch(item.duration_ms / 1000)
         if outcome == "changed":
             logger.info("changed: %s", item.task.url)
         return item
