@@ -8,15 +8,18 @@ behind the schedule is, so any web process of a fleet reports the fleet's state.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsmon.models import Article, CrawlerHeartbeat, Feed, Version
@@ -24,6 +27,7 @@ from newsmon.models import Article, CrawlerHeartbeat, Feed, Version
 ALIVE_WITHIN = timedelta(minutes=3)  # crawlers write a heartbeat about every 30 s
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 EXTRACTION_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5)
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class CrawlMetrics:
@@ -71,6 +75,31 @@ def process_metrics() -> CrawlMetrics:
         if _process is None:
             _process = CrawlMetrics()
         return _process
+
+
+def database_problem(url: str) -> str | None:
+    """For a SQLite file: what is wrong with the file, if anything.
+
+    A pooled connection keeps reading a file that was deleted or overwritten (it
+    holds the old inode and its cached pages), so the file itself is looked at.
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    path = Path(database).expanduser()
+    if not path.is_file():
+        return f"database file {database} is missing"
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        return f"database file {database} cannot be read: {exc.strerror or exc}"
+    if header and header != SQLITE_MAGIC:
+        return f"database file {database} is not a SQLite database"
+    return None
 
 
 @dataclass(frozen=True)
@@ -139,15 +168,16 @@ GAUGES = {  # ScheduleState field -> (metric name, help)
 class DatabaseCollector(Collector):
     """Gauges read from the database at scrape time; `newsmon_database_up` 0 when it fails."""
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime]) -> None:
+    def __init__(self, engine: Engine, url: str, now: Callable[[], datetime]) -> None:
         self.engine = engine
+        self.url = url
         self.now = now
 
     def collect(self) -> Iterator[Metric]:
-        try:
-            state = schedule_state(self.engine, now=self.now())
-        except SQLAlchemyError:
-            state = None
+        state = None
+        if database_problem(self.url) is None:
+            with contextlib.suppress(SQLAlchemyError):  # reported as newsmon_database_up 0
+                state = schedule_state(self.engine, now=self.now())
         up = GaugeMetricFamily("newsmon_database_up", "1 if the database answered this scrape.")
         up.add_metric([], 0 if state is None else 1)
         yield up
@@ -169,9 +199,9 @@ class Forward(Collector):
         yield from self.source().collect()
 
 
-def web_registry(engine: Engine, now: Callable[[], datetime]) -> CollectorRegistry:
+def web_registry(engine: Engine, url: str, now: Callable[[], datetime]) -> CollectorRegistry:
     """What one web app's /metrics serves: this process's crawl metrics and the database's."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Forward(lambda: process_metrics().registry))
-    registry.register(DatabaseCollector(engine, now))
+    registry.register(DatabaseCollector(engine, url, now))
     return registry

@@ -10,30 +10,17 @@ taken out of rotation because crawling is behind would only make things worse.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from newsmon.metrics import ScheduleState, schedule_state, web_registry
+from newsmon.metrics import ScheduleState, database_problem, schedule_state, web_registry
 from newsmon.web.present import span
 
 router = APIRouter(include_in_schema=False)
-
-
-def missing_database_file(url: str) -> str | None:
-    """For a SQLite file: a sentence if the file is gone (an open connection would not notice)."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
-        return None
-    if database.startswith("file:") or Path(database).expanduser().is_file():
-        return None
-    return f"database file {database} is missing"
 
 
 def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple[int, dict]:
@@ -61,7 +48,7 @@ def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple
 def healthz(request: Request) -> JSONResponse:
     app = request.app
     now = app.state.clock.now()
-    state, problem = None, missing_database_file(app.state.config.database_url)
+    state, problem = None, database_problem(app.state.config.database_url)
     if problem is None:
         try:
             state = schedule_state(app.state.engine, now=now)
@@ -75,6 +62,6 @@ def healthz(request: Request) -> JSONResponse:
 def metrics(request: Request) -> Response:
     state = request.app.state
     if getattr(state, "metrics", None) is None:
-        state.metrics = web_registry(state.engine, state.clock.now)
+        state.metrics = web_registry(state.engine, state.config.database_url, state.clock.now)
     body = generate_latest(state.metrics)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
