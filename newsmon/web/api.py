@@ -18,9 +18,11 @@ from newsmon.queries import NotFound, version_of, version_pair, versions_of
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
 from newsmon.web.edges import UtcDatetime, fits_database, require_id
-from newsmon.web.errors import API_ERRORS, NOT_FOUND
+from newsmon.web.errors import declared
 
-router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
+router = APIRouter(prefix="/api", tags=["api"])
+NO_ARTICLE = "There is no article with this id"
+NO_VERSION = "There is no such article, or it has no such version"
 
 
 class FeedOut(BaseModel):
@@ -133,6 +135,7 @@ def _after(cursor: str | None) -> int:
 
 @router.get("/sources", response_model=list[SourceOut])
 def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
+    """Every watched source: its articles by state, recent changes, and each feed's health."""
     return [
         SourceOut(
             slug=s.source.slug,
@@ -156,7 +159,11 @@ def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
     ]
 
 
-@router.get("/articles", response_model=ArticlePage, responses=NOT_FOUND)
+@router.get(
+    "/articles",
+    response_model=ArticlePage,
+    responses=declared("The cursor points past any article id there can be"),
+)
 def list_articles(
     session: SessionDep,
     source: str | None = None,
@@ -197,13 +204,19 @@ def _article(session: SessionDep, article_id: int) -> Article:
     return article
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut, responses=NOT_FOUND)
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=declared(NO_ARTICLE))
 def get_article(article_id: int, session: SessionDep) -> ArticleOut:
+    """One article: its URL, source, state, number of versions and when it was seen."""
     return _article_out(_article(session, article_id))
 
 
-@router.get("/articles/{article_id}/versions", response_model=list[VersionOut], responses=NOT_FOUND)
+@router.get(
+    "/articles/{article_id}/versions",
+    response_model=list[VersionOut],
+    responses=declared(NO_ARTICLE),
+)
 def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
+    """An article's versions, numbered from 0, without their text."""
     _article(session, article_id)
     return [
         VersionOut.model_validate(v, from_attributes=True) for v in versions_of(session, article_id)
@@ -211,9 +224,12 @@ def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
 
 
 @router.get(
-    "/articles/{article_id}/versions/{number}", response_model=VersionText, responses=NOT_FOUND
+    "/articles/{article_id}/versions/{number}",
+    response_model=VersionText,
+    responses=declared(NO_VERSION),
 )
 def get_version(article_id: int, number: int, session: SessionDep) -> VersionText:
+    """One version with its full text (version 0 is the first captured)."""
     _article(session, article_id)
     try:
         if not fits_database(number):
@@ -225,8 +241,11 @@ def get_version(article_id: int, number: int, session: SessionDep) -> VersionTex
         raise HTTPException(404, str(exc)) from exc
 
 
-@router.get("/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut, responses=NOT_FOUND)
+@router.get(
+    "/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut, responses=declared(NO_VERSION)
+)
 def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
+    """The word-level diff from version `a` to version `b`: headline, then aligned paragraphs."""
     _article(session, article_id)
     try:
         if not (fits_database(a) and fits_database(b)):

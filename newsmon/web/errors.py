@@ -46,12 +46,14 @@ class ValidationOut(BaseModel):
     detail: list[ProblemOut]
 
 
-API_ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ValidationOut, "description": "A parameter is malformed or out of range"},
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "No such article or version"},
-}
+def declared(not_found: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """The error answers one API route can send, for its OpenAPI entry: 422, and 404 if any."""
+    out: dict[int | str, dict[str, Any]] = {
+        422: {"model": ValidationOut, "description": "A parameter is malformed or out of range"}
+    }
+    if not_found:
+        out[404] = {"model": ErrorOut, "description": not_found}
+    return out
 
 
 def plain_problem(error: Mapping[str, Any]) -> str:
