@@ -18,7 +18,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -117,11 +117,9 @@ class ScheduleState:
 
 def schedule_state(engine: Engine, *, now: datetime) -> ScheduleState:
     """Counts behind the gauges; raises SQLAlchemyError when the database cannot answer."""
-    due = (
-        Article.status.in_(("active", "gone")),
-        Article.next_check_at <= now,
-        or_(Article.lease_until.is_(None), Article.lease_until < now),  # not being checked
-    )
+    # Due and not yet checked: a claimed article counts until its check lands. (Leaving
+    # claims out would read every due row, not just the index: 20x slower at 200k due.)
+    due = (Article.status.in_(("active", "gone")), Article.next_check_at <= now)
     alive = CrawlerHeartbeat.seen_at >= now - ALIVE_WITHIN
     with engine.connect() as conn:
         backlog, oldest = conn.execute(
@@ -151,7 +149,7 @@ def _aware(value: datetime) -> datetime:
 
 
 GAUGES = {  # ScheduleState field -> (metric name, help)
-    "due_backlog": ("newsmon_due_backlog", "Articles due now and not yet being checked."),
+    "due_backlog": ("newsmon_due_backlog", "Articles due now whose check has not landed yet."),
     "schedule_lag_seconds": (
         "newsmon_schedule_lag_seconds",
         "How long the most overdue due article has waited past its check time.",
