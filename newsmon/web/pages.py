@@ -14,7 +14,7 @@ from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
 from newsmon.web import data, present
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
-from newsmon.web.edges import fits_database, require_id
+from newsmon.web.edges import require_id
 from newsmon.web.errors import plain_problem
 
 router = APIRouter(include_in_schema=False)
@@ -131,9 +131,10 @@ def diff_page(
     mode: Annotated[Literal["side", "inline"], Query()] = "side",
 ) -> HTMLResponse:
     article = get_article(session, article_id)
+    missing = next((n for n in (a, b) if not 0 <= n < article.version_count), None)
     try:
-        if not (fits_database(a) and fits_database(b)):
-            raise NotFound(f"article {article.id} has no version {b if fits_database(a) else a}")
+        if missing is not None:  # also keeps ids beyond the integer range out of queries
+            raise NotFound(f"This article has no version {missing}")
         old, new = version_pair(session, article.id, a, b)
     except NotFound as exc:
         raise HTTPException(
