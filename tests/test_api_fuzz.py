@@ -2,7 +2,8 @@
 
 Every operation gets a fixed number of generated requests (valid and invalid: huge
 ids, odd strings, forged cursors, times in any zone) under a fixed seed; each answer
-must be no server error, a documented status, and match its declared schema.
+must be no server error, a documented status, and match its declared schema and
+content type; invalid input must be refused, and undocumented methods get 405 with Allow.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from newsmon.web.app import create_app
@@ -27,7 +31,10 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
-]
+    response_headers_conformance,
+    negative_data_rejection,
+    unsupported_method,
+]  # not positive_data_acceptance: any string is a schema-valid cursor, yet a forged one is 422
 
 
 def test_api_fuzz_finds_no_server_error_and_no_schema_violation(
