@@ -12,6 +12,7 @@ import pytest
 from tests.web_fixtures import serve, web_client
 
 HUGE = 2**63  # one past the largest id a SQL BIGINT holds
+INT32 = 2**31  # one past the largest id an INTEGER column holds on PostgreSQL
 
 
 @pytest.fixture
@@ -39,6 +40,8 @@ def test_ids_beyond_any_range_are_not_found_never_500(web):
     cursor = base64.urlsafe_b64encode(f"id:{HUGE * 10}".encode()).decode()
     pages = [
         f"/articles/{HUGE}",
+        f"/articles/{INT32}",
+        f"/articles/{river}/diff/{INT32}/1",
         "/articles/-1",
         f"/articles/{river}/diff/0/{HUGE}",
         f"/articles/{river}/diff/-5/1",
@@ -51,6 +54,8 @@ def test_ids_beyond_any_range_are_not_found_never_500(web):
         assert "There is no" in response.text or "has no version" in response.text, path
     api = {
         f"/api/articles/{HUGE}": "/api/articles/{article_id}",
+        f"/api/articles/{INT32}": "/api/articles/{article_id}",
+        f"/api/articles/{river}/versions/{INT32}": "/api/articles/{article_id}/versions/{number}",
         "/api/articles/-7/versions": "/api/articles/{article_id}/versions",
         f"/api/articles/{river}/versions/{HUGE}": "/api/articles/{article_id}/versions/{number}",
         f"/api/articles/{river}/versions/-1": "/api/articles/{article_id}/versions/{number}",
@@ -155,3 +160,21 @@ def test_feed_links_come_from_public_url_never_the_host_header(web, config, cloc
             assert "https://news.example.org/articles/" in " ".join(urls)
     finally:
         public.stop()
+
+
+def test_control_characters_in_parameters_never_reach_a_query_or_a_page(empty):
+    """PostgreSQL refuses NUL in a query: that must be a clear answer, not a 500."""
+    spec = empty.get("/api/openapi.json").json()
+    nul = empty.get("/api/articles", params={"source": "bugle\x00"})
+    assert nul.status_code == 422 and nul.json()["detail"][0]["loc"] == ["query", "source"]
+    jsonschema.validate(nul.json(), declared(spec, "/api/articles", "422"))
+    for path, status in [
+        ("/sources/bu%00gle/changes.rss", 404),
+        ("/sources/bu%00gle", 404),
+        ("/sources/%1B]0;owned%07%1B[2J", 404),
+        ("/search?q=%00", 400),
+        ("/search?q=%1B[2Jmayor%00", 200),
+    ]:
+        response = empty.get(path)
+        assert response.status_code == status, path
+        assert not any(c in response.text for c in "\x00\x07\x1b"), path

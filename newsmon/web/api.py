@@ -17,7 +17,7 @@ from newsmon.models import Article, Source
 from newsmon.queries import NotFound, version_of, version_pair, versions_of
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
-from newsmon.web.edges import UtcDatetime, fits_database, require_id
+from newsmon.web.edges import Text, UtcDatetime, fits_database, require_id
 from newsmon.web.errors import declared
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -166,7 +166,7 @@ def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
 )
 def list_articles(
     session: SessionDep,
-    source: str | None = None,
+    source: Text = None,
     status: Literal["active", "frozen", "gone"] | None = None,
     changed_since: Annotated[
         UtcDatetime | None, Query(description="A time; one without a zone is read as UTC.")

@@ -15,7 +15,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsmon.config import Config
 
-DB_INT_MAX = 2**63 - 1  # the largest id or number a SQL BIGINT (and SQLite INTEGER) holds
+# Ids and version numbers are INTEGER columns: 32 bits on PostgreSQL, where a larger
+# value in a query is an error rather than no row. (SQLite would take 64 bits, but no
+# id there gets past 2^31 without two billion inserts.)
+DB_INT_MAX = 2**31 - 1
 
 
 def fits_database(value: int) -> bool:
@@ -41,6 +44,16 @@ def as_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+def no_nul(value: str | None) -> str | None:
+    """Refuse NUL, which no stored text holds and PostgreSQL will not even compare."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+Text = Annotated[str | None, AfterValidator(no_nul)]
 
 
 def public_base(config: Config) -> str:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.web.edges import allow_with_head, jsonable_errors
+from newsmon.web.present import xml_safe
 
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 503: "Unavailable"}
 _ASK = {  # what each page parameter should look like, said to a person
@@ -77,6 +78,7 @@ def plain_problems(errors: Sequence[Mapping[str, Any]]) -> str:
 def error_response(
     request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> HTMLResponse | JSONResponse:
+    detail = xml_safe(detail)  # it may quote what was typed: no control characters in pages
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     return request.app.state.templates.TemplateResponse(

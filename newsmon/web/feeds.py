@@ -112,7 +112,7 @@ def all_changes(request: Request, kind: str, session: SessionDep) -> Response:
 
 @router.get("/sources/{slug}/changes.{kind}")
 def source_changes(request: Request, slug: str, kind: str, session: SessionDep) -> Response:
-    source = session.query(Source).filter(Source.slug == slug).one_or_none()
+    source = None if "\x00" in slug else session.query(Source).filter_by(slug=slug).one_or_none()
     if source is None:
         raise HTTPException(404, f"There is no source '{slug}'.")
     return feed_response(

@@ -162,7 +162,7 @@ def diff_page(
 def search(
     request: Request, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=2000)]
 ) -> Response:
-    q = q.strip()
+    q = present.xml_safe(q).strip()  # no control characters, NUL included, reach a query
     if not q:
         raise HTTPException(400, plain_problem({"loc": ("query", "q"), "input": q}))
     if is_fetchable(q):
