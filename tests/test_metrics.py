@@ -114,7 +114,7 @@ def test_healthz_is_200_while_healthy_and_503_when_crawlers_or_the_database_are_
 ):
     never = client.get("/healthz")
     assert never.status_code == 200 and never.json()["crawlers_alive"] == 0
-    assert "no crawler has ever reported" in never.json()["note"]
+    assert "no crawler is running" in never.json()["note"]
     beat(config, pid=7, seen=clock.now())
     healthy = client.get("/healthz")
     assert healthy.status_code == 200

@@ -1,11 +1,12 @@
 """/healthz for load balancers and uptime checks, /metrics for Prometheus.
 
-/healthz answers 503 when the database cannot be read, and when crawlers have
-reported before but none has in the last 3 minutes (the fleet died: `newsmon serve`
-running apart from its crawlers must say so). A database no crawler has ever
-reported to (a web-only archive, or a build whose crawler predates heartbeats) is
-healthy. Schedule lag is reported, never a reason for 503: a web process that is
-taken out of rotation because crawling is behind would only make things worse.
+/healthz answers 503 when the database cannot be read, and when crawler rows exist
+but none has reported in the last 3 minutes: crawlers that were killed or whose
+machine died (a clean stop removes a crawler's row), so `newsmon serve` running apart
+from its fleet says that the fleet died. No crawler row at all (a web-only archive,
+or a fleet stopped on purpose) is healthy, with a note. Schedule lag is reported,
+never a reason for 503: taking a web process out of rotation because crawling is
+behind would only make things worse.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple
         body["problem"] = f"no crawler has reported in the last 3 minutes (last one {ago} ago)"
         return 503, body
     if not state.crawlers_known:
-        body["note"] = "no crawler has ever reported to this database"
+        body["note"] = "no crawler is running: none has reported, or all stopped cleanly"
     return 200, body
 
 
