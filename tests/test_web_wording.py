@@ -17,6 +17,8 @@ def text_of(page: str) -> str:
     return html.unescape(markup_text(page))
 
 
+pytestmark = pytest.mark.sqlite_only  # wording: nothing here depends on the database kind
+
 VALIDATOR_WORDS = ("Input should", "String should", "valid integer", "Field required", "query.")
 
 
