@@ -1,23 +1,33 @@
-"""Article extraction: HTML in, headline, byline and body text out. Pure and CPU-bound.
+"""Article extraction: page bytes in, headline, byline, dates and body text out. Pure, CPU-bound.
 
-trafilatura does the heavy lifting (in precision mode); a news-specific pass then
-drops what it lets through that is not the story: promo lines ("READ MORE: ...",
-"[VIDEO]" teasers), social and newsletter calls, a headline or caption repeated
-in the body. Such lines change from one request to the next on real sites, so each
-one left in would count as an edit.
+The page is parsed once; that one tree gives the page's own statements (the
+visible `<h1>`, JSON-LD, meta tags, `<time>`), loses its date furniture, and goes
+to trafilatura (precision mode, no second metadata pass). A news-specific pass
+then drops what trafilatura lets through that is not the story: promo lines,
+social and newsletter calls, date and time lines, a headline or caption repeated
+in the body. Such lines change from one request to the next on real sites, so
+each one left in would count as an edit.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from importlib.metadata import version
 
+from lxml.html import HtmlElement
+
+from newsmon.datelines import is_date_line, prune_time_furniture
 from newsmon.fingerprint import normalize_line, normalize_text
+from newsmon.pagedates import page_dates
+from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content
+from newsmon.pagemeta import strip_site_name as strip_site_name
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 1
+CLEANUP_REVISION = 2
 
 _PROMO_PREFIX = re.compile(
     r"^(read more|see more|more on this( story)?|related( articles?| stories| coverage)?|"
@@ -47,15 +57,21 @@ _SOCIAL_CALL = re.compile(
 
 @dataclass(frozen=True)
 class Extracted:
-    """What extraction found on one page."""
+    """What extraction found on one page (plain values: it crosses process boundaries)."""
 
     title: str
     byline: str | None
     text: str
     extractor: str
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    date_source: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        for key in ("published_at", "updated_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
 
 
 @functools.cache
@@ -81,7 +97,7 @@ def is_promo_line(line: str) -> bool:
 
 
 def clean_body(text: str, title: str = "") -> str:
-    """Drop teaser lines, a headline repeated on top, a line doubled (caption and alt text).
+    """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
 
     Only adjacent repeats go: interviews repeat their questions on purpose.
     """
@@ -89,7 +105,7 @@ def clean_body(text: str, title: str = "") -> str:
     kept: list[str] = []
     for line in normalize_text(text).split("\n"):
         key = line.casefold()
-        if not line or is_promo_line(line):
+        if not line or is_promo_line(line) or is_date_line(line):
             continue
         if key == title_key and not kept:
             continue
@@ -99,48 +115,65 @@ def clean_body(text: str, title: str = "") -> str:
     return "\n".join(kept)
 
 
-def _squash(value: str) -> str:
-    return re.sub(r"[^\w]+", "", value.casefold()).removeprefix("www").removesuffix("com")
+def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
+    """Text as the crawler decoded it; bytes with no usable encoding go to trafilatura's sniffer."""
+    if isinstance(body, str) or not encoding:
+        return body
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return body
+    return body.decode(encoding, "replace")
 
 
-def strip_site_name(title: str, site: str | None) -> str:
-    """ "Headline - The Paradigm" -> "Headline": the site's name is not part of the story."""
-    if not site:
-        return title
-    for sep in (" | ", " - ", " – ", " — ", " :: ", " · "):
-        head, found, tail = title.rpartition(sep)
-        if found and head and _squash(tail) and _squash(tail) == _squash(site):
-            return head.strip()
-        head, found, tail = title.partition(sep)
-        if found and tail and _squash(head) == _squash(site):
-            return tail.strip()
-    return title
+def _byline(tree: HtmlElement, articles: list[dict]) -> str | None:
+    """The author as the page declares it: JSON-LD, `<meta name=author>`, a rel/itemprop author."""
+    declared = jsonld_value(articles, "author") or meta_content(tree, "author", "article:author")
+    if declared and "://" not in declared:
+        return declared
+    marked = tree.xpath("(.//*[@rel='author'] | .//*[@itemprop='author'])[1]")
+    text = normalize_line(" ".join(marked[0].itertext())) if marked else ""
+    return text if 0 < len(text) <= 200 else None
 
 
-def extract(html: str | bytes, url: str | None = None) -> Extracted:
+def extract(body: bytes | str, url: str | None = None, *, encoding: str | None = None) -> Extracted:
     """Extract the story from one article page.
 
     Args:
-        html: the page, decoded or raw bytes (trafilatura sniffs the encoding).
-        url: the page's URL, which helps trafilatura resolve site-specific rules.
+        body: the page as fetched (bytes) or already decoded.
+        url: the page's URL: helps trafilatura's site rules and names the site.
+        encoding: how the crawler decoded `body` (Scrapy's `response.encoding`);
+            without it, bytes are sniffed.
 
     Returns:
         Extracted with empty text when the page holds no article.
     """
     from trafilatura import bare_extraction
+    from trafilatura.utils import load_html
 
+    tree = load_html(_decoded(body, encoding))
+    if tree is None:
+        return Extracted(title="", byline=None, text="", extractor=extractor_version())
+    articles = jsonld_articles(tree)
+    title = headline(tree, url, articles)
+    byline = _byline(tree, articles)
+    dates = page_dates(tree, articles)
+    prune_time_furniture(tree)
     doc = bare_extraction(
-        html,
+        tree,
         url=url,
         include_comments=False,
         include_tables=True,
         favor_precision=True,
-        with_metadata=True,
+        with_metadata=False,
         deduplicate=False,
     )
-    if doc is None:
-        return Extracted(title="", byline=None, text="", extractor=extractor_version())
-    title = strip_site_name(normalize_line(doc.title or ""), doc.sitename)
-    byline = normalize_line(doc.author or "") or None
-    text = clean_body(doc.text or "", title)
-    return Extracted(title=title, byline=byline, text=text, extractor=extractor_version())
+    return Extracted(
+        title=title,
+        byline=byline,
+        text=clean_body(doc.text or "", title) if doc is not None else "",
+        extractor=extractor_version(),
+        published_at=dates.published_at,
+        updated_at=dates.updated_at,
+        date_source=dates.source,
+    )
