@@ -49,17 +49,25 @@ def parse_datetime(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _time_element(tree: HtmlElement, prop: str) -> str | None:
-    """`datetime` of a `<time itemprop=prop>`, else (published) the article's first `<time>`."""
-    marked = tree.xpath(f".//time[@datetime][@itemprop='{prop}']")
-    if marked:
-        return marked[0].get("datetime")
-    if prop != "datePublished":
-        return None
-    found = tree.xpath(
-        "(.//time[@pubdate][@datetime] | .//article//time[@datetime] | .//main//time[@datetime])[1]"
-    )
-    return found[0].get("datetime") if found else None
+def _time_elements(tree: HtmlElement) -> tuple[str | None, str | None]:
+    """`datetime` of the published and the updated `<time>`.
+
+    Marked ones (`itemprop`, `pubdate`) first; else the first `<time>` inside the
+    article or main content is the publication.
+    """
+    published = updated = first = None
+    for time_el in tree.iter("time"):
+        value = time_el.get("datetime")
+        if not value:
+            continue
+        prop = time_el.get("itemprop")
+        if published is None and (prop == "datePublished" or time_el.get("pubdate") is not None):
+            published = value
+        elif updated is None and prop == "dateModified":
+            updated = value
+        elif first is None and any(a.tag in ("article", "main") for a in time_el.iterancestors()):
+            first = value
+    return published or first, updated
 
 
 def _first(*candidates: tuple[str, str | None]) -> tuple[datetime | None, str | None]:
@@ -80,20 +88,21 @@ def _htmldate(tree: HtmlElement) -> datetime | None:
     return parse_datetime(found)
 
 
-def page_dates(tree: HtmlElement, articles: list[dict]) -> PageDates:
+def page_dates(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> PageDates:
     """Published and updated dates from the page; `source` names the published date's origin.
 
     Call before anything prunes `<time>` elements from the tree.
     """
+    time_published, time_updated = _time_elements(tree)
     published, source = _first(
         ("page: JSON-LD datePublished", jsonld_value(articles, "datePublished")),
-        ("page: meta article:published_time", meta_content(tree, *_PUBLISHED_META)),
-        ("page: <time>", _time_element(tree, "datePublished")),
+        ("page: meta article:published_time", meta_content(metas, *_PUBLISHED_META)),
+        ("page: <time>", time_published),
     )
     updated, updated_source = _first(
         ("page: JSON-LD dateModified", jsonld_value(articles, "dateModified")),
-        ("page: meta article:modified_time", meta_content(tree, *_UPDATED_META)),
-        ("page: <time>", _time_element(tree, "dateModified")),
+        ("page: meta article:modified_time", meta_content(metas, *_UPDATED_META)),
+        ("page: <time>", time_updated),
     )
     if published is None:
         published = _htmldate(tree)

@@ -27,14 +27,26 @@ _IN_STORY = (
 _MAX_HEADLINE = 400
 
 
-def meta_content(tree: HtmlElement, *keys: str) -> str | None:
-    """The first non-empty `<meta property|name|itemprop=key content>` among `keys`, in order."""
+def meta_map(tree: HtmlElement) -> dict[str, str]:
+    """Every `<meta property|name|itemprop=key content>` of the page, the first of each key."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = meta.get(attr)
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def meta_content(metas: dict[str, str], *keys: str) -> str | None:
+    """The first non-empty meta value among `keys`, in order."""
     for key in keys:
-        for meta in tree.iterfind(".//meta"):
-            if key in (meta.get("property"), meta.get("name"), meta.get("itemprop")):
-                content = normalize_line(meta.get("content") or "")
-                if content:
-                    return content
+        content = normalize_line(metas.get(key) or "")
+        if content:
+            return content
     return None
 
 
@@ -82,10 +94,10 @@ def jsonld_value(articles: list[dict], key: str) -> str | None:
     return None
 
 
-def site_names(tree: HtmlElement, url: str | None, articles: list[dict]) -> list[str]:
+def site_names(metas: dict[str, str], url: str | None, articles: list[dict]) -> list[str]:
     """Every name the page gives itself: og:site_name, the JSON-LD publisher, the host."""
     names = [
-        meta_content(tree, "og:site_name", "application-name", "twitter:site"),
+        meta_content(metas, "og:site_name", "application-name", "twitter:site"),
         jsonld_value(articles, "publisher"),
     ]
     host = urlsplit(url).hostname if url else None
@@ -156,19 +168,21 @@ def visible_headline(tree: HtmlElement, hint: str, names: list[str]) -> str | No
     return loose[0] if len(loose) == 1 and not hint else None
 
 
-def declared_title(tree: HtmlElement, articles: list[dict]) -> str:
+def declared_title(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str:
     """og:title, the JSON-LD headline or `<title>`, whichever the page gives first."""
     title_el = tree.find(".//title")
     return (
-        meta_content(tree, "og:title", "twitter:title")
+        meta_content(metas, "og:title", "twitter:title")
         or jsonld_value(articles, "headline")
         or (_text(title_el) if title_el is not None else "")
     )
 
 
-def headline(tree: HtmlElement, url: str | None, articles: list[dict]) -> str:
+def headline(
+    tree: HtmlElement, url: str | None, metas: dict[str, str], articles: list[dict]
+) -> str:
     """The headline a reader sees, or the declared title without the site's name."""
-    names = site_names(tree, url, articles)
-    declared = declared_title(tree, articles)
+    names = site_names(metas, url, articles)
+    declared = declared_title(tree, metas, articles)
     visible = visible_headline(tree, declared, names)
     return visible or strip_site_name(declared, names)
