@@ -111,6 +111,7 @@ def is_date_line(line: str) -> bool:
 
 
 _BLOCKS = frozenset({"p", "div", "li", "header", "footer", "section", "dd", "td", "figcaption"})
+_SENTENCE_END = (".", "!", "?", "。", "！", "？", "…", '"', "”", "»")
 _LABEL_ROOM = 60  # characters of label or byline a metadata line may hold besides its <time>
 
 
@@ -140,10 +141,16 @@ def prune_time_furniture(tree: HtmlElement) -> int:
                 time_el.drop_tree()
             removed += 1
             continue
-        rest = block.text_content().replace(time_el.text_content(), "", 1).strip()
+        text = block.text_content().strip()
+        rest = text.replace(time_el.text_content(), "", 1).strip()
         if len(rest) > _LABEL_ROOM:
             continue
-        target = block if only_vocabulary(rest) else time_el
+        if only_vocabulary(rest):
+            target = block  # "Updated <time>": the whole line is furniture
+        elif text.endswith(_SENTENCE_END):
+            continue  # "The vote on <time>Tuesday</time> passed.": a sentence of the story
+        else:
+            target = time_el  # "By Sam Writer <time>": the byline's date goes
         if target.getparent() is not None:
             target.drop_tree()
             removed += 1

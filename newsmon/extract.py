@@ -19,7 +19,7 @@ from datetime import datetime
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from lxml.etree import strip_elements
+from lxml.etree import strip_elements, strip_tags
 from lxml.html import HtmlElement
 
 if TYPE_CHECKING:
@@ -216,6 +216,9 @@ def extract(
     dates = page_dates(tree, metas, articles)
     if options.cleanup:
         prune_time_furniture(tree)
+        # trafilatura deletes every <time> with its words; those left are in the story's
+        # sentences ("the vote on <time>Tuesday</time>"), so keep their words, unwrapped
+        strip_tags(tree, "time")
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
     doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
