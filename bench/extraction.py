@@ -13,7 +13,6 @@ benchmark's gold holds only the article body).
 
 from __future__ import annotations
 
-import itertools
 import sys
 import time
 from collections.abc import Callable
@@ -38,12 +37,17 @@ def _f1(pages: list[tuple], outputs: list[str]) -> float:
 
 
 def _variants() -> dict[str, object]:
-    from newsmon.extract import ExtractOptions
+    """newsmon's defaults, each choice turned off alone, and all of them off."""
+    from dataclasses import fields, replace
 
-    return {
-        f"precision={p:d} cleanup={c:d} prestrip={s:d}": ExtractOptions(p, c, s)
-        for p, c, s in itertools.product((True, False), repeat=3)
-    }
+    from newsmon.extract import DEFAULT_OPTIONS, ExtractOptions
+
+    names = [f.name for f in fields(ExtractOptions)]
+    variants: dict[str, object] = {"defaults": DEFAULT_OPTIONS}
+    for name in names:
+        variants[f"without {name}"] = replace(DEFAULT_OPTIONS, **{name: False})
+    variants["all off"] = ExtractOptions(**dict.fromkeys(names, False))
+    return variants
 
 
 def held_out(pages: list[tuple]) -> None:

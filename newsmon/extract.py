@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import functools
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -30,6 +29,7 @@ from newsmon.fingerprint import normalize_line, normalize_text
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
 from newsmon.pagemeta import strip_site_name as strip_site_name
+from newsmon.teasers import is_promo_line, prune_link_teasers
 
 # Elements that never hold the story, and that trafilatura discards too, only later:
 # gone before its passes, they cost nothing to copy and walk, and its fallback
@@ -41,32 +41,7 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 2
-
-_PROMO_PREFIX = re.compile(
-    r"^(read more|see more|more on this( story)?|related( articles?| stories| coverage)?|"
-    r"also (read|on [\w.]+|see)|don'?t miss|must read|recommended|watch|listen|"
-    r"click here|sign up|subscribe|advertisement|sponsored|most read|trending|"
-    r"top stories|latest news|you may also like|you might also like)\b[\s:|\-–—]*",
-    re.IGNORECASE,
-)
-_BARE_PROMO = re.compile(
-    r"^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|"
-    r"continue reading( below)?|tags?:?|share( this( article| story)?)?|"
-    r"(follow|like) us on .*|don'?t miss:?|related:?|read more:?|image copyright .*|"
-    r"getty images|image caption .*|media caption .*)$",
-    re.IGNORECASE,
-)
-_TEASER_TAG = re.compile(
-    r"\[(INSIGHT|VIDEO|PICTURES|PICS|REVEAL|POLL|LIVE|UPDATE|REACTION|NEWS|"
-    r"WARNING|ANALYSIS|LATEST|REVEALED|EXCLUSIVE)\]\s*\|?$"
-)
-_SOCIAL_CALL = re.compile(
-    r"^(follow|like) (us|.{1,60}) on (twitter|facebook|instagram|youtube|tiktok|linkedin)|"
-    r"^(like|enjoyed) this (story|article)\?|share (it|this) with a friend|"
-    r"^sign up (for|to) (our|the) .{0,60}newsletter|^get (our|the) .{0,40}newsletter",
-    re.IGNORECASE,
-)
+CLEANUP_REVISION = 3
 
 
 @dataclass(frozen=True)
@@ -76,6 +51,7 @@ class ExtractOptions:
     precision: bool = True  # trafilatura's favor_precision
     cleanup: bool = True  # newsmon's promo, date-line and repeat cleanup
     prestrip: bool = True  # drop page chrome before trafilatura's passes walk it
+    teasers: bool = True  # drop "Label: <a>other story</a>" blocks inside the article
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -108,18 +84,6 @@ def extractor_version() -> str:
     under a running process anyway.
     """
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
-
-
-def is_promo_line(line: str) -> bool:
-    """A line that advertises other content rather than telling the story."""
-    if _BARE_PROMO.match(line) or _TEASER_TAG.search(line) or _SOCIAL_CALL.search(line):
-        return True
-    match = _PROMO_PREFIX.match(line)
-    # "Read more: <other headline>" is a teaser; "Watch the river rise" is prose.
-    if not match or len(line) >= 200:
-        return False
-    separator = match.group(0)[len(match.group(1)) :]
-    return any(c in separator for c in ":|-–—")
 
 
 def clean_body(text: str, title: str = "") -> str:
@@ -219,6 +183,8 @@ def extract(
         # trafilatura deletes every <time> with its words; those left are in the story's
         # sentences ("the vote on <time>Tuesday</time>"), so keep their words, unwrapped
         strip_tags(tree, "time")
+    if options.teasers:
+        prune_link_teasers(tree)
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
     doc = bare_extraction(tree, options=_trafilatura_options(options.precision))

@@ -207,3 +207,22 @@ def test_bytes_are_decoded_with_the_crawlers_encoding_and_the_result_pickles():
     assert "Les riverains à Zürich" in result.text
     assert pickle.loads(pickle.dumps(result)) == result
     assert extract(html.encode("utf-8")).text == result.text  # no encoding given: sniffed
+
+
+def test_teasers_go_in_any_language_and_sentences_with_links_stay():
+    teasers = (
+        '<p>Lire aussi : <a href="/b">Les députés votent le budget de la ville</a></p>'
+        '<p>Mehr zum Thema: <a href="/c">Stadtrat streitet über die neue Brücke</a></p>'
+        '<p>Leer más » <a href="/d">El ayuntamiento aprueba el presupuesto</a></p>'
+        "<p>Publicidad</p><p>Czytaj także: Nowy most w budowie od przyszłego roku</p>"
+    )
+    sentence = (
+        '<p>The report, <a href="/r">published by the ministry on Monday</a>, found delays.</p>'
+    )
+    html = page().replace(f"<p>{STORY[1]}</p>", f"{teasers}<p>{STORY[1]}</p>{sentence}")
+    assert extract(html).text.split("\n") == [
+        STORY[0],
+        STORY[1],
+        "The report, published by the ministry on Monday, found delays.",
+        STORY[2],
+    ]
