@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def test_dates_from_json_ld_come_first():
     assert result.byline == "Sam Writer"
 
 
-def test_dates_from_meta_tags_then_time_elements_then_htmldate():
+def test_dates_from_meta_tags_then_time_elements_then_htmldate(monkeypatch):
     head = (
         '<meta property="article:published_time" content="2026-03-02T09:00:00Z">'
         '<meta property="article:modified_time" content="2026-03-04T10:00:00Z">'
@@ -193,7 +194,13 @@ def test_dates_from_meta_tags_then_time_elements_then_htmldate():
     assert timed.date_source == "page: <time>"
     assert "2 March" not in timed.text
 
-    dated = extract(page(head='<meta name="date" content="2026-03-02">'))
+    def no_network(*args, **kwargs):
+        raise AssertionError("extraction tried to open a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    dated = extract(
+        page(head='<meta name="date" content="2026-03-02">'), "https://courier.example/a"
+    )
     assert dated.published_at == datetime(2026, 3, 2, tzinfo=UTC)
     assert dated.date_source == "htmldate"
 
