@@ -21,7 +21,14 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from newsmon.claims import ClaimRequest, claim_articles, claim_feeds, release
+from newsmon.claims import (
+    DEAD_AFTER,
+    ClaimRequest,
+    all_pass_start,
+    claim_articles,
+    claim_feeds,
+    release,
+)
 from newsmon.clock import Clock
 from newsmon.db import db_thread, shared_engine, transaction
 from newsmon.items import ArticleTask, FeedTask
@@ -82,9 +89,12 @@ class WorkQueue:
                 await self._sleep(self.plan.idle_wait)
                 continue
             claimed = await self._claim(free)
-            fresh = [t for t in claimed if task_key(t) not in self.seen]
-            if len(fresh) < len(claimed):  # already worked on in this pass: not again
-                again = [t for t in claimed if task_key(t) in self.seen]
+            # A task still in flight whose lease ran out was just leased again: no second
+            # request. One already done in this pass is not done twice.
+            busy = self.seen | self.held.keys()
+            fresh = [t for t in claimed if task_key(t) not in busy]
+            again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
+            if again:
                 await self._db(partial(self._release, tasks=again))
             for task in fresh:
                 self.held[task_key(task)] = _Held(task, time.monotonic())
@@ -147,6 +157,10 @@ class WorkQueue:
             "busy": self._busy(),
             "owner": self.owner,
         }
+        if self.plan.everything:
+            base["checked_before"] = await self._db(
+                partial(all_pass_start, alive_since=now - DEAD_AFTER)
+            )
         tasks: list[Task] = []
         for kind, claim in (("feeds", claim_feeds), ("articles", claim_articles)):
             if not getattr(self.plan, kind) or kind in self._exhausted or len(tasks) >= free:
