@@ -88,6 +88,7 @@ def _words(*blocks: str) -> frozenset[str]:
 
 
 _ANCHORS = _words(_MONTHS, _WEEKDAYS, _UNITS, _RELATIVE)
+_MONTH_WORDS = _words(_MONTHS)
 _VOCABULARY = _ANCHORS | _words(_LABELS)
 _WORD = re.compile(r"\w+")
 # 14, 2026, 1st, 3rd, 1er, 14h05, 5min, 3h, 12e, 10am, 2026年
@@ -108,6 +109,28 @@ def is_date_line(line: str) -> bool:
         elif word not in _VOCABULARY:
             return False
     return anchored
+
+
+# "Published by", "Posted by", "Publicado por", "Publié par", "Veröffentlicht von" ...
+_BYLINE_LABEL = re.compile(
+    r"\b(published|posted|written|publicado|publicada|publié|publiée|écrit|veröffentlicht|"
+    r"geschrieben|pubblicato|scritto|geplaatst|geschreven|publicerad|skrevet|opublikowany)"
+    r"\s+(by|por|par|von|da|door|av|af|przez)\b",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
+MAX_META_LINE = 200
+
+
+def is_byline_meta(line: str) -> bool:
+    """A byline's metadata line: a "published by" label and a date ("05/10/2018 - Publicado
+    por: Ana - Categoria: Saúde"). The author is kept apart on `Extracted.byline`."""
+    if len(line) > MAX_META_LINE or not _BYLINE_LABEL.search(line):
+        return False
+    folded = line.casefold()
+    return bool(_NUMERIC_DATE.search(line)) or any(
+        word in _MONTH_WORDS for word in _WORD.findall(folded)
+    )
 
 
 _BLOCKS = frozenset({"p", "div", "li", "header", "footer", "section", "dd", "td", "figcaption"})

@@ -24,7 +24,7 @@ from lxml.html import HtmlElement
 if TYPE_CHECKING:
     from trafilatura.settings import Extractor
 
-from newsmon.datelines import is_date_line, prune_time_furniture
+from newsmon.datelines import is_byline_meta, is_date_line, prune_time_furniture
 from newsmon.fingerprint import normalize_line, normalize_text
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
@@ -41,7 +41,7 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 3
+CLEANUP_REVISION = 4
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def clean_body(text: str, title: str = "") -> str:
     kept: list[str] = []
     for line in normalize_text(text).split("\n"):
         key = line.casefold()
-        if not line or is_promo_line(line) or is_date_line(line):
+        if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
             continue
         if key == title_key and not kept:
             continue

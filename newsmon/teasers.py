@@ -67,6 +67,7 @@ def is_promo_line(line: str) -> bool:
 
 _MAX_TEASER = 200  # characters: a teaser is a headline and a label, not a paragraph
 _LABEL_WORDS = 4  # words of the label before the link ("Lire aussi :", "Mehr zum Thema:")
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong")
 _SEPARATORS = (":", "|", "»", "›", "→", "-", "–", "—", ">")
 
 
@@ -79,7 +80,7 @@ def prune_link_teasers(tree: HtmlElement) -> int:
     Returns:
         How many blocks were removed.
     """
-    removed = 0
+    removed = _prune_link_lists(tree)
     for block in tree.xpath(".//article//*[self::p or self::li or self::h2 or self::h3]"):
         if block.getparent() is None or _inside_removed(block, tree):
             continue
@@ -108,6 +109,31 @@ def _is_link_teaser(block: HtmlElement) -> bool:
         and label.rstrip().endswith(_SEPARATORS)
         and len(re.findall(r"\w+", after)) <= 2
     )
+
+
+def _prune_link_lists(tree: HtmlElement) -> int:
+    """Remove lists in the article whose every item is only a link with a headline, and the
+    short heading that introduces such a list: "Related", "Você pode gostar", "Lesen Sie auch".
+    """
+    removed = 0
+    for listing in tree.xpath(".//article//ul | .//article//ol"):
+        if listing.getparent() is None or _inside_removed(listing, tree):
+            continue
+        items = listing.findall("li")
+        if len(items) < 2 or not all(_is_link_only(item) for item in items):
+            continue
+        heading = listing.getprevious()
+        if heading is not None and heading.tag in _HEADINGS and len(heading.text_content()) < 80:
+            heading.drop_tree()
+        listing.drop_tree()
+        removed += 1
+    return removed
+
+
+def _is_link_only(item: HtmlElement) -> bool:
+    links = [" ".join(a.text_content().split()) for a in item.iter("a") if a.get("href")]
+    text = " ".join(item.text_content().split())
+    return len(links) == 1 and _is_headline(links[0]) and len(links[0]) >= 0.9 * len(text)
 
 
 def _is_headline(link_text: str) -> bool:

@@ -237,3 +237,15 @@ def test_teasers_go_in_any_language_and_sentences_with_links_stay():
         "The report, published by the ministry on Monday, found delays.",
         STORY[2],
     ]
+
+
+def test_related_link_lists_and_byline_metadata_lines_do_not_reach_the_text():
+    related = (
+        "<h3>Você pode gostar</h3><ul>"
+        '<li><a href="/x">Prefeitura anuncia obras na ponte velha</a></li>'
+        '<li><a href="/y">Câmara aprova orçamento para o próximo ano</a></li></ul>'
+    )
+    facts = "<ul><li>Length: 120 metres</li><li>Built in 1898</li></ul>"
+    meta = "<p>05/10/2026 - Publicado por: Clarissa Borba - Categoria: Cidade</p>"
+    html = page().replace(f"<p>{STORY[2]}</p>", f"{meta}<p>{STORY[2]}</p>{facts}{related}")
+    assert extract(html).text.split("\n") == [*STORY, "- Length: 120 metres", "- Built in 1898"]
