@@ -85,10 +85,10 @@ def jsonld_value(articles: list[dict], key: str) -> str | None:
     """A string value of `key` from the first article object that has one."""
     for obj in articles:
         value = obj.get(key)
-        if isinstance(value, dict):
-            value = value.get("name")
         if isinstance(value, list) and value:
             value = value[0]
+        if isinstance(value, dict):
+            value = value.get("name")
         if isinstance(value, str) and value.strip():
             return normalize_line(value)
     return None
