@@ -228,6 +228,25 @@ def release(
     return freed
 
 
+def renew(
+    session: Session,
+    *,
+    owner: int,
+    until: datetime,
+    articles: Collection[int],
+    feeds: Collection[int],
+) -> None:
+    """Extend the leases a live crawler still works on (a page waiting for extraction)."""
+    for model, ids in ((Article, articles), (Feed, feeds)):
+        if ids:
+            session.execute(
+                update(model)
+                .where(model.id.in_(list(ids)), model.lease_owner == owner)  # type: ignore[attr-defined]
+                .values(lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def release_orphans(session: Session, *, alive_since: datetime) -> int:
     """Free the claims of crawlers that stopped reporting (killed, or their machine died)."""
     alive = select(CrawlerHeartbeat.id).where(CrawlerHeartbeat.seen_at >= alive_since)

@@ -150,12 +150,15 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_loses_nothing(site, tmp_p
         )
         assert len([line for line in err.splitlines() if "disk is full" in line]) <= 5
         (disk / "filler").unlink()
-        with sqlite3.connect(disk / "n.db") as conn:
+        conn = sqlite3.connect(disk / "n.db")
+        try:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             counts = conn.execute(
                 "SELECT a.version_count, count(v.id) FROM articles a "
                 "LEFT JOIN versions v ON v.article_id = a.id GROUP BY a.id"
             ).fetchall()
+        finally:
+            conn.close()
         assert all(expected == actual for expected, actual in counts)
     finally:
         for _ in range(20):
