@@ -41,7 +41,9 @@ class ExtractPipeline(DatabaseComponent):
         workers = self.config.workers()
         started = time.perf_counter()
         try:
-            item.extracted = await extract_off_loop(item.html, item.url, workers=workers)
+            item.extracted = await extract_off_loop(
+                item.body, item.url, workers=workers, encoding=item.encoding
+            )
             process_metrics().extraction(time.perf_counter() - started)
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
