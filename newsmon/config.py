@@ -128,10 +128,9 @@ class Config(BaseSettings):
     check_retention_days: int = setting(
         90, "Days of check history kept.", "a whole number >= 1", ge=1
     )
-    recheck_tick: Duration = setting(
-        "1m", "How often the scheduler asks which articles are due.", "a duration"
+    freeze_tick: Duration = setting(
+        "1h", "How often the freeze sweep and the check pruning run.", "a duration"
     )
-    freeze_tick: Duration = setting("1h", "How often the freeze sweep runs.", "a duration")
     allow_networks: Annotated[list[Network], BeforeValidator(networks)] = setting(
         [],
         "Networks the SSRF guard lets the crawler reach (CIDRs; comma-separated in the "
