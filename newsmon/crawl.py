@@ -15,7 +15,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass, fields
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -114,13 +113,15 @@ class CrawlService:
         return self._runner
 
     def plan(self, **choices: Any) -> QueuePlan:
-        capacity = self.settings.getint("CONCURRENT_REQUESTS")
+        # A task is in flight from its claim until it is stored, not only while it
+        # downloads: hold enough that every site's download slot always has its next page
+        # queued while the last one is extracted and stored.
+        capacity = 3 * self.settings.getint("CONCURRENT_REQUESTS")
         per_site = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        lease = getattr(self.config, "lease", None)
         return QueuePlan(
             capacity=capacity,
-            per_source=per_site + 1,  # one waiting while the site's slots are busy
-            lease=parse_duration(lease) if lease else timedelta(minutes=10),
+            per_source=2 * per_site + 1,
+            lease=parse_duration(self.config.lease),
             **choices,
         )
 
