@@ -63,6 +63,7 @@ class Config:
     error_backoff_cap: str = _setting("1d", "Longest wait between checks of a failing article.")
     gone_after: int = _setting(3, "Consecutive 404/410 answers after which an article is gone.")
     article_batch: int = _setting(500, "Most articles checked in one crawl pass.")
+    max_entries_per_poll: int = _setting(1000, "Most feed entries stored per poll, newest first.")
     obey_robots: bool = _setting(True, "Obey robots.txt.")
     concurrent_per_domain: int = _setting(2, "Parallel requests per site.")
     autothrottle: bool = _setting(True, "Adapt the request rate to each site's latency.")
