@@ -7,9 +7,10 @@ IntegrityError (which on PostgreSQL would also abort the whole transaction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,30 +20,62 @@ from newsmon.models import Article, ArticleUrl, Version
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def insert_or_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING; the new row's id, or None when a row held its key."""
+def _insert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
         raise NotImplementedError(f"newsmon supports SQLite and PostgreSQL, not {dialect}")
-    statement = _INSERTS[dialect](model).values(**values).on_conflict_do_nothing()
-    return session.scalar(statement.returning(model.id))
+    return _INSERTS[dialect](model)
 
 
 def claim_url(session: Session, url: str, article_id: int) -> int | None:
     """Record `url` as one of the article's URLs unless another holds it; returns the holder."""
-    if insert_or_ignore(session, ArticleUrl, {"url": url, "article_id": article_id}) is not None:
+    statement = _insert(session, ArticleUrl).values(url=url, article_id=article_id)
+    if session.scalar(statement.on_conflict_do_nothing().returning(ArticleUrl.id)) is not None:
         return article_id
     return session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == url))
 
 
-def known_urls(session: Session, urls: list[str]) -> dict[str, int]:
+@dataclass(frozen=True)
+class Known:
+    """An article that already holds a URL a feed announced."""
+
+    article_id: int
+    undated: bool  # no publication date yet: another feed may give one
+
+
+def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
     """The articles already holding any of `urls`, by URL."""
     if not urls:
         return {}
     rows = session.execute(
-        select(ArticleUrl.url, ArticleUrl.article_id).where(ArticleUrl.url.in_(urls))
+        select(ArticleUrl.url, ArticleUrl.article_id, Article.published_at.is_(None))
+        .join(Article, Article.id == ArticleUrl.article_id)
+        .where(ArticleUrl.url.in_(urls))
     )
-    return {url: article_id for url, article_id in rows}
+    return {url: Known(article_id, bool(undated)) for url, article_id, undated in rows}
+
+
+def insert_articles(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert new articles with their URLs in two statements; returns how many were new.
+
+    A URL another crawl inserted meanwhile is skipped, as articles.url or as one of
+    another article's URLs (article_urls.url); an article left without its URL is removed.
+    """
+    if not rows:
+        return 0
+    articles = _insert(session, Article).values(rows).on_conflict_do_nothing()
+    created = dict(session.execute(articles.returning(Article.url, Article.id)).all())
+    if not created:
+        return 0
+    urls = _insert(session, ArticleUrl).values(
+        [{"url": url, "article_id": article_id} for url, article_id in created.items()]
+    )
+    claimed = set(session.scalars(urls.on_conflict_do_nothing().returning(ArticleUrl.url)))
+    orphans = [article_id for url, article_id in created.items() if url not in claimed]
+    if orphans:
+        session.execute(delete(Article).where(Article.id.in_(orphans)))
+    return len(claimed)
 
 
 def owner_of(session: Session, url: str, digest: str) -> Owner | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.article_urls import claim_url, insert_or_ignore, known_urls
+from newsmon.article_urls import insert_articles, known_urls
 from newsmon.feeds import FeedEntry
 from newsmon.items import ArticleTask, FeedPolled, FeedTask
 from newsmon.models import Article, ArticleUrl, Check, Feed, Source, Version
@@ -62,31 +63,20 @@ def article_for_url(session: Session, url: str) -> Article | None:
     return session.get(Article, article_id) if article_id else None
 
 
-def _add_article(session: Session, *, source_id: int, entry: FeedEntry, now: datetime) -> bool:
-    """Insert the entry's article; a no-op when another crawl inserted its URL first."""
-    article_id = insert_or_ignore(
-        session,
-        Article,
-        {
-            "source_id": source_id,
-            "url": entry.url,
-            "first_seen_at": now,
-            "quiet_since": now,
-            "published_at": entry.published_at,
-            "title": entry.title,
-            "status": "active",
-            "next_check_at": now,
-            "version_count": 0,
-            "consecutive_errors": 0,
-            "consecutive_missing": 0,
-        },
-    )
-    if article_id is None:
-        return False
-    if claim_url(session, entry.url, article_id) != article_id:  # an alias of another article
-        session.execute(delete(Article).where(Article.id == article_id))
-        return False
-    return True
+def _article_row(source_id: int, entry: FeedEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "url": entry.url,
+        "first_seen_at": now,
+        "quiet_since": now,
+        "published_at": entry.published_at,
+        "title": entry.title,
+        "status": "active",
+        "next_check_at": now,
+        "version_count": 0,
+        "consecutive_errors": 0,
+        "consecutive_missing": 0,
+    }
 
 
 def add_entries(
@@ -94,23 +84,24 @@ def add_entries(
 ) -> int:
     """Store one chunk of a feed's entries as articles, due at once; returns how many are new.
 
-    Callers keep chunks small (a few hundred): each is one transaction, so a huge feed
-    never holds the database's write lock for long.
+    Callers keep chunks small (a few hundred): each is one transaction of a few
+    statements, so a huge feed never holds the database's write lock for long. A URL
+    another crawl inserts at the same moment is skipped, not an IntegrityError.
     """
     if session.get(Source, source_id) is None:  # removed while the crawl ran
         return 0
     known = known_urls(session, [entry.url for entry in entries])
-    added = 0
     for entry in entries:
-        if entry.url not in known:
-            added += _add_article(session, source_id=source_id, entry=entry, now=now)
-        elif entry.published_at is not None:  # another feed may date what this one did not
+        seen = known.get(entry.url)
+        if seen and seen.undated and entry.published_at is not None:  # another feed dates it
             session.execute(
                 update(Article)
-                .where(Article.id == known[entry.url], Article.published_at.is_(None))
+                .where(Article.id == seen.article_id, Article.published_at.is_(None))
                 .values(published_at=entry.published_at)
             )
-    return added
+    fresh = {entry.url: entry for entry in entries if entry.url not in known}
+    rows = [_article_row(source_id, entry, now) for entry in fresh.values()]
+    return insert_articles(session, rows)
 
 
 def record_feed_poll(
