@@ -194,7 +194,6 @@ def test_a_huge_feed_stores_its_newest_entries_in_short_writes(site, crawler, ad
         stop.set()
         writer.join()
 
-    print("FAILURES", failures, len(writes))
     assert failures == [] and writes
     assert stats.articles_new == 1000
     db.expire_all()
