@@ -65,6 +65,7 @@ class CanonicalClaim:
     """A page's rel=canonical, with what the database knows about the URLs involved."""
 
     page_url: str  # where the page was served from (after redirects)
+    article_url: str  # the article's URL today
     canonical: str
     article_id: int
     source_id: int
@@ -87,13 +88,16 @@ def _refuse(claim: CanonicalClaim, why: str) -> CanonicalDecision:
 def decide_canonical(claim: CanonicalClaim) -> CanonicalDecision:
     """Accept the canonical only within the page's site, for this story alone.
 
-    Refused: another site; the site's front page; a section above the page; a URL
+    Refused: another site than the page's or the article's (a redirect does not carry
+    an article off its site); the site's front page; a section above the page; a URL
     held by another source's article; a URL held by another article whose stored
     text differs (the sign of a page shared by many stories), or any other article
     when this one already has versions (stored evidence is never moved).
     """
     canonical = urlsplit(claim.canonical)
-    if not same_site(claim.page_url, claim.canonical):
+    if not (
+        same_site(claim.page_url, claim.canonical) and same_site(claim.article_url, claim.canonical)
+    ):
         return _refuse(claim, "is another site")
     if _FRONT_PAGE.match(canonical.path):
         return _refuse(claim, "is the site's front page")

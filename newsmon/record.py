@@ -70,6 +70,7 @@ def _resolve_canonical(
     decision = decide_canonical(
         CanonicalClaim(
             page_url=canonical_or_none(item.url) or article.url,
+            article_url=article.url,
             canonical=canonical,
             article_id=article.id,
             source_id=article.source_id,
@@ -231,6 +232,8 @@ def _store_text(
     if is_flapping(history, digest, max_repeats=max_flips):
         if not has_settled(_recent_check_hashes(session, article.id), digest):
             flapping = "text flips between the same states; not stored again"
+            # No validators: a 304 next time would hide whether the page stays on this text.
+            article.etag = article.last_modified = None
             return _check(session, article, item, "flapping", _note(flapping, refused), digest)
         settled = "the page settled on text it had flipped to before"
     _add_version(session, article, item, title=title, text=text, digest=digest)

@@ -23,6 +23,7 @@ PAGE = "https://www.bbc.co.uk/news/uk-politics-123"
 def claim(canonical: str, owner: Owner | None = None, **kwargs: object) -> CanonicalClaim:
     values = {
         "page_url": PAGE,
+        "article_url": PAGE,
         "canonical": canonical,
         "article_id": 1,
         "source_id": 10,
@@ -89,6 +90,12 @@ def test_canonicals_off_site_or_shared_by_many_pages_are_refused(canonical, reas
 )
 def test_a_canonical_of_the_same_story_on_the_same_site_is_followed(canonical):
     assert decide_canonical(claim(canonical)).url == canonical
+
+
+def test_a_redirect_to_another_site_does_not_let_that_site_rename_the_article():
+    canonical = "https://other.example/story"
+    refused = claim(canonical, page_url="https://other.example/story?from=bbc")
+    assert decide_canonical(refused).reason == f"canonical refused: {canonical} is another site"
 
 
 def test_a_canonical_held_by_another_article_merges_only_what_is_safe():
