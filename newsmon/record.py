@@ -110,7 +110,7 @@ def _check(
     detail: str | None = None,
     digest: str | None = None,
 ) -> str:
-    article.lease_until = None
+    article.lease_until = article.lease_owner = None
     session.add(
         Check(
             article_id=article.id,

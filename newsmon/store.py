@@ -126,6 +126,7 @@ def record_feed_poll(
     if result.etag or result.last_modified or not result.not_modified:
         feed.etag, feed.last_modified = result.etag, result.last_modified
     feed.next_poll_at = policy.next_poll(now=now, consecutive_errors=feed.consecutive_errors)
+    feed.lease_until = feed.lease_owner = None
     return FeedOutcome(added, error)
 
 

@@ -39,7 +39,7 @@ def chunks(entries: Sequence[FeedEntry], size: int = CHUNK) -> list[Sequence[Fee
 class DiscoverPipeline(DatabaseComponent):
     """FeedPolled items in; articles rows out."""
 
-    async def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def handle(self, item: Any) -> Any:
         if not isinstance(item, FeedPolled):
             return item
         added = await self._store_entries(item)
@@ -71,3 +71,10 @@ class DiscoverPipeline(DatabaseComponent):
                 add_entries, source_id=item.task.source_id, entries=chunk, now=item.fetched_at
             )
         return added
+
+    async def record_failure(self, item: Any, error: str) -> None:
+        if isinstance(item, FeedPolled):
+            failed = FeedPolled(task=item.task, fetched_at=item.fetched_at, error=error)
+            await self.in_transaction(record_feed_poll, result=failed, policy=self.feed_policy)
+            self.stats.inc_value("newsmon/feeds_polled")
+            self.stats.inc_value("newsmon/feed_errors")

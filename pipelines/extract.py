@@ -40,7 +40,7 @@ def decode_stored(page: StoredPage) -> str:
 class ExtractPipeline(DatabaseComponent):
     """PageItem with HTML in; PageItem with `extracted` (or an error) out."""
 
-    async def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.error or item.not_modified:
             return item
         current = extractor_version()
@@ -66,3 +66,8 @@ class ExtractPipeline(DatabaseComponent):
                 again = await extract_off_loop(decode_stored(previous), item.url, workers=workers)
                 item.baseline_hash = content_hash(again.title, again.text)
         return item
+
+    async def record_failure(self, item: Any, error: str) -> None:
+        """The snapshot pipeline stores it as a failed check."""
+        if isinstance(item, PageItem):
+            item.error = error[:500]

@@ -165,6 +165,7 @@ def test_two_crawls_adding_one_url_at_once_store_it_once(config, add_feed, clock
         assert session.scalar(select(func.count()).select_from(Article)) == 1
 
 
+@pytest.mark.sqlite_only  # the other writer is a sqlite3 connection: SQLite's one write lock
 def test_a_huge_feed_stores_its_newest_entries_in_short_writes(site, crawler, add_feed, config, db):
     site.big_feed_entries = 20_000
     add_feed("wire", site.url("/feeds/big.xml"))
