@@ -64,14 +64,16 @@ def insert_articles(session: Session, rows: list[dict[str, Any]]) -> int:
     """
     if not rows:
         return 0
-    articles = _insert(session, Article).values(rows).on_conflict_do_nothing()
-    created = dict(session.execute(articles.returning(Article.url, Article.id)).all())
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs whose
+    # compiled form is cached, instead of compiling a new 200-row statement each chunk.
+    connection = session.connection()
+    articles = _insert(session, Article.__table__).on_conflict_do_nothing()
+    created = dict(connection.execute(articles.returning(Article.url, Article.id), rows).all())
     if not created:
         return 0
-    urls = _insert(session, ArticleUrl).values(
-        [{"url": url, "article_id": article_id} for url, article_id in created.items()]
-    )
-    claimed = set(session.scalars(urls.on_conflict_do_nothing().returning(ArticleUrl.url)))
+    urls = _insert(session, ArticleUrl.__table__).on_conflict_do_nothing()
+    pairs = [{"url": url, "article_id": article_id} for url, article_id in created.items()]
+    claimed = set(connection.execute(urls.returning(ArticleUrl.url), pairs).scalars())
     orphans = [article_id for url, article_id in created.items() if url not in claimed]
     if orphans:
         session.execute(delete(Article).where(Article.id.in_(orphans)))

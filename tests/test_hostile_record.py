@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.article_urls import claim_url
 from newsmon.db import make_engine, transaction
 from newsmon.feeds import FeedEntry
 from newsmon.fingerprint import content_hash
 from newsmon.models import Article, Check, Feed, Source, Version
-from newsmon.store import add_entries
+from newsmon.store import add_entries, article_for_url
 from tests.newssite import story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,17 +145,25 @@ def test_a_redirects_final_url_finds_the_article(site, crawler, add_feed, config
     assert [v["title"] for v in json.loads(done.stdout)] == [site.stories["moved-story"].title]
 
 
-def test_two_crawls_adding_one_url_at_once_store_it_once(config, add_feed, clock):
-    """The other crawl commits the same URL between this one's lookup and its insert."""
+@pytest.mark.parametrize("as_alias", [False, True], ids=["article", "alias"])
+def test_two_crawls_adding_one_url_at_once_store_it_once(config, add_feed, clock, as_alias):
+    """The other crawl commits the same URL between this one's lookup and its insert:
+    as a new article, or as the redirect alias of an article it already had."""
     add_feed("gazette", "http://news.example/feeds/rss.xml")
     entry = FeedEntry(url="http://news.example/news/breaking", title="Breaking")
+    earlier = FeedEntry(url="http://news.example/news/earlier", title="Earlier")
     ours, theirs = make_engine(config.database_url), make_engine(config.database_url)
+    with transaction(theirs) as session:
+        add_entries(session, source_id=1, entries=[earlier], now=clock.now())
 
     def other_crawl_first(conn, cursor, statement, *args):
         if statement.startswith("INSERT INTO articles") and not raced:
             raced.append(True)
             with transaction(theirs) as session:
-                add_entries(session, source_id=1, entries=[entry], now=clock.now())
+                if as_alias:
+                    claim_url(session, entry.url, 1)
+                else:
+                    add_entries(session, source_id=1, entries=[entry], now=clock.now())
 
     raced: list[bool] = []
     event.listen(ours, "before_cursor_execute", other_crawl_first)
@@ -162,7 +171,8 @@ def test_two_crawls_adding_one_url_at_once_store_it_once(config, add_feed, clock
         added = add_entries(session, source_id=1, entries=[entry], now=clock.now())
     assert raced and added == 0
     with Session(ours) as session:
-        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        assert session.scalar(select(func.count()).select_from(Article)) == (1 if as_alias else 2)
+        assert article_for_url(session, entry.url).id == (1 if as_alias else 2)
 
 
 @pytest.mark.sqlite_only  # the other writer is a sqlite3 connection: SQLite's one write lock
