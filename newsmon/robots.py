@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 ROBOTS_MAX_AGE = 24 * 3600.0  # seconds
 
@@ -55,7 +56,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         known, parser = self.cache.get(site, now)
         if known:
             return parser
-        self._parsers.pop(url.netloc, None)  # stale in this crawl too: fetch it again
+        if site in self.cache.entries and not isinstance(self._parsers.get(url.netloc), Deferred):
+            self._parsers.pop(url.netloc, None)  # a day old in this crawl too: fetch it again
         parser = await super().robot_parser(request)
         self.cache.put(site, parser, time.monotonic())
         return parser
