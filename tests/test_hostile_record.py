@@ -86,8 +86,8 @@ def test_a_canonical_into_another_sources_article_on_the_same_host_is_refused(
         story("harbour-fake", title="FAKE: Harbour sold", canonical="/news/harbour-report")
     )
     add_feed("port-news", site.url("/feeds/rss.xml?slugs=harbour-report"))
-    add_feed("blog", site.url("/feeds/rss.xml?slugs=harbour-fake"))
     crawler.once()
+    add_feed("blog", site.url("/feeds/rss.xml?slugs=harbour-fake"))
     clock.advance(minutes=20)
     crawler.once()
 
