@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ class Known:
     """An article that already holds a URL a feed announced."""
 
     article_id: int
+    source_id: int
     undated: bool  # no publication date yet: another feed may give one
 
 
@@ -49,11 +50,35 @@ def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
     if not urls:
         return {}
     rows = session.execute(
-        select(ArticleUrl.url, ArticleUrl.article_id, Article.published_at.is_(None))
+        select(
+            ArticleUrl.url, ArticleUrl.article_id, Article.source_id, Article.published_at.is_(None)
+        )
         .join(Article, Article.id == ArticleUrl.article_id)
         .where(ArticleUrl.url.in_(urls))
     )
-    return {url: Known(article_id, bool(undated)) for url, article_id, undated in rows}
+    return {
+        url: Known(article_id, source, bool(undated)) for url, article_id, source, undated in rows
+    }
+
+
+def yield_canonical(session: Session, url: str, holder_id: int) -> bool:
+    """Take `url` back from an article that holds it only through its page's canonical link.
+
+    Called when another source's feed announces `url`: a page must not squat on a URL
+    before the source that publishes it names it. The holder goes back to the URL its
+    own feed announced (its first URL) and keeps its versions; True if it let go.
+    """
+    first = session.scalar(
+        select(ArticleUrl.url)
+        .where(ArticleUrl.article_id == holder_id)
+        .order_by(ArticleUrl.id)
+        .limit(1)
+    )
+    if first is None or first == url:  # its own feed announced it: the URL is its own
+        return False
+    session.execute(delete(ArticleUrl).where(ArticleUrl.url == url))
+    session.execute(update(Article).where(Article.id == holder_id).values(url=first))
+    return True
 
 
 def insert_articles(session: Session, rows: list[dict[str, Any]]) -> int:

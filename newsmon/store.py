@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.article_urls import insert_articles, known_urls
+from newsmon.article_urls import insert_articles, known_urls, yield_canonical
 from newsmon.feeds import FeedEntry
 from newsmon.items import ArticleTask, FeedPolled, FeedTask
 from newsmon.models import Article, ArticleUrl, Check, Feed, Source, Version
@@ -91,6 +91,9 @@ def add_entries(
     if session.get(Source, source_id) is None:  # removed while the crawl ran
         return 0
     known = known_urls(session, [entry.url for entry in entries])
+    for url, seen in list(known.items()):
+        if seen.source_id != source_id and yield_canonical(session, url, seen.article_id):
+            del known[url]
     for entry in entries:
         seen = known.get(entry.url)
         if seen and seen.undated and entry.published_at is not None:  # another feed dates it

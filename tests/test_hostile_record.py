@@ -100,6 +100,27 @@ def test_a_canonical_into_another_sources_article_on_the_same_host_is_refused(
     assert detail.endswith("/news/harbour-report belongs to an article of another source")
 
 
+def test_a_page_cannot_squat_on_a_url_another_source_announces_later(
+    site, crawler, add_feed, clock, db
+):
+    site.publish(story("harbour-report", title="Harbour reopens after storm"))
+    site.publish(
+        story("harbour-fake", title="FAKE: Harbour sold", canonical="/news/harbour-report")
+    )
+    add_feed("blog", site.url("/feeds/rss.xml?slugs=harbour-fake"))
+    crawler.once()  # the blog's page takes the URL nobody holds yet
+    add_feed("port-news", site.url("/feeds/rss.xml?slugs=harbour-report"))
+    clock.advance(minutes=20)
+    crawler.once()
+
+    victim = article_at(db, site.url("/news/harbour-report"))
+    assert victim.source.slug == "port-news"
+    assert titles(db, victim) == ["Harbour reopens after storm"]
+    forged = article_at(db, site.url("/news/harbour-fake"))  # back under its own feed's URL
+    # (its history may also hold what was served at the URL it was filed under meanwhile)
+    assert forged.source.slug == "blog" and titles(db, forged)[0] == "FAKE: Harbour sold"
+
+
 @pytest.mark.parametrize(
     ("canonical", "reason"),
     [("/", "is the site's front page"), ("/news", "is a section page above this page")],
