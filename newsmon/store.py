@@ -1,8 +1,8 @@
-"""What crawls write: due work out, discovered articles and checked pages in.
+"""What crawls write: discovered articles, feed polls, the freeze sweep and check pruning.
 
-Each public function is one short transaction's worth of work on a session the
-caller opened; the caller commits. Versions and the article row that counts
-them are always written in the same transaction (checked pages: newsmon.record).
+Claims of due work live in newsmon.claims. Each public function is one short
+transaction's worth of work on a session the caller opened; the caller commits.
+Checked pages are stored by newsmon.record.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
 from newsmon.feeds import FeedEntry
-from newsmon.items import ArticleTask, FeedPolled, FeedTask
-from newsmon.models import Article, ArticleUrl, Check, Feed, Source, Version
+from newsmon.items import FeedPolled
+from newsmon.models import Article, ArticleUrl, Check, Feed, Source
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.record import record_failure, record_page  # noqa: F401  (pipelines import them here)
 from newsmon.urls import canonical_or_none
-
-CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -32,26 +30,6 @@ class FeedOutcome:
 
     new_articles: int
     error: str | None
-
-
-def due_feeds(session: Session, *, now: datetime, limit: int = 1000) -> list[FeedTask]:
-    rows = session.execute(
-        select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified)
-        .join(Source)
-        .where(Source.enabled.is_(True), Feed.next_poll_at <= now)
-        .order_by(Feed.next_poll_at)
-        .limit(limit)
-    )
-    return [FeedTask(*row) for row in rows]
-
-
-def all_feeds(session: Session) -> list[FeedTask]:
-    rows = session.execute(
-        select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified)
-        .join(Source)
-        .where(Source.enabled.is_(True))
-    )
-    return [FeedTask(*row) for row in rows]
 
 
 def article_for_url(session: Session, url: str) -> Article | None:
@@ -133,72 +111,6 @@ def record_feed_poll(
     return FeedOutcome(added, error)
 
 
-def due_articles(
-    session: Session, *, now: datetime, limit: int, everything: bool = False
-) -> list[ArticleTask]:
-    """Claim the most overdue articles (all active ones with `everything`) for one crawl.
-
-    A claim is a lease: a second crawler process never fetches a claimed article,
-    and one whose crawl died is due again when the lease runs out (or at once,
-    when `newsmon run` starts and releases the leases it left).
-    """
-    free = or_(Article.lease_until.is_(None), Article.lease_until < now)
-    if everything:
-        query = select(Article.id).where(Article.status == "active", free).order_by(Article.id)
-        ids = list(session.scalars(query.limit(limit).with_for_update(skip_locked=True)))
-    else:
-        # One index range per state, each already in due order; merged here. A single
-        # `status IN (...)` query would sort every overdue row before applying the limit.
-        due: list[tuple[datetime, int]] = []
-        for status in ("active", "gone"):
-            due.extend(
-                session.execute(
-                    select(Article.next_check_at, Article.id)
-                    .where(Article.status == status, Article.next_check_at <= now, free)
-                    .order_by(Article.next_check_at)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)  # PostgreSQL: concurrent crawlers
-                )
-            )
-        ids = [article_id for _, article_id in sorted(due)[:limit]]
-    if not ids:
-        return []
-    session.execute(
-        update(Article).where(Article.id.in_(ids)).values(lease_until=now + CLAIM_LEASE)
-    )
-    latest = {
-        row.article_id: row
-        for row in session.execute(
-            select(Version.article_id, Version.content_hash, Version.extractor)
-            .join(
-                Article,
-                and_(Article.id == Version.article_id, Version.number == Article.version_count - 1),
-            )
-            .where(Article.id.in_(ids))
-        )
-    }
-    tasks = []
-    for a in session.execute(
-        select(
-            Article.id, Article.url, Article.etag, Article.last_modified, Article.last_raw_hash
-        ).where(Article.id.in_(ids))
-    ):
-        v = latest.get(a.id)
-        tasks.append(
-            ArticleTask(
-                article_id=a.id,
-                url=a.url,
-                etag=a.etag,
-                last_modified=a.last_modified,
-                last_raw_key=a.last_raw_hash,
-                latest_hash=v.content_hash if v else None,
-                latest_extractor=v.extractor if v else None,
-            )
-        )
-    order = {article_id: i for i, article_id in enumerate(ids)}
-    return sorted(tasks, key=lambda t: order[t.article_id])
-
-
 def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:
     """Freeze every active article quiet for the freeze age: one set-based statement."""
     cutoff_quiet = Article.quiet_since <= policy.freeze_cutoff(now)
@@ -213,14 +125,6 @@ def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> i
         .where(Article.status == "gone", Article.next_check_at.is_not(None), cutoff_quiet)
         .values(next_check_at=None)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
-def release_leases(session: Session) -> int:
-    """Free every claim: for a process that starts and knows no crawl of its own is running."""
-    result = session.execute(
-        update(Article).where(Article.lease_until.is_not(None)).values(lease_until=None)
     )
     return result.rowcount or 0
 
