@@ -140,6 +140,8 @@ class CrawlService:
         crawler.signals.connect(queue.unwritable, signal=database_unwritable)
         self._queues.add(queue)
         self._crawlers[queue] = crawler
+        if self.stopping:  # stopped while this crawl was being set up
+            queue.stop()
         beating = asyncio.ensure_future(self._beat_while(queue))
         try:
             await self.runner.crawl(crawler, queue=queue, clock=self.clock)
