@@ -79,6 +79,9 @@ class Config:
     web_host: str = _setting("127.0.0.1", "Address the web app listens on.")
     web_port: int = _setting(8000, "Port the web app listens on.")
     log_level: str = _setting("INFO", "Logging level.")
+    allow_networks: list[str] = _setting(
+        [], "CIDRs the SSRF guard lets newsmon reach (e.g. 10.0.0.0/8); env: comma-separated."
+    )
 
     @classmethod
     def load(
@@ -155,6 +158,8 @@ def _from_env(raw: str, kind: Any) -> Any:
         return int(raw)
     if kind.startswith("float"):
         return float(raw)
+    if kind == "list[str]" and not raw.lstrip().startswith("["):
+        return [part.strip() for part in raw.split(",") if part.strip()]
     if kind.startswith("list"):
         return tomllib.loads(f"v = {raw}")["v"]
     return raw

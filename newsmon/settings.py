@@ -20,6 +20,15 @@ ITEM_PIPELINES = {
     "pipelines.snapshot.SnapshotPipeline": 800,
 }
 
+# The SSRF guard: URLs and address literals checked before download, resolved
+# addresses checked at connection time (newsmon/guardfetch.py).
+DOWNLOADER_MIDDLEWARES = {"newsmon.guardfetch.GuardMiddleware": 50}
+DOWNLOAD_HANDLERS = {
+    "http": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
+    "https": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
+}
+NEWSMON_ALLOW_NETWORKS: list[str] = []  # CIDRs the guard lets through (intranets, tests)
+
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

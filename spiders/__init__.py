@@ -10,6 +10,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsmon.clock import Clock, SystemClock
+from newsmon.guardconnect import Refused
 
 HANDLED_STATUSES = [304, *range(400, 600)]
 
@@ -51,6 +52,8 @@ def describe_failure(failure: Failure) -> str:
         "CancelledError": "download cancelled (page larger than the size cap?)",
         "DownloadCancelledError": "download cancelled (page larger than the size cap)",
     }
+    if isinstance(exc, Refused):  # the SSRF guard's or URL check's reason, as it is
+        return text[:300]
     if name in hints:
         return f"{hints[name]} ({text[:200]})"
     if name == "IgnoreRequest":
