@@ -72,6 +72,8 @@ class NewsSite:
         self.timeout_seconds = 5.0
         self.article_delay = 0.0  # seconds each article page takes, to keep crawls in flight
         self.hit = threading.Condition(self.lock)
+        self.routes: dict[str, tuple[str, str]] = {}  # path -> ("301" | "refresh", target URL)
+        self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
 
     # -- control -----------------------------------------------------------------
     def reset(self) -> None:
@@ -80,6 +82,8 @@ class NewsSite:
             self.faults.clear()
             self.log.clear()
             self.feed_faults.clear()
+            self.routes.clear()
+            self.raw_feeds.clear()
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
 
@@ -112,6 +116,24 @@ class NewsSite:
                 self.faults.pop(slug, None)
             else:
                 self.faults[slug] = kind
+
+    def redirect(self, path: str, target: str) -> str:
+        """Answer `path` with a 301 to `target` (any URL, on any host); returns its URL."""
+        with self.lock:
+            self.routes[path] = ("301", target)
+        return self.url(path)
+
+    def meta_refresh(self, path: str, target: str) -> str:
+        """Answer `path` with a page whose <meta http-equiv=refresh> sends a browser to `target`."""
+        with self.lock:
+            self.routes[path] = ("refresh", target)
+        return self.url(path)
+
+    def raw_feed(self, path: str, body: bytes) -> str:
+        """Serve `body` at `path` as an RSS document, byte for byte; returns its URL."""
+        with self.lock:
+            self.raw_feeds[path] = body
+        return self.url(path)
 
     @property
     def base(self) -> str:
@@ -266,6 +288,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
+            with site.lock:
+                route = site.routes.get(path)
+            if route:
+                return self._route(*route)
             if path == "/robots.txt":
                 return self._send(200, site.robots, "text/plain")
             if path.startswith("/feeds/"):
@@ -280,7 +306,20 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                     return self._send(200, site.render_article(story))
             return self._send(404, "<h1>Not found</h1>")
 
+        def _route(self, kind: str, target: str) -> None:
+            if kind == "301":
+                return self._send(301, "", headers={"Location": target})
+            page = (
+                '<html><head><meta http-equiv="refresh" content="0; url='
+                f'{html.escape(target)}"></head><body>Moved</body></html>'
+            )
+            return self._send(200, page)
+
         def _feed(self, path: str) -> None:
+            with site.lock:
+                raw = site.raw_feeds.get(path)
+            if raw is not None:
+                return self._send(200, raw, "application/rss+xml; charset=utf-8")
             with site.lock:
                 fault = site.feed_faults.get(path)
                 renderers = {
@@ -353,8 +392,9 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # clients that hang up on a slow fault page are expected
 
 
-def start(site: NewsSite) -> NewsSite:
-    server = _QuietServer(("127.0.0.1", 0), _handler(site))
+def start(site: NewsSite, host: str = "127.0.0.1") -> NewsSite:
+    """Serve `site` on a free port of `host` (any loopback address, e.g. 127.0.0.2)."""
+    server = _QuietServer((host, 0), _handler(site))
     server.daemon_threads = True
     site.server = server
     threading.Thread(target=server.serve_forever, name="newssite", daemon=True).start()
