@@ -145,7 +145,8 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     try:
         parsed = feedparser.parse(
             body,
-            response_headers=dict(headers or {}) | {"content-location": url},
+            response_headers=dict(headers or {}),  # links resolve against `url` here, where a
+            # mangled one is rejected with its reason instead of silently dropped
             sanitize_html=False,
             resolve_relative_uris=False,
         )

@@ -21,6 +21,7 @@ _TRACKING = re.compile(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 MAX_URL_LENGTH = 2048
 
 
@@ -101,7 +102,14 @@ def _split(url: str):
     try:
         return urlsplit(safe_url_string(url))
     except ValueError as exc:  # w3lib refuses out-of-range ports, bad IDNs
-        reason = "bad port" if "port" in str(exc).lower() else f"bad URL ({exc})"
+        message = str(exc).lower()
+        reason = (
+            "bad port"
+            if "port" in message
+            else "bad IPv6 address in URL"
+            if "ipv6" in message
+            else f"bad URL ({exc})"
+        )
         raise BadURL(reason) from None
 
 
@@ -133,7 +141,7 @@ def canonicalize(url: str, base: str | None = None) -> str:
     """
     url = url.strip()
     try:
-        url = urljoin(base, url) if base else url
+        url = urljoin(base, url) if base and not _SCHEME.match(url) else url
     except ValueError:
         raise BadURL("bad URL: cannot be resolved against its base") from None
     scheme = url.partition(":")[0].lower()
