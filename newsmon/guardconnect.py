@@ -53,7 +53,11 @@ class _Addresses:
 
 
 def checked(host: str, addresses: list[str], allow: tuple[IPNetwork, ...]) -> list[str]:
-    """The addresses to connect to; a host with any forbidden address is refused whole."""
+    """The addresses to connect to; a host with any forbidden address is refused whole.
+
+    IPv4 comes first: tried one after another (no happy eyeballs), a host with a
+    broken IPv6 route would otherwise wait out the timeout on every request.
+    """
     if not addresses:
         raise DNSLookupError(f"no address found for {host}")
     for address in addresses:
@@ -61,7 +65,7 @@ def checked(host: str, addresses: list[str], allow: tuple[IPNetwork, ...]) -> li
         if reason:
             shown = reason if host == address else f"{reason} (resolved from {host})"
             raise Refused(shown)
-    return addresses
+    return sorted(addresses, key=lambda address: ":" in address)
 
 
 @implementer(IStreamClientEndpoint)
