@@ -21,6 +21,7 @@ def run(tmp_path):
         **os.environ,
         "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "NEWSMON_DOWNLOAD_DELAY": "0",
+        "NEWSMON_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",  # the SSRF guard opens the loopback site
         "NEWSMON_AUTOTHROTTLE": "false",
         "NEWSMON_EXTRACT_WORKERS": "1",
         "NEWSMON_LOG_LEVEL": "WARNING",
