@@ -1,4 +1,4 @@
-"""feed leases, the encoding each version was fetched with, crawler heartbeats
+"""feed leases, lease owners, the encoding each version was fetched with, crawler heartbeats
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("lease_owner", sa.Integer(), nullable=True))
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lease_owner", sa.Integer(), nullable=True))
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("encoding", sa.String(length=64), nullable=True))
     op.create_table(
@@ -38,5 +41,8 @@ def downgrade() -> None:
     op.drop_table("crawler_heartbeats")
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.drop_column("encoding")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_column("lease_owner")
     with op.batch_alter_table("feeds", schema=None) as batch_op:
+        batch_op.drop_column("lease_owner")
         batch_op.drop_column("lease_until")
