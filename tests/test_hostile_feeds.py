@@ -55,7 +55,7 @@ def test_bad_entries_cost_themselves_only_this_pass_and_the_next(
 
     db.expire_all()
     assert first.articles_new == 4, first  # three good ones and the IPv6 literal
-    assert first.articles_changed == 3
+    assert first.articles_captured == 3
     assert second.articles_checked >= 3, second
     for slug in GOOD:
         article = db.scalar(select(Article).where(Article.url == site.url(f"/news/{slug}")))
