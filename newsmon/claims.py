@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.items import ArticleTask, FeedTask
 from newsmon.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
+DEAD_AFTER = timedelta(minutes=3)  # a crawler silent this long has died; its claims are freed
 SCAN_WINDOWS = 4  # candidate windows read per claim before giving up on busy sites
 
 
@@ -34,6 +35,7 @@ class ClaimRequest:
     busy: Mapping[int, int]  # source id -> tasks of that source this crawler holds
     after_id: int | None = None  # `--all`: claim every row past this id, due or not
     owner: int | None = None  # the claiming crawler's heartbeat row
+    checked_before: datetime | None = None  # `--all`: skip rows checked after this
 
 
 def _lease_free(column: object, now: datetime) -> object:
@@ -72,6 +74,13 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
                 .where(Article.status == "active", free, Article.id > after)
                 .order_by(Article.id)
             )
+            if request.checked_before is not None:
+                query = query.where(
+                    or_(
+                        Article.last_checked_at.is_(None),
+                        Article.last_checked_at <= request.checked_before,
+                    )
+                )
             rows = _rows(session, query, Article.source_id, saturated, window)
             if not rows:
                 return
@@ -185,6 +194,10 @@ def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
     query = select(Feed.id, Feed.source_id).join(Source).where(Source.enabled.is_(True), free)
     if request.after_id is not None:
         query = query.where(Feed.id > request.after_id).order_by(Feed.id)
+        if request.checked_before is not None:
+            query = query.where(
+                or_(Feed.last_polled_at.is_(None), Feed.last_polled_at <= request.checked_before)
+            )
     else:
         query = query.where(Feed.next_poll_at <= request.now).order_by(Feed.next_poll_at, Feed.id)
     rows = list(session.execute(query.limit(request.limit).with_for_update(skip_locked=True)))
@@ -215,6 +228,25 @@ def release(
     return freed
 
 
+def renew(
+    session: Session,
+    *,
+    owner: int,
+    until: datetime,
+    articles: Collection[int],
+    feeds: Collection[int],
+) -> None:
+    """Extend the leases a live crawler still works on (a page waiting for extraction)."""
+    for model, ids in ((Article, articles), (Feed, feeds)):
+        if ids:
+            session.execute(
+                update(model)
+                .where(model.id.in_(list(ids)), model.lease_owner == owner)  # type: ignore[attr-defined]
+                .values(lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+
+
 def release_orphans(session: Session, *, alive_since: datetime) -> int:
     """Free the claims of crawlers that stopped reporting (killed, or their machine died)."""
     alive = select(CrawlerHeartbeat.id).where(CrawlerHeartbeat.seen_at >= alive_since)
@@ -242,9 +274,27 @@ def forget_dead_neighbours(
         select(CrawlerHeartbeat.id, CrawlerHeartbeat.pid).where(CrawlerHeartbeat.host == host[:255])
     ).all()
     dead = [row_id for row_id, pid in rows if not is_running(pid)]
-    if dead:
-        session.execute(delete(CrawlerHeartbeat).where(CrawlerHeartbeat.id.in_(dead)))
+    for crawler_id in dead:  # ids may be reused once the row is gone: free the claims first
+        retire_crawler(session, crawler_id=crawler_id)
     return len(dead)
+
+
+def all_pass_start(session: Session, *, alive_since: datetime) -> datetime | None:
+    """When the earliest `--all` pass still running (in any live crawler) began: concurrent
+    `--all` passes share it, so what one of them checked the others leave alone."""
+    return session.scalar(
+        select(func.min(CrawlerHeartbeat.all_pass_since)).where(
+            CrawlerHeartbeat.seen_at >= alive_since
+        )
+    )
+
+
+def mark_all_pass(session: Session, *, crawler_id: int, since: datetime | None) -> None:
+    session.execute(
+        update(CrawlerHeartbeat)
+        .where(CrawlerHeartbeat.id == crawler_id)
+        .values(all_pass_since=since)
+    )
 
 
 def register_crawler(session: Session, *, host: str, pid: int, now: datetime) -> int:

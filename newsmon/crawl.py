@@ -22,8 +22,10 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerRunner
 
 from newsmon.claims import (
+    DEAD_AFTER,
     forget_dead_neighbours,
     heartbeat,
+    mark_all_pass,
     register_crawler,
     release_orphans,
     retire_crawler,
@@ -32,6 +34,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
 from newsmon.crawlsettings import crawl_settings
 from newsmon.db import DatabaseError, db_thread, ensure_schema, transaction, unwritable_reason
+from newsmon.robots import RobotsCache
 from newsmon.store import freeze_quiet
 from newsmon.workqueue import QueuePlan, WorkQueue
 from pipelines import database_unwritable
@@ -39,7 +42,6 @@ from spiders.watch import WatchSpider
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_EVERY = 30.0  # seconds
-DEAD_AFTER = timedelta(minutes=3)  # a crawler silent this long has died; its claims are freed
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class CrawlService:
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = ensure_schema(config.database_url)
-        self.settings = crawl_settings(config, **scrapy_overrides)
+        self.robots = RobotsCache()  # shared by this process's crawls
+        self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
         self._queues: set[WorkQueue] = set()
         self.crawler_id: int | None = None
@@ -127,6 +130,9 @@ class CrawlService:
             return PassStats()
         started = time.monotonic()
         await self._db(self._enter_roll_call)
+        if plan.everything:
+            since = self.clock.now()
+            await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=since))
         queue = WorkQueue(self.config.database_url, self.clock, plan, owner=self.crawler_id)
         crawler = self.runner.create_crawler(WatchSpider)
         crawler.signals.connect(queue.unwritable, signal=database_unwritable)
@@ -138,6 +144,8 @@ class CrawlService:
         finally:
             self._queues.discard(queue)
             beating.cancel()
+            if plan.everything and not queue.fatal:
+                await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=None))
         if queue.fatal:
             raise DatabaseError(f"cannot write to the database: {queue.fatal}; crawl stopped")
         stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -196,3 +196,5 @@ class CrawlerHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Set while the crawler runs an `--all` pass: concurrent `--all` passes form one pass.
+    all_pass_since: Mapped[datetime | None]

@@ -21,7 +21,15 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from newsmon.claims import ClaimRequest, claim_articles, claim_feeds, release
+from newsmon.claims import (
+    DEAD_AFTER,
+    ClaimRequest,
+    all_pass_start,
+    claim_articles,
+    claim_feeds,
+    release,
+    renew,
+)
 from newsmon.clock import Clock
 from newsmon.db import db_thread, shared_engine, transaction
 from newsmon.items import ArticleTask, FeedTask
@@ -70,21 +78,26 @@ class WorkQueue:
     _after: dict[str, int] = field(default_factory=dict)
     _exhausted: set[str] = field(default_factory=set)
     _wake: asyncio.Event | None = None
+    _renewed: float = field(default_factory=time.monotonic)
 
     # -- what the spider and the pipelines call --------------------------------------
     async def tasks(self) -> AsyncIterator[Task]:
         """Yield tasks as room frees up; ends when stopped, or drained in a one-off crawl."""
         self._wake = asyncio.Event()
         while not self.stopping:
+            await self._renew_leases()
             self._forget_stale()
             free = self.plan.capacity - len(self.held)
             if free <= 0:
                 await self._sleep(self.plan.idle_wait)
                 continue
             claimed = await self._claim(free)
-            fresh = [t for t in claimed if task_key(t) not in self.seen]
-            if len(fresh) < len(claimed):  # already worked on in this pass: not again
-                again = [t for t in claimed if task_key(t) in self.seen]
+            # A task still in flight whose lease ran out was just leased again: no second
+            # request. One already done in this pass is not done twice.
+            busy = self.seen | self.held.keys()
+            fresh = [t for t in claimed if task_key(t) not in busy]
+            again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
+            if again:
                 await self._db(partial(self._release, tasks=again))
             for task in fresh:
                 self.held[task_key(task)] = _Held(task, time.monotonic())
@@ -127,10 +140,29 @@ class WorkQueue:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
-    def _forget_stale(self) -> None:
-        """A task whose outcome never came back (a lost callback) stops counting when its
-        lease runs out; by then another crawler may take it."""
-        limit = time.monotonic() - self.plan.lease.total_seconds()
+    async def _renew_leases(self) -> None:
+        """Held tasks keep their leases while this crawler lives: a lease runs out only
+        when its crawler died, however long a page waits in the downloader or pipelines."""
+        now = time.monotonic()
+        if self.owner is None or now - self._renewed < self.plan.lease.total_seconds() / 3:
+            return
+        self._renewed = now
+        tasks = [h.task for h in self.held.values()]
+        if tasks:
+            await self._db(
+                partial(
+                    renew,
+                    owner=self.owner,
+                    until=self.clock.now() + self.plan.lease,
+                    articles=[t.article_id for t in tasks if isinstance(t, ArticleTask)],
+                    feeds=[t.feed_id for t in tasks if isinstance(t, FeedTask)],
+                )
+            )
+
+    def _forget_stale(self, patience: float = 3600.0) -> None:
+        """A task whose outcome never came back (a lost callback) stops counting after an
+        hour; its lease, no longer renewed, runs out and another crawler may take it."""
+        limit = time.monotonic() - max(patience, self.plan.lease.total_seconds())
         for key in [k for k, h in self.held.items() if h.since < limit]:
             logger.warning("no outcome for %s %s before its lease ran out", *key)
             del self.held[key]
@@ -147,6 +179,10 @@ class WorkQueue:
             "busy": self._busy(),
             "owner": self.owner,
         }
+        if self.plan.everything:
+            base["checked_before"] = await self._db(
+                partial(all_pass_start, alive_since=now - DEAD_AFTER)
+            )
         tasks: list[Task] = []
         for kind, claim in (("feeds", claim_feeds), ("articles", claim_articles)):
             if not getattr(self.plan, kind) or kind in self._exhausted or len(tasks) >= free:

@@ -73,7 +73,8 @@ class DatabaseComponent:
             raise DatabaseUnwritable(reason) from exc
 
     def _unwritable(self, reason: str, exc: BaseException) -> None:
-        logger.error("the database cannot be written (%s): %s", reason, str(exc)[:300])
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        logger.error("the database cannot be written (%s): %s", reason, detail[:300])
         if self.crawler is not None:
             self.crawler.signals.send_catch_log(signal=database_unwritable, reason=reason)
 
