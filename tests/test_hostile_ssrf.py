@@ -24,7 +24,7 @@ from tests.newssite import story
 @pytest.fixture(scope="module")
 def publisher_server() -> Iterator[newssite.NewsSite]:
     try:
-        site = newssite.start(newssite.NewsSite(), host="127.0.0.2")
+        site = newssite.start(newssite.NewsSite(), "127.0.0.2")
     except OSError as exc:
         pytest.skip(f"cannot serve on the second loopback address 127.0.0.2: {exc}")
     yield site
@@ -33,7 +33,7 @@ def publisher_server() -> Iterator[newssite.NewsSite]:
 
 @pytest.fixture(scope="module")
 def victim_server() -> Iterator[newssite.NewsSite]:
-    site = newssite.start(newssite.NewsSite(), host="127.0.0.1")
+    site = newssite.start(newssite.NewsSite(), "127.0.0.1")
     yield site
     newssite.stop(site)
 
