@@ -77,6 +77,8 @@ class NewsSite:
         self.stable = False  # boilerplate that does not change between requests (same bytes)
         self.churn = False  # the story itself changes on every request (a new version each time)
         self.hit = threading.Condition(self.lock)
+        self.routes: dict[str, tuple[str, str]] = {}  # path -> ("301" | "refresh", target URL)
+        self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
         self.big_feed_entries = 0  # entries of /feeds/big.xml, oldest first in time
 
     # -- control -----------------------------------------------------------------
@@ -86,6 +88,8 @@ class NewsSite:
             self.faults.clear()
             self.log.clear()
             self.feed_faults.clear()
+            self.routes.clear()
+            self.raw_feeds.clear()
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
             self.big_feed_entries = 0
@@ -122,6 +126,24 @@ class NewsSite:
                 self.faults.pop(slug, None)
             else:
                 self.faults[slug] = kind
+
+    def redirect(self, path: str, target: str) -> str:
+        """Answer `path` with a 301 to `target` (any URL, on any host); returns its URL."""
+        with self.lock:
+            self.routes[path] = ("301", target)
+        return self.url(path)
+
+    def meta_refresh(self, path: str, target: str) -> str:
+        """Answer `path` with a page whose <meta http-equiv=refresh> sends a browser to `target`."""
+        with self.lock:
+            self.routes[path] = ("refresh", target)
+        return self.url(path)
+
+    def raw_feed(self, path: str, body: bytes) -> str:
+        """Serve `body` at `path` as an RSS document, byte for byte; returns its URL."""
+        with self.lock:
+            self.raw_feeds[path] = body
+        return self.url(path)
 
     @property
     def base(self) -> str:
@@ -309,6 +331,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
+            with site.lock:
+                route = site.routes.get(path)
+            if route:
+                return self._route(*route)
             if path == "/robots.txt":
                 return self._send(200, site.robots, "text/plain")
             if path.startswith("/feeds/"):
@@ -325,10 +351,23 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                     return self._send(200, site.render_article(story))
             return self._send(404, "<h1>Not found</h1>")
 
+        def _route(self, kind: str, target: str) -> None:
+            if kind == "301":
+                return self._send(301, "", headers={"Location": target})
+            page = (
+                '<html><head><meta http-equiv="refresh" content="0; url='
+                f'{html.escape(target)}"></head><body>Moved</body></html>'
+            )
+            return self._send(200, page)
+
         def _feed(self, path: str) -> None:
             query = parse_qs(urlsplit(self.path).query)
             only = set(query["slugs"][0].split(",")) if "slugs" in query else None
             base = self._base()
+            with site.lock:
+                raw = site.raw_feeds.get(path)
+            if raw is not None:
+                return self._send(200, raw, "application/rss+xml; charset=utf-8")
             with site.lock:
                 fault = site.feed_faults.get(path)
                 renderers = {
@@ -409,6 +448,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 def start(site: NewsSite, address: str = "127.0.0.1") -> NewsSite:
+    """Serve `site` on a free port of `address` (any loopback address, e.g. 127.0.0.2)."""
     server = _QuietServer((address, 0), _handler(site))
     server.daemon_threads = True
     site.server = server
