@@ -61,8 +61,8 @@ def public_base(config: Config) -> str:
 
     Never the request's `Host` header, which anyone can set (and a cache would keep).
     """
-    if config.public_url.strip():
-        return config.public_url.strip().rstrip("/")
+    if config.public_url:
+        return str(config.public_url).strip().rstrip("/")
     host = config.web_host
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"  # an IPv6 literal
