@@ -31,7 +31,7 @@ from newsmon.claims import (
     renew,
 )
 from newsmon.clock import Clock
-from newsmon.db import db_thread, shared_engine, transaction
+from newsmon.db import db_thread, shared_engine, transaction, unwritable_reason
 from newsmon.items import ArticleTask, FeedTask
 
 logger = logging.getLogger(__name__)
@@ -85,13 +85,19 @@ class WorkQueue:
         """Yield tasks as room frees up; ends when stopped, or drained in a one-off crawl."""
         self._wake = asyncio.Event()
         while not self.stopping:
-            await self._renew_leases()
             self._forget_stale()
             free = self.plan.capacity - len(self.held)
             if free < self._batch() and self.held:  # claim in batches, not page by page
                 await self._sleep(self.plan.idle_wait)
                 continue
-            claimed = await self._claim(free)
+            try:
+                await self._renew_leases()
+                claimed = await self._claim(free)
+            except Exception as exc:
+                if self._database_failed(exc):
+                    return
+                await self._sleep(self.plan.idle_wait)
+                continue
             # A task still in flight whose lease ran out was just leased again: no second
             # request. One already done in this pass is not done twice.
             busy = self.seen | self.held.keys()
@@ -140,6 +146,17 @@ class WorkQueue:
         return await self._db(partial(self._release, tasks=tasks))
 
     # -- internals -----------------------------------------------------------------
+    def _database_failed(self, exc: Exception) -> bool:
+        """A claim that failed: stop for good when nothing can be written, else retry soon
+        (a busy database is one claim's bad luck)."""
+        reason = unwritable_reason(exc)
+        if reason is not None:
+            logger.error("the database cannot be written (%s); no more work is claimed", reason)
+            self.stop(fatal=reason)
+            return True
+        logger.warning("could not claim work (retrying): %s", str(exc).splitlines()[0][:300])
+        return False
+
     async def _sleep(self, seconds: float) -> None:
         assert self._wake is not None
         self._wake.clear()

@@ -143,7 +143,7 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_loses_nothing(site, tmp_p
 
         code, _, err = finished(newsmon("crawl", env=env, cwd=tmp_path))
 
-        assert code == 1 and "Traceback" not in err
+        assert code == 1 and "Traceback" not in err, err
         last = err.strip().splitlines()[-1]
         assert (
             last == "newsmon: error: cannot write to the database: the disk is full; crawl stopped"
