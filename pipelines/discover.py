@@ -53,6 +53,16 @@ class DiscoverPipeline(DatabaseComponent):
         return item
 
     async def _store_entries(self, item: FeedPolled) -> int:
+        if item.parsed is not None and item.parsed.rejected:
+            rejected = item.parsed.rejected
+            logger.warning(
+                "feed %s: %d entr%s refused: %s",
+                item.task.url,
+                len(rejected),
+                "y" if len(rejected) == 1 else "ies",
+                "; ".join(f"{link!r}: {reason}" for link, reason in rejected[:3]),
+            )
+            self.stats.inc_value("newsmon/entries_refused", len(rejected))
         if item.parsed is None or not item.parsed.entries:
             return 0
         kept, left_out = newest_entries(item.parsed.entries, self.config.max_entries_per_poll)

@@ -8,17 +8,19 @@ not mistaken for an edit.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
-from newsmon.extract import extractor_version
+from newsmon.extract import Extracted, extractor_version
 from newsmon.fingerprint import content_hash
 from newsmon.items import PageItem
 from newsmon.metrics import process_metrics
 from newsmon.record import StoredPage, latest_raw_page
+from newsmon.textclean import clean_line, clean_optional, clean_text
 from newsmon.workers import extract_off_loop
 from pipelines import DatabaseComponent
 
@@ -39,6 +41,17 @@ def decode_stored(page: StoredPage) -> str:
     return html_to_unicode(content_type, page.body)[1]
 
 
+def cleaned(extracted: Extracted) -> Extracted:
+    """Page text crosses the trust boundary here: no NUL, C0 controls or lone surrogates
+    reach the database (PostgreSQL refuses NUL; every store and terminal is spared)."""
+    return dataclasses.replace(
+        extracted,
+        title=clean_line(extracted.title),
+        byline=clean_optional(extracted.byline),
+        text=clean_text(extracted.text),
+    )
+
+
 class ExtractPipeline(DatabaseComponent):
     """PageItem with HTML in; PageItem with `extracted` (or an error) out."""
 
@@ -54,8 +67,8 @@ class ExtractPipeline(DatabaseComponent):
         workers = self.config.workers()
         started = time.perf_counter()
         try:
-            item.extracted = await extract_off_loop(
-                item.body, item.url, workers=workers, encoding=item.encoding
+            item.extracted = cleaned(
+                await extract_off_loop(item.body, item.url, workers=workers, encoding=item.encoding)
             )
             process_metrics().extraction(time.perf_counter() - started)
         except Exception as exc:  # a page that crashes the extractor is a failed check
@@ -69,7 +82,9 @@ class ExtractPipeline(DatabaseComponent):
                 lambda session: latest_raw_page(session, item.task.article_id)
             )
             if previous:
-                again = await extract_off_loop(decode_stored(previous), item.url, workers=workers)
+                again = cleaned(
+                    await extract_off_loop(decode_stored(previous), item.url, workers=workers)
+                )
                 item.baseline_hash = content_hash(again.title, again.text)
         return item
 
