@@ -11,14 +11,24 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.changeclass import change_runs, classify
 from newsmon.diff import diff_texts, summarize
 from newsmon.feeds import FeedEntry
 from newsmon.fingerprint import content_hash, is_flapping, normalize_text, normalize_title
 from newsmon.items import ArticleTask, FeedPolled, FeedTask, PageItem
-from newsmon.models import Article, ArticleUrl, Check, Feed, Source, Version
+from newsmon.models import (
+    Article,
+    ArticleEvent,
+    ArticleUrl,
+    Check,
+    Feed,
+    Source,
+    UTCDateTime,
+    Version,
+)
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.urls import canonical_or_none
 
@@ -257,6 +267,9 @@ def record_failure(session: Session, *, item: PageItem, policy: RecheckPolicy) -
         article.consecutive_missing += 1
         if article.consecutive_missing >= policy.gone_after_errors and article.status != "gone":
             article.status, article.gone_at = "gone", now
+            session.add(
+                ArticleEvent(article_id=article.id, kind="gone", at=now, http_status=item.status)
+            )
             article.next_check_at = policy.next_check_after_error(
                 quiet_since=article.quiet_since, now=now, consecutive_errors=99
             )
@@ -283,6 +296,9 @@ def record_page(
     now = item.fetched_at
     if article.status == "gone":
         article.status, article.gone_at = "active", None
+        session.add(
+            ArticleEvent(article_id=article.id, kind="back", at=now, http_status=item.status)
+        )
     article.last_checked_at, article.last_status = now, item.status
     article.consecutive_errors = article.consecutive_missing = 0
     if item.etag or item.last_modified:
@@ -337,6 +353,7 @@ def _add_version(
         previous.title if previous else "", previous.text if previous else "", title, text
     )
     assert item.extracted is not None
+    removed, added = change_runs(diff) if previous else ("", "")
     session.add(
         Version(
             article_id=article.id,
@@ -353,6 +370,13 @@ def _add_version(
             words_removed=diff.words_removed,
             title_changed=previous is not None and previous.title != title,
             summary=summarize(diff) if previous is not None else None,
+            change_class=classify(
+                old_title=previous.title, old_text=previous.text, new_title=title, new_text=text
+            )
+            if previous
+            else None,
+            removed_text=removed or None,
+            added_text=added or None,
         )
     )
     article.version_count += 1
@@ -363,6 +387,14 @@ def _add_version(
 def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:
     """Freeze every active article quiet for the freeze age: one set-based statement."""
     cutoff_quiet = Article.quiet_since <= policy.freeze_cutoff(now)
+    session.execute(  # the events first, from the same set the UPDATE below freezes
+        insert(ArticleEvent).from_select(
+            ["article_id", "kind", "at"],
+            select(Article.id, literal("frozen"), literal(now, UTCDateTime())).where(
+                Article.status == "active", cutoff_quiet
+            ),
+        )
+    )
     result = session.execute(
         update(Article)
         .where(Article.status == "active", cutoff_quiet)
