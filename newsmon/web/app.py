@@ -14,6 +14,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config
 from newsmon.db import ensure_schema
 from newsmon.web import present
+from newsmon.web.changefilter import event_sentence
 
 TEMPLATES = Path(__file__).with_name("templates")
 SECURITY_HEADERS = {
@@ -34,6 +35,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
     env.globals.update(when=present.when, later=present.later, spans_html=present.spans_html)
+    env.globals.update(class_words=present.class_words, event_sentence=event_sentence)
     return templates
 
 

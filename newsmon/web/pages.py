@@ -12,7 +12,7 @@ from newsmon.models import Article
 from newsmon.queries import NotFound, version_pair, versions_of
 from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
-from newsmon.web import data, present
+from newsmon.web import changefilter, data, present
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -104,6 +104,7 @@ def article_page(
         state=state,
         origin=origin_sentence(article),
         changes=max(len(versions) - 1, 0),
+        events=changefilter.events(session, article_id=article.id, limit=100),
     )
 
 
