@@ -5,6 +5,7 @@ from __future__ import annotations
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from newsmon.changeclass import change_runs, classify
 from newsmon.diff import diff_texts
@@ -97,3 +98,36 @@ def test_pages_show_the_class(site, crawler, add_feed, clock, db, config):
     page = client.get(f"/articles/{corpus.harbour}").text
     assert "headline change" in page and "minor change" in page and "edit" in page
     assert "Class: headline change" in client.get(f"/articles/{corpus.harbour}/diff/1/2").text
+
+
+def test_gone_back_and_frozen_are_entries_in_feeds_and_lines_on_the_page(
+    site, crawler, add_feed, clock, db, config
+):
+    from tests.newssite import story
+
+    site.publish(story("pier-repairs"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    crawler.once()
+    site.fault("pier-repairs", "410")
+    for _ in range(3):  # three 410s in a row: gone
+        clock.advance(hours=1)
+        crawler.once(everything=True)
+    site.fault("pier-repairs", None)
+    clock.advance(days=1)
+    crawler.once()  # gone articles are still rechecked: it is back
+    clock.advance(days=41)
+    crawler.service.freeze()
+
+    client = TestClient(create_app(config, clock))
+    entries = titles(client, "/feeds/changes.atom")
+    name = "‘Council reviews pier repairs cases’"
+    assert entries == [
+        f"{name} no change for a long time; no longer checked (frozen)",
+        f"{name} is back on its site",
+        f"{name} went missing from its site (HTTP 410)",
+    ]
+    article_id = db.execute(text("select id from articles")).scalar_one()
+    assert titles(client, f"/articles/{article_id}/changes.rss") == entries
+    assert titles(client, "/feeds/changes.rss?class=edit") == []  # events carry no text
+    page = client.get(f"/articles/{article_id}").text
+    assert "went missing from its site (HTTP 410)" in page and "is back on its site" in page
