@@ -126,12 +126,16 @@ def main() -> None:
 
 def _register() -> None:
     from newsmon.cli_crawl import crawl
+    from newsmon.cli_notify import notify
     from newsmon.cli_query import articles, diff, export, versions
     from newsmon.cli_run import run, serve
+    from newsmon.cli_search import search_cmd
     from newsmon.cli_sources import sources
 
     for command in (sources, crawl, run, serve, articles, versions, diff, export):
         cli.add_command(command)
+    cli.add_command(search_cmd)  # issue 9: search and notifications
+    cli.add_command(notify)
 
 
 _register()

@@ -75,13 +75,15 @@ def search(
     return SearchPage(hits=hits, next_cursor=nxt)
 
 
-def matching_versions(session: Session, query: Query, *, after_id: int, limit: int) -> list[int]:
-    """Ids of versions newer than `after_id` that match `query`, oldest first (for notifiers)."""
+def matching_versions(
+    session: Session, query: Query, *, after_id: int, up_to: int, limit: int
+) -> list[int]:
+    """Ids of versions in (after_id, up_to] that match `query`, oldest first (for notifiers)."""
     stmt = (
         select(Version.id)
         .join(Article, Article.id == Version.article_id)
         .join(Source, Source.id == Article.source_id)
-        .where(Version.id > after_id, *conditions(session, query))
+        .where(Version.id > after_id, Version.id <= up_to, *conditions(session, query))
         .order_by(Version.id)
         .limit(limit)
     )

@@ -19,6 +19,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
 from newsmon.crawl import CrawlService, PassStats
 from newsmon.db import ensure_schema, transaction
+from newsmon.notify.deliver import notify_job
 from newsmon.sources import add_source, has_sources, starter_sources
 from newsmon.store import prune_checks, release_leases
 
@@ -122,7 +123,7 @@ class Monitor:
 
 
 def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOScheduler:
-    """Three jobs, each run once at start-up and then on its interval, never overlapping."""
+    """The jobs, each run once at start-up and then on its interval, never overlapping."""
     config = monitor.config
     scheduler = AsyncIOScheduler(
         job_defaults={
@@ -137,6 +138,11 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         ("feeds", monitor.poll_feeds, tick),
         ("articles", monitor.check_articles, tick),
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds()),
+        (
+            "notify",
+            notify_job(monitor.service.engine, monitor.service.clock.now, _base(config)),
+            60,
+        ),
     ]
     for job_id, func, seconds in jobs:
         scheduler.add_job(
@@ -149,6 +155,11 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         )
     monitor.scheduler = scheduler
     return scheduler
+
+
+def _base(config: Config) -> str:
+    """Where notifications link to: the web app this process serves."""
+    return f"http://{config.web_host}:{config.web_port}"
 
 
 async def _serve_web(web: Any) -> None:

@@ -6,12 +6,14 @@ snippet function, so SQLite and PostgreSQL show the same snippet for the same hi
 
 from __future__ import annotations
 
+import html
 import re
 
 from newsmon.search import Phrase
 
 MARK_START, MARK_END = "\x02", "\x03"
 _WORD = re.compile(r"[^\W_]+")
+_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 CONTEXT_WORDS = 12
 
 
@@ -51,3 +53,42 @@ def first_snippet(texts: list[str | None], phrases: tuple[Phrase, ...]) -> str:
     head = next((t for t in texts if t), "")
     cut = " ".join(head.split()[: 2 * CONTEXT_WORDS])
     return cut + (" …" if len(cut) < len(" ".join(head.split())) else "")
+
+
+def plain(snip: str) -> str:
+    """The snippet without its marks."""
+    return snip.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def marked_html(snip: str) -> str:
+    """The snippet as HTML: every piece escaped, the marked words in <mark>.
+
+    Built piece by piece, so a stray mark can only open or close a highlight,
+    never let text through unescaped.
+    """
+    out: list[str] = []
+    inside = False
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", snip):
+        if piece in (MARK_START, MARK_END):
+            wanted = piece == MARK_START
+            if wanted != inside:
+                out.append("<mark>" if wanted else "</mark>")
+                inside = wanted
+            continue
+        out.append(html.escape(piece, quote=True))
+    if inside:
+        out.append("</mark>")
+    return "".join(out)
+
+
+def for_terminal(snip: str, *, color: bool) -> str:
+    """The snippet for a terminal: control characters dropped, marks bold or [bracketed]."""
+    start, end = ("\x1b[1m", "\x1b[0m") if color else ("[", "]")
+    snip = snip.replace("\x00", "").replace(MARK_START, "\x00s").replace(MARK_END, "\x00e")
+    cleaned = _CONTROL.sub("", snip)
+    return cleaned.replace("\x00s", start).replace("\x00e", end)
+
+
+def terminal_safe(text: str | None) -> str:
+    """Text from a feed or page, safe to print: no escape sequences or control characters."""
+    return _CONTROL.sub("", (text or "").replace("\x00", ""))
