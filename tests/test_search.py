@@ -5,12 +5,24 @@ The corpus comes from real crawls of the local news site (tests/search_corpus.py
 
 from __future__ import annotations
 
-import pytest
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from newsmon.db import ensure_schema
 from newsmon.search import Cursor, QueryError, parse
 from newsmon.searchsql import search
 from newsmon.snippets import MARK_END, MARK_START
+from newsmon.web.app import create_app
 from tests.search_corpus import build
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def hits(db, q: str, **kwargs) -> list[tuple[int, int]]:
@@ -104,3 +116,41 @@ def test_query_syntax_never_reaches_the_engine(corpus, db):
     # FTS5 and tsquery operators in user text are just punctuation between words.
     for q in ["NEAR(police", 'police" OR "x', "a & !b | c:*", "{title}: police", "^police*"]:
         search(db, parse(q))
+
+
+def test_web_api_and_cli_give_the_same_hits(corpus, site, config, clock):
+    c = corpus
+    client = TestClient(create_app(config, clock))
+    page = client.get("/search", params={"q": "zeppelin"})
+    assert page.status_code == 200
+    assert "<mark>zeppelin</mark> mural" in page.text.replace("<mark>Zeppelin", "<mark>zeppelin")
+    assert f'href="/articles/{c.harbour}"' in page.text and "now: Harbour fire: arson" in page.text
+    pasted = client.get(
+        "/search", params={"q": site.url("/news/bridge?utm_source=x")}, follow_redirects=False
+    )
+    assert pasted.status_code == 303 and pasted.headers["location"] == f"/articles/{c.bridge}"
+    assert client.get("/search", params={"q": "class:huge"}).status_code == 400
+
+    api = client.get("/api/search", params={"q": "removed:police", "limit": 2}).json()
+    assert len(api["hits"]) == 2 and api["next_cursor"]
+    rest = client.get(
+        "/api/search", params={"q": "removed:police", "cursor": api["next_cursor"]}
+    ).json()
+    got = sorted((h["article_id"], h["version"]) for h in api["hits"] + rest["hits"])
+    with Session(ensure_schema(config.database_url)) as db:
+        assert got == sorted(hits(db, "removed:police"))
+    assert rest["next_cursor"] is None
+    assert "/api/search" in client.get("/api/openapi.json").json()["paths"]
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = ["search", "--json", "removed:police"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "newsmon", "--db", config.database_url, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert sorted((h["article_id"], h["version"]) for h in json.loads(cli.stdout)["hits"]) == got

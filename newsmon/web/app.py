@@ -41,7 +41,7 @@ def make_templates() -> Jinja2Templates:
 
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     """A read-only app over `config.database_url`; only GET and HEAD routes exist."""
-    from newsmon.web import api, feeds, pages
+    from newsmon.web import api, feeds, pages, searchpages
 
     app = FastAPI(
         title="newsmon",
@@ -56,6 +56,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
     app.include_router(api.router)
+    app.include_router(searchpages.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
 

@@ -12,7 +12,7 @@ from newsmon.models import Article
 from newsmon.queries import NotFound, version_pair, versions_of
 from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
-from newsmon.web import changefilter, data, present
+from newsmon.web import changefilter, data, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -151,7 +151,10 @@ def diff_page(
 
 @router.get("/search", response_class=HTMLResponse)
 def search(
-    request: Request, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=2000)]
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000)],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     q = q.strip()
     if is_fetchable(q):
@@ -159,4 +162,4 @@ def search(
         if article is None:
             raise HTTPException(404, f"newsmon has not seen an article at {q}.")
         return RedirectResponse(f"/articles/{article.id}", status_code=303)
-    return render(request, "search.html", q=q, results=data.search_titles(session, words=q))
+    return searchpages.results_page(request, session, q, cursor)
