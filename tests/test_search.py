@@ -9,7 +9,9 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +22,7 @@ from newsmon.search import Cursor, QueryError, parse
 from newsmon.searchsql import search
 from newsmon.snippets import MARK_END, MARK_START
 from newsmon.web.app import create_app
+from tests import pgcluster
 from tests.search_corpus import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +33,27 @@ def hits(db, q: str, **kwargs) -> list[tuple[int, int]]:
     return [(h.article_id, h.version) for h in search(db, parse(q), **kwargs).hits]
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    with pgcluster.cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def config(request, config):
+    """Every test here runs on both engines with the same expectations: results agree."""
+    if request.param == "sqlite":
+        return config
+    url = pgcluster.create_database(request.getfixturevalue("pg_server"), f"t{uuid4().hex}")
+    return replace(config, database_url=url)
+
+
 @pytest.fixture
 def corpus(site, crawler, add_feed, clock, db):
     return build(site, crawler, add_feed, clock, db)
 
 
-def test_words_find_old_bodies_and_old_headlines(corpus, db):
+def test_words_find_old_bodies_and_old_headlines_and_narrow(corpus, db):
     c = corpus
     # Only version 0 of the harbour story mentioned the zeppelin mural.
     assert hits(db, "zeppelin") == [(c.harbour, 0)]
@@ -51,10 +69,7 @@ def test_words_find_old_bodies_and_old_headlines(corpus, db):
     # One hit per article: its newest matching version.
     assert hits(db, "ceasefire") == [(c.talks, 2)]
     assert hits(db, "nothing-like-this") == []
-
-
-def test_phrases_exclusions_and_sources_narrow(corpus, db):
-    c = corpus
+    # Phrases, exclusions and sources narrow.
     assert sorted(hits(db, '"according to police"')) == [(c.harbour, 0), (c.bridge, 0)]
     assert sorted(hits(db, "closed")) == [(c.talks, 2), (c.bridge, 1)]
     assert hits(db, "closed -venue") == [(c.bridge, 1)]
@@ -63,7 +78,7 @@ def test_phrases_exclusions_and_sources_narrow(corpus, db):
     assert hits(db, '"according to police" source:herald') == [(c.bridge, 0)]
 
 
-def test_removed_and_added_find_exactly_the_pairs(corpus, db):
+def test_removed_added_and_classes_find_exactly_the_pairs(corpus, db):
     c = corpus
     # Left the harbour and bridge stories at their version 1; the talks story lost
     # "according to" and "Police" in two separate runs, which is not the phrase.
@@ -77,10 +92,7 @@ def test_removed_and_added_find_exactly_the_pairs(corpus, db):
     page = search(db, parse('removed:"according to police" source:gazette'))
     assert page.hits[0].snippet.startswith("removed: ")
     assert f"{MARK_START}according to police{MARK_END}" in page.hits[0].snippet
-
-
-def test_headline_changes_and_classes(corpus, db):
-    c = corpus
+    # Headline rewrites and change classes.
     assert hits(db, "headline:changed") == [(c.harbour, 2)]
     assert hits(db, "class:minor") == [(c.harbour, 3)]
     assert sorted(hits(db, "class:edit")) == [
@@ -89,9 +101,7 @@ def test_headline_changes_and_classes(corpus, db):
         (c.talks, 2),
         (c.bridge, 1),
     ]
-
-
-def test_cursor_pages_through_every_hit_once(corpus, db):
+    # A cursor pages through every hit once.
     every = hits(db, "council", limit=100)
     assert len(every) == 3
     seen, cursor = [], None
@@ -112,7 +122,7 @@ def test_unusable_queries_say_why(query):
         parse(query)
 
 
-def test_query_syntax_never_reaches_the_engine(corpus, db):
+def test_query_syntax_never_reaches_the_engine(db):
     # FTS5 and tsquery operators in user text are just punctuation between words.
     for q in ["NEAR(police", 'police" OR "x', "a & !b | c:*", "{title}: police", "^police*"]:
         search(db, parse(q))
