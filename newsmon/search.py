@@ -120,9 +120,12 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             at, version_id = raw.split("|")
-            return cls(datetime.fromisoformat(at), int(version_id))
+            cursor = cls(datetime.fromisoformat(at), int(version_id))
         except (ValueError, UnicodeDecodeError) as exc:
             raise QueryError("that page cursor is not one newsmon gave out") from exc
+        if cursor.captured_at.tzinfo is None or not 0 <= cursor.version_id < 2**62:
+            raise QueryError("that page cursor is not one newsmon gave out")
+        return cursor
 
 
 def fts5_match(query: Query) -> str | None:

@@ -181,5 +181,7 @@ def test_cli_adds_lists_tests_logs_and_removes(watched, crawler, clock, config, 
     assert "delivered" in newsmon(config, "notify", "log").stdout
     bad = newsmon(config, "notify", "add", receiver.url, "--source", "nowhere")
     assert bad.returncode == 1 and "no source 'nowhere'" in bad.stderr
+    unknown = newsmon(config, "notify", "add", "nosuchscheme://x")
+    assert unknown.returncode == 1 and "apprise knows" in unknown.stderr
     assert newsmon(config, "notify", "remove", "1").returncode == 0
     assert "no subscriptions" in newsmon(config, "notify", "list").stdout

@@ -164,3 +164,10 @@ def test_web_api_and_cli_give_the_same_hits(corpus, site, config, clock):
     )
     assert cli.returncode == 0, cli.stderr
     assert sorted((h["article_id"], h["version"]) for h in json.loads(cli.stdout)["hits"]) == got
+
+
+@pytest.mark.parametrize("token", ["%%", "bm90IGEgY3Vyc29y", "MjAyNi0wMS0wMVQwMDowMHwx", "eHw5"])
+def test_forged_cursors_are_refused(token):
+    # Not base64, no separator, a naive time ("2026-01-01T00:00|1"), garbage ("x|9").
+    with pytest.raises(QueryError):
+        Cursor.decode(token)

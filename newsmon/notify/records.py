@@ -46,6 +46,8 @@ def add_subscription(
         secret = secret or new_secret()
     elif secret:
         raise SubscriptionError("--secret signs webhooks; an apprise destination has none")
+    elif not _apprise_knows(url):
+        raise SubscriptionError(f"neither http(s) nor a destination apprise knows: {url}")
     newest = session.scalar(select(func.max(Version.id))) or 0
     sub = Subscription(
         url=url,
@@ -59,6 +61,12 @@ def add_subscription(
     session.add(sub)
     session.flush()
     return sub
+
+
+def _apprise_knows(url: str) -> bool:
+    import apprise
+
+    return bool(apprise.Apprise().add(url))
 
 
 def remove_subscription(session: Session, subscription_id: int) -> None:
