@@ -41,16 +41,7 @@ def populate(engine, versions: int, now: datetime) -> None:
             "INSERT INTO sources (slug, name, enabled, created_at) VALUES ('s', 's', 1, ?)",
             (now.strftime(fmt),),
         )
-        articles = versions // VERSIONS_PER_ARTICLE
-        conn.exec_driver_sql(
-            "INSERT INTO articles (id, source_id, url, first_seen_at, quiet_since, status, "
-            "version_count, consecutive_errors, consecutive_missing) VALUES "
-            "(?, 1, ?, ?, ?, 'active', 5, 0, 0)",
-            [
-                (i + 1, f"https://example.org/{i}", now.strftime(fmt), now.strftime(fmt))
-                for i in range(articles)
-            ],
-        )
+        _articles(conn, versions // VERSIONS_PER_ARTICLE, now.strftime(fmt))
         batch = []
         for i in range(versions):
             body = rng.choices(vocab, cum_weights=cum, k=WORDS)
@@ -79,6 +70,15 @@ def populate(engine, versions: int, now: datetime) -> None:
                 batch = []
         _insert(conn, batch)
         conn.exec_driver_sql("ANALYZE")
+
+
+def _articles(conn, count: int, at: str) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO articles (id, source_id, url, first_seen_at, quiet_since, status, "
+        "version_count, consecutive_errors, consecutive_missing) VALUES "
+        "(?, 1, ?, ?, ?, 'active', 5, 0, 0)",
+        [(i + 1, f"https://example.org/{i}", at, at) for i in range(count)],
+    )
 
 
 def _insert(conn, batch) -> None:
