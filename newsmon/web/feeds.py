@@ -16,11 +16,10 @@ from newsmon.models import Article, Source
 from newsmon.web import changefilter, data
 from newsmon.web.changefilter import ChangeFilter, EventEntry
 from newsmon.web.deps import SessionDep
-from newsmon.web.present import summary_html, xml_safe
+from newsmon.web.present import class_words, summary_html, xml_safe
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
-CLASS_WORDS = {"minor": "Minor change", "headline": "Headline change", "edit": "Edit"}
 MEDIA = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
 
 
@@ -55,10 +54,10 @@ def build_feed(
         entry.guid(f"{base}/articles/{a.id}/versions/{v.number}", permalink=False)
         entry.title(xml_safe(f"‘{v.title}’ changed (version {v.number})"))
         if v.change_class:
-            entry.category(term=v.change_class, label=CLASS_WORDS[v.change_class])
+            entry.category(term=v.change_class, label=class_words(v.change_class))
         entry.link(href=diff_url)
         html = (
-            f"<p>{CLASS_WORDS.get(v.change_class or '', 'Change')}: "
+            f"<p>{class_words(v.change_class).capitalize() if v.change_class else 'Change'}: "
             f"+{v.words_added} / −{v.words_removed} words. "
             f'<a href="{escape(diff_url)}">See the diff</a> · '
             f'<a href="{escape(a.url)}">original article</a></p>' + summary_html(v.summary)
