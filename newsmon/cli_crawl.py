@@ -30,3 +30,8 @@ def crawl(ctx: Context, everything: bool) -> None:
         shutdown_pools()
         reactor.stop()
     click.echo(stats.line())
+    if stats.failures:
+        raise click.ClickException(
+            f"{stats.failures} item(s) could not be handled (see the log above); "
+            "their claims run out and they are retried"
+        )

@@ -1,73 +1,110 @@
-"""One crawl pass, as the CLI and the scheduler run it: poll due feeds, check due articles.
+"""Crawls as the CLI and the service run them: one Scrapy crawl fed by a work queue.
 
-A CrawlService lives as long as the process and runs crawl after crawl on the
-one reactor; the schedule is read from the database at the start of each pass.
+`newsmon run` keeps one continuous crawl open whose downloader stays full: it
+claims due feeds and articles as slots free up. `newsmon crawl` runs the same
+crawl until nothing is due and nothing is in flight. A CrawlService lives as
+long as the process, on the one reactor, and stands in the fleet's roll call
+(`crawler_heartbeats`) while it crawls.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from scrapy.crawler import AsyncCrawlerRunner, Crawler
+from scrapy.crawler import AsyncCrawlerRunner
 
+from newsmon.claims import (
+    DEAD_AFTER,
+    forget_dead_neighbours,
+    heartbeat,
+    mark_all_pass,
+    register_crawler,
+    release_orphans,
+    retire_crawler,
+)
 from newsmon.clock import Clock, SystemClock
-from newsmon.config import Config
+from newsmon.config import Config, parse_duration
 from newsmon.crawlsettings import crawl_settings
-from newsmon.db import ensure_schema, transaction
-from newsmon.store import all_feeds, due_articles, due_feeds, freeze_quiet
-from spiders.articles import ArticleSpider
-from spiders.feeds import FeedSpider
+from newsmon.db import DatabaseError, db_thread, ensure_schema, transaction, unwritable_reason
+from newsmon.robots import RobotsCache
+from newsmon.store import freeze_quiet
+from newsmon.workqueue import QueuePlan, WorkQueue
+from pipelines import database_unwritable
+from spiders.watch import WatchSpider
 
 logger = logging.getLogger(__name__)
+HEARTBEAT_EVERY = 30.0  # seconds
 
 
 @dataclass(frozen=True)
 class PassStats:
-    """What one crawl pass did."""
+    """What one crawl did."""
 
     feeds_polled: int = 0
     feed_errors: int = 0
     articles_new: int = 0
     articles_checked: int = 0
+    articles_captured: int = 0
     articles_changed: int = 0
     articles_unchanged: int = 0
     errors: int = 0
+    failures: int = 0  # items a pipeline could not handle: a bug or a database problem
     frozen: int = 0
     seconds: float = 0.0
 
     def __add__(self, other: PassStats) -> PassStats:
         return PassStats(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
+    @classmethod
+    def from_scrapy(cls, stats: dict[str, Any], **extra: Any) -> PassStats:
+        outcome = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if "/outcome/" in k}
+        return cls(
+            feeds_polled=stats.get("newsmon/feeds_polled", 0),
+            feed_errors=stats.get("newsmon/feed_errors", 0),
+            articles_new=stats.get("newsmon/articles_new", 0),
+            articles_checked=stats.get("newsmon/articles_checked", 0),
+            articles_captured=outcome.get("captured", 0),
+            articles_changed=outcome.get("changed", 0),
+            articles_unchanged=outcome.get("unchanged", 0) + outcome.get("not_modified", 0),
+            errors=outcome.get("error", 0) + outcome.get("gone", 0),
+            failures=stats.get("newsmon/pipeline_failures", 0),
+            **extra,
+        )
+
     def line(self) -> str:
         return (
             f"feeds polled {self.feeds_polled} ({self.feed_errors} failed), "
-            f"articles new {self.articles_new}, checked {self.articles_checked}, "
-            f"changed {self.articles_changed}, errors {self.errors}, "
-            f"frozen {self.frozen}, {self.seconds:.1f}s"
+            f"articles new {self.articles_new}, checked {self.articles_checked}: "
+            f"first captured {self.articles_captured}, changed {self.articles_changed}, "
+            f"unchanged {self.articles_unchanged}, errors {self.errors}, "
+            f"frozen {self.frozen}, internal failures {self.failures}, {self.seconds:.1f}s"
         )
 
 
 def _values(stats: PassStats) -> tuple[Any, ...]:
-    return tuple(getattr(stats, f) for f in PassStats.__dataclass_fields__)
-
-
-def _stats_of(crawler: Crawler) -> dict[str, Any]:
-    return crawler.stats.get_stats() if crawler.stats else {}
+    return tuple(getattr(stats, f.name) for f in fields(PassStats))
 
 
 class CrawlService:
-    """Runs feed polls and article checks on the process's reactor; built once per process."""
+    """Runs crawls on the process's reactor; built once per process."""
 
     def __init__(self, config: Config, clock: Clock | None = None, **scrapy_overrides: Any) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = ensure_schema(config.database_url)
-        self.settings = crawl_settings(config, **scrapy_overrides)
+        self.robots = RobotsCache()  # shared by this process's crawls
+        self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
+        self._queues: set[WorkQueue] = set()
+        self.crawler_id: int | None = None
         self.stopping = False
 
     @property
@@ -76,74 +113,127 @@ class CrawlService:
             self._runner = AsyncCrawlerRunner(self.settings)
         return self._runner
 
-    async def _run(self, spider: type, tasks: list[Any]) -> dict[str, Any]:
-        if self.stopping:  # claimed tasks wait for their lease to run out, or a restart
-            return {}
-        crawler = self.runner.create_crawler(spider)
-        await self.runner.crawl(crawler, tasks=tasks, clock=self.clock)
-        return _stats_of(crawler)
+    def plan(self, **choices: Any) -> QueuePlan:
+        capacity = self.settings.getint("CONCURRENT_REQUESTS")
+        per_site = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        lease = getattr(self.config, "lease", None)
+        return QueuePlan(
+            capacity=capacity,
+            per_source=per_site + 1,  # one waiting while the site's slots are busy
+            lease=parse_duration(lease) if lease else timedelta(minutes=10),
+            **choices,
+        )
 
-    async def poll_feeds(self, *, everything: bool = False) -> PassStats:
-        started = time.monotonic()
-        tasks = await asyncio.to_thread(self._feed_tasks, everything)
-        if not tasks:
+    async def crawl(self, plan: QueuePlan) -> PassStats:
+        """One crawl with its own work queue; returns when it is drained or stopped."""
+        if self.stopping:
             return PassStats()
-        stats = await self._run(FeedSpider, tasks)
-        return PassStats(
-            feeds_polled=stats.get("newsmon/feeds_polled", 0),
-            feed_errors=stats.get("newsmon/feed_errors", 0),
-            articles_new=stats.get("newsmon/articles_new", 0),
-            seconds=time.monotonic() - started,
-        )
-
-    def _feed_tasks(self, everything: bool) -> list[Any]:
-        with transaction(self.engine) as session:
-            return all_feeds(session) if everything else due_feeds(session, now=self.clock.now())
-
-    def _article_tasks(self, everything: bool) -> list[Any]:
-        with transaction(self.engine) as session:
-            return due_articles(
-                session,
-                now=self.clock.now(),
-                limit=self.config.article_batch,
-                everything=everything,
-            )
-
-    def freeze(self) -> int:
-        with transaction(self.engine) as session:
-            return freeze_quiet(session, now=self.clock.now(), policy=self.config.recheck_policy())
-
-    async def check_articles(self, *, everything: bool = False) -> PassStats:
-        """Freeze what has gone quiet, then fetch the most overdue articles, one batch."""
         started = time.monotonic()
-        # Database work runs in a thread: a busy database must not stall the event loop.
-        frozen = await asyncio.to_thread(self.freeze)
-        tasks = await asyncio.to_thread(self._article_tasks, everything)
-        if not tasks:
-            return PassStats(frozen=frozen, seconds=time.monotonic() - started)
-        stats = await self._run(ArticleSpider, tasks)
-        outcomes = {
-            k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("newsmon/outcome/")
-        }
-        return PassStats(
-            articles_checked=stats.get("newsmon/articles_checked", 0),
-            articles_changed=outcomes.get("changed", 0),
-            articles_unchanged=outcomes.get("unchanged", 0) + outcomes.get("not_modified", 0),
-            errors=outcomes.get("error", 0) + outcomes.get("gone", 0),
-            frozen=frozen,
-            seconds=time.monotonic() - started,
-        )
+        await self._db(self._enter_roll_call)
+        if plan.everything:
+            since = self.clock.now()
+            await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=since))
+        queue = WorkQueue(self.config.database_url, self.clock, plan, owner=self.crawler_id)
+        crawler = self.runner.create_crawler(WatchSpider)
+        crawler.signals.connect(queue.unwritable, signal=database_unwritable)
+        self._queues.add(queue)
+        beating = asyncio.ensure_future(self._beat_while(queue))
+        try:
+            await self.runner.crawl(crawler, queue=queue, clock=self.clock)
+            await queue.release_held()
+        finally:
+            self._queues.discard(queue)
+            beating.cancel()
+            if plan.everything and not queue.fatal:
+                await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=None))
+        if queue.fatal:
+            raise DatabaseError(f"cannot write to the database: {queue.fatal}; crawl stopped")
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        return PassStats.from_scrapy(stats, seconds=time.monotonic() - started)
 
     async def crawl_once(self, *, everything: bool = False) -> PassStats:
-        """Poll feeds, then check articles (new ones included): `newsmon crawl`."""
-        started = time.monotonic()
-        feeds = await self.poll_feeds(everything=everything)
-        articles = await self.check_articles(everything=everything)
-        total = feeds + articles
-        return PassStats(**{**total.__dict__, "seconds": time.monotonic() - started})
+        """Freeze what went quiet, then poll feeds and check articles until nothing is due."""
+        frozen = await self._db(self.freeze)
+        stats = await self.crawl(self.plan(everything=everything))
+        return stats + PassStats(frozen=frozen)
+
+    async def poll_feeds(self, *, everything: bool = False) -> PassStats:
+        return await self.crawl(self.plan(articles=False, everything=everything))
+
+    async def check_articles(self, *, everything: bool = False) -> PassStats:
+        frozen = await self._db(self.freeze)
+        stats = await self.crawl(self.plan(feeds=False, everything=everything))
+        return stats + PassStats(frozen=frozen)
+
+    async def run_continuously(self) -> PassStats:
+        """`newsmon run`'s crawl: claims work as it falls due, until `stop()`."""
+        return await self.crawl(self.plan(continuous=True))
+
+    def freeze(self, session: Any = None) -> int:
+        if session is None:
+            with transaction(self.engine) as session:
+                return self.freeze(session)
+        return freeze_quiet(session, now=self.clock.now(), policy=self.config.recheck_policy())
 
     async def stop(self) -> None:
-        """Stop crawls in flight: pages being stored finish, unstarted ones are dropped."""
+        """Stop claiming; pages in flight finish and are stored; unstarted claims are freed."""
         self.stopping = True
-        if self._runner is not None:
-            await self._runner.stop()
+        for queue in list(self._queues):
+            queue.stop()
+
+    async def leave_roll_call(self) -> None:
+        if self.crawler_id is not None:
+            crawler_id, self.crawler_id = self.crawler_id, None
+            await self._db(lambda s: retire_crawler(s, crawler_id=crawler_id))
+
+    # -- the fleet's roll call -------------------------------------------------------
+    def _enter_roll_call(self, session: Any) -> None:
+        now = self.clock.now()
+        if self.crawler_id is None:
+            host = socket.gethostname()
+            forget_dead_neighbours(session, host=host, is_running=_is_running)
+            self.crawler_id = register_crawler(session, host=host, pid=os.getpid(), now=now)
+        else:
+            heartbeat(session, crawler_id=self.crawler_id, now=now)
+        freed = release_orphans(session, alive_since=now - DEAD_AFTER)
+        if freed:
+            logger.info("took over %d claim(s) of a crawler that stopped reporting", freed)
+
+    async def _beat_while(self, queue: WorkQueue) -> None:
+        while not queue.stopping:
+            await asyncio.sleep(HEARTBEAT_EVERY)
+            crawler_id = self.crawler_id
+            if crawler_id is not None:
+                now = self.clock.now()
+                try:
+                    await self._db(partial(heartbeat, crawler_id=crawler_id, now=now))
+                except Exception as exc:
+                    logger.warning("heartbeat not recorded: %s", exc)
+
+    async def _db(self, work: Any) -> Any:
+        """Database work in a thread: a busy database must not stall the event loop."""
+
+        def run() -> Any:
+            try:
+                with transaction(self.engine) as session:
+                    return work(session)
+            except Exception as exc:
+                reason = unwritable_reason(exc)
+                if reason:
+                    raise DatabaseError(f"cannot write to the database: {reason}") from exc
+                raise
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(db_thread(self.config.database_url), run)
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

@@ -20,6 +20,7 @@ def crawl_settings(config: Config, **extra: Any) -> Settings:
             "NEWSMON_CONFIG": config,
             "USER_AGENT": f"newsmon/{version('newsmon')} (+{config.contact_url})",
             "ROBOTSTXT_OBEY": config.obey_robots,
+            "CONCURRENT_REQUESTS": config.concurrent_requests,
             "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
             "AUTOTHROTTLE_ENABLED": config.autothrottle,
             "DOWNLOAD_DELAY": config.download_delay,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,48 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_engines_lock = threading.Lock()
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message says why in one line."""
+
+
+# What a database says when no write can succeed until an operator acts; "database is
+# locked" (busy) is not among them: that is one item's bad luck, retried later.
+_UNWRITABLE = (
+    ("database or disk is full", "the disk is full"),
+    ("disk full", "the disk is full"),
+    ("no space left on device", "the disk is full"),
+    ("attempt to write a readonly database", "the database is read-only"),
+    ("read-only transaction", "the database is read-only"),
+    ("unable to open database file", "the database file cannot be opened"),
+    ("disk i/o error", "a disk I/O error"),
+    ("connection refused", "the database server refuses connections"),
+    ("server closed the connection", "the database server closed the connection"),
+    ("database is closed", "the database is closed"),
+)
+
+
+def unwritable_reason(exc: BaseException) -> str | None:
+    """Why no write can succeed, when `exc` says so; None for errors of one item."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    for needle, reason in _UNWRITABLE:
+        if needle in text:
+            return reason
+    return None
+
+
+_db_threads: dict[str, ThreadPoolExecutor] = {}
+
+
+def db_thread(url: str) -> ThreadPoolExecutor:
+    """One database thread per database per process: crawl writes never wait on each other
+    in-process, and the event loop never waits on the database."""
+    with _engines_lock:
+        if url not in _db_threads:
+            _db_threads[url] = ThreadPoolExecutor(1, thread_name_prefix="newsmon-db")
+        return _db_threads[url]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,10 +97,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-@functools.cache
+_engines: dict[str, Engine] = {}
+
+
 def shared_engine(url: str) -> Engine:
     """One engine per URL per process, for Scrapy components built anew for every crawl."""
-    return make_engine(url)
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the shared engine's connections, e.g. before its database is dropped."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -31,6 +31,7 @@ class ArticleTask:
     last_raw_key: str | None = None
     latest_hash: str | None = None
     latest_extractor: str | None = None
+    source_id: int | None = None
 
 
 @dataclass

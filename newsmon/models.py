@@ -81,6 +81,7 @@ class Feed(Base):
     entries_seen: Mapped[int] = mapped_column(Integer, default=0)
     # Set while a crawler holds the feed, so no second crawler polls it at the same time.
     lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[int | None] = mapped_column(Integer)  # crawler_heartbeats.id
 
     source: Mapped[Source] = relationship(back_populates="feeds")
 
@@ -119,6 +120,7 @@ class Article(Base):
     frozen_at: Mapped[datetime | None]
     # Set while a crawl holds the article, so no second crawl fetches it at the same time.
     lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[int | None] = mapped_column(Integer)  # crawler_heartbeats.id
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[Version]] = relationship(
@@ -202,6 +204,8 @@ class CrawlerHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Set while the crawler runs an `--all` pass: concurrent `--all` passes form one pass.
+    all_pass_since: Mapped[datetime | None]
 
 
 class ArticleEvent(Base):

@@ -1,13 +1,15 @@
-"""The unattended service: three scheduler jobs over one CrawlService, on one event loop.
+"""The unattended service: one continuous crawl and the timed jobs, on one event loop.
 
-The schedule lives in the database (`feeds.next_poll_at`, `articles.next_check_at`);
-the jobs only tick and ask it what is due, so a restart carries on where the last
-process stopped. APScheduler's AsyncIOScheduler shares the reactor's asyncio loop.
+The schedule lives in the database (`feeds.next_poll_at`, `articles.next_check_at`):
+the crawl claims what is due as its downloader has room, so a restart carries on
+where the last process stopped. APScheduler's AsyncIOScheduler runs the timed work
+(freeze sweep, check pruning) on the reactor's asyncio loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -17,19 +19,22 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
-from newsmon.crawl import CrawlService, PassStats
-from newsmon.db import ensure_schema, transaction
+from newsmon.crawl import CrawlService
+from newsmon.db import DatabaseError, ensure_schema, transaction
 from newsmon.notify.deliver import notify_job
 from newsmon.sources import add_source, has_sources, starter_sources
-from newsmon.store import prune_checks, release_leases
+from newsmon.store import prune_checks
 
 logger = logging.getLogger("newsmon.service")
 MISFIRE_GRACE_SECONDS = 3600
 
 
 def prepare_database(config: Config, clock: Clock) -> None:
-    """Create or upgrade the schema, seed the starter feeds if there are no sources,
-    and free the claims a killed process left behind."""
+    """Create or upgrade the schema and seed the starter feeds if there are no sources.
+
+    Claims left by a killed crawler are freed by the next crawler that starts, once the
+    dead one has stopped reporting (newsmon.crawl), so restarts and fleets need nothing here.
+    """
     engine = ensure_schema(config.database_url)
     with transaction(engine) as session:
         if not has_sources(session):
@@ -41,20 +46,16 @@ def prepare_database(config: Config, clock: Clock) -> None:
                 "`newsmon sources add SLUG FEED_URL` adds your own)",
                 len(specs),
             )
-        # One process per SQLite file: every claim left is a dead crawl's. PostgreSQL may
-        # have other crawlers running, so there the leases simply run out.
-        released = release_leases(session) if engine.dialect.name == "sqlite" else 0
-    if released:
-        logger.info("released %d article claim(s) left by an interrupted crawl", released)
 
 
 class Monitor:
-    """The jobs `newsmon run` schedules; each logs one line per run."""
+    """The continuous crawl and the timed jobs of `newsmon run`; each job logs one line."""
 
     def __init__(self, service: CrawlService) -> None:
         self.service = service
         self.scheduler: AsyncIOScheduler | None = None
         self.running: set[asyncio.Task[Any]] = set()
+        self.fatal: str | None = None
 
     def tracked(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
         """The job, registered while it runs, so shutdown can let it finish, not cancel it."""
@@ -79,32 +80,23 @@ class Monitor:
     def config(self) -> Config:
         return self.service.config
 
-    async def poll_feeds(self) -> PassStats:
-        stats = await self.service.poll_feeds()
-        if stats.feeds_polled:
-            logger.info(
-                "feeds: polled %d (%d failed), %d new article(s), %.1fs",
-                stats.feeds_polled,
-                stats.feed_errors,
-                stats.articles_new,
-                stats.seconds,
-            )
-        if stats.articles_new and self.scheduler is not None:
-            self.scheduler.modify_job("articles", next_run_time=self.service.clock.now())
-        return stats
-
-    async def check_articles(self) -> PassStats:
-        stats = await self.service.check_articles()
-        if stats.articles_checked or stats.frozen:
-            logger.info(
-                "articles: checked %d, changed %d, errors %d, frozen %d, %.1fs",
-                stats.articles_checked,
-                stats.articles_changed,
-                stats.errors,
-                stats.frozen,
-                stats.seconds,
-            )
-        return stats
+    async def crawl(self, stop: asyncio.Event) -> None:
+        """The continuous crawl; a crash is logged and the crawl restarted after a pause."""
+        while not stop.is_set() and not self.service.stopping:
+            try:
+                stats = await self.service.run_continuously()
+                if stats.articles_checked or stats.feeds_polled:
+                    logger.info("crawl ended: %s", stats.line())
+            except DatabaseError as exc:
+                self.fatal = str(exc)
+                logger.error("%s", exc)
+                stop.set()
+                return
+            except Exception:
+                logger.exception("the crawl stopped unexpectedly; restarting in 10 s")
+            if not self.service.stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=10)
 
     def _prune(self) -> int:
         with transaction(self.service.engine) as session:
@@ -123,7 +115,7 @@ class Monitor:
 
 
 def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOScheduler:
-    """The jobs, each run once at start-up and then on its interval, never overlapping."""
+    """The timed jobs, each run once at start-up and then on its interval, never overlapping."""
     config = monitor.config
     scheduler = AsyncIOScheduler(
         job_defaults={
@@ -133,10 +125,7 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         }
     )
     now = (clock or SystemClock()).now()
-    tick = parse_duration(config.recheck_tick).total_seconds()
     jobs: list[tuple[str, Any, float]] = [
-        ("feeds", monitor.poll_feeds, tick),
-        ("articles", monitor.check_articles, tick),
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds()),
         (
             "notify",
@@ -175,11 +164,13 @@ async def _serve_web(web: Any) -> None:
 
 
 async def run_service(config: Config, stop: asyncio.Event, *, web: Any = None) -> None:
-    """Run the scheduler (and the web app, when given) until `stop` is set."""
+    """Crawl continuously and run the timed jobs (and the web app, when given) until
+    `stop` is set. Raises DatabaseError when the database could not be written."""
     service = CrawlService(config)
     monitor = Monitor(service)
     scheduler = build_scheduler(monitor)
     scheduler.start()
+    crawl = asyncio.ensure_future(monitor.crawl(stop))
     web_task = asyncio.ensure_future(_serve_web(web)) if web is not None else None
     logger.info("newsmon is running; Ctrl-C stops it")
     try:
@@ -188,9 +179,16 @@ async def run_service(config: Config, stop: asyncio.Event, *, web: Any = None) -
         logger.info("stopping: finishing pages in flight")
         scheduler.pause()  # no new runs; running jobs finish instead of being cancelled
         await service.stop()
+        await asyncio.wait({crawl}, timeout=60)
         await monitor.finish_running_jobs()
         scheduler.shutdown(wait=False)
+        try:
+            await service.leave_roll_call()
+        except Exception as exc:
+            logger.warning("could not leave the roll call: %s", exc)
         if web_task is not None:
             web.should_exit = True
             await asyncio.wait_for(web_task, timeout=10)
         logger.info("stopped")
+    if monitor.fatal:
+        raise DatabaseError(monitor.fatal)

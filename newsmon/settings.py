@@ -20,6 +20,11 @@ ITEM_PIPELINES = {
     "pipelines.snapshot.SnapshotPipeline": 800,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsmon.robots.SharedRobotsTxtMiddleware": 100,
+}
+
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

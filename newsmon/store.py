@@ -122,6 +122,7 @@ def record_feed_poll(session: Session, *, result: FeedPolled, policy: FeedPolicy
     if result.etag or result.last_modified or not result.not_modified:
         feed.etag, feed.last_modified = result.etag, result.last_modified
     feed.next_poll_at = policy.next_poll(now=now, consecutive_errors=feed.consecutive_errors)
+    feed.lease_until = feed.lease_owner = None
     return FeedOutcome(added, error)
 
 
@@ -235,7 +236,7 @@ def _check(
     detail: str | None = None,
     digest: str | None = None,
 ) -> str:
-    article.lease_until = None
+    article.lease_until = article.lease_owner = None
     session.add(
         Check(
             article_id=article.id,

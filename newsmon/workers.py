@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,11 +21,33 @@ _lock = threading.Lock()
 _pools: dict[int, ProcessPoolExecutor] = {}
 
 
+def _die_with_parent(parent: int, every: float = 0.5) -> None:
+    """Worker start-up: exit as soon as the parent is gone, even after its kill -9.
+
+    A parent-death signal (prctl) would fire when the *thread* that spawned the worker
+    exits, and the pool spawns from whichever thread submits; polling the parent pid is
+    portable and reacts within a second. When the workers are gone, multiprocessing's
+    resource tracker sees its pipe close and exits too.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="newsmon-orphan-watch", daemon=True).start()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     with _lock:
         pool = _pools.get(workers)
         if pool is None:
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
             _pools[workers] = pool
         return pool
 

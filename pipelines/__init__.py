@@ -1,11 +1,15 @@
-"""newsmon's item pipelines: discover (feeds), extract (CPU, off the loop), snapshot (store)."""
+"""newsmon's item pipelines: discover (feeds), extract (CPU, off the loop), snapshot (store).
+
+Every pipeline isolates failure: an exception while handling one item becomes that
+item's recorded failure, and the crawl goes on. Only a database that cannot be
+written stops the crawl, because then nothing can be recorded at all.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
@@ -13,11 +17,13 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 
 from newsmon.config import Config
-from newsmon.db import shared_engine, transaction
+from newsmon.db import db_thread, shared_engine, transaction, unwritable_reason
 
 T = TypeVar("T")
-_writers: dict[str, ThreadPoolExecutor] = {}
-_writers_lock = threading.Lock()
+logger = logging.getLogger(__name__)
+
+# Sent with `reason=` when no write can succeed; the crawl service stops on it.
+database_unwritable = object()
 
 
 def config_from_settings(settings: BaseSettings) -> Config:
@@ -28,12 +34,8 @@ def config_from_settings(settings: BaseSettings) -> Config:
     return Config.load(database_url=settings.get("NEWSMON_DATABASE_URL"))
 
 
-def _writer(url: str) -> ThreadPoolExecutor:
-    """One database thread per database: writes never wait on each other in-process."""
-    with _writers_lock:
-        if url not in _writers:
-            _writers[url] = ThreadPoolExecutor(1, thread_name_prefix="newsmon-db")
-        return _writers[url]
+class DatabaseUnwritable(RuntimeError):
+    """No write can succeed (disk full, read-only, server gone): stop, do not pretend."""
 
 
 class DatabaseComponent:
@@ -45,11 +47,13 @@ class DatabaseComponent:
         self.recheck_policy = config.recheck_policy()  # parsed once, used for every item
         self.feed_policy = config.feed_policy()
         self.engine: Engine = shared_engine(database_url)
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         config = config_from_settings(crawler.settings)
         component = cls(config.database_url, config)
+        component.crawler = crawler
         component.stats = crawler.stats  # type: ignore[attr-defined]
         return component
 
@@ -59,4 +63,45 @@ class DatabaseComponent:
                 return work(session, **kwargs)
 
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_writer(self.database_url), run)
+        try:
+            return await loop.run_in_executor(db_thread(self.database_url), run)
+        except Exception as exc:
+            reason = unwritable_reason(exc)
+            if reason is None:
+                raise
+            self._unwritable(reason, exc)
+            raise DatabaseUnwritable(reason) from exc
+
+    def _unwritable(self, reason: str, exc: BaseException) -> None:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        logger.error("the database cannot be written (%s): %s", reason, detail[:300])
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(signal=database_unwritable, reason=reason)
+
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
+        """Handle one item; what goes wrong with it is recorded as its own failure."""
+        try:
+            return await self.handle(item)
+        except DatabaseUnwritable:
+            return item  # the crawl is stopping; the item's claim runs out
+        except Exception as exc:
+            logger.exception("%s failed on %s", type(self).__name__, _describe(item))
+            self.stats.inc_value("newsmon/pipeline_failures")  # type: ignore[attr-defined]
+            try:
+                await self.record_failure(item, f"internal error: {type(exc).__name__}: {exc}")
+            except DatabaseUnwritable:
+                pass
+            except Exception:
+                logger.exception("could not record the failure of %s", _describe(item))
+            return item
+
+    async def handle(self, item: Any) -> Any:
+        raise NotImplementedError
+
+    async def record_failure(self, item: Any, error: str) -> None:
+        """Store that this item failed; subclasses know their rows."""
+
+
+def _describe(item: Any) -> str:
+    task = getattr(item, "task", None)
+    return getattr(task, "url", None) or type(item).__name__

@@ -12,7 +12,7 @@ from pipelines import DatabaseComponent
 class DiscoverPipeline(DatabaseComponent):
     """FeedPolled items in; articles rows out."""
 
-    async def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def handle(self, item: Any) -> Any:
         if not isinstance(item, FeedPolled):
             return item
         outcome = await self.in_transaction(record_feed_poll, result=item, policy=self.feed_policy)
@@ -21,3 +21,10 @@ class DiscoverPipeline(DatabaseComponent):
         if outcome.error:
             self.stats.inc_value("newsmon/feed_errors")
         return item
+
+    async def record_failure(self, item: Any, error: str) -> None:
+        if isinstance(item, FeedPolled):
+            failed = FeedPolled(task=item.task, fetched_at=item.fetched_at, error=error)
+            await self.in_transaction(record_feed_poll, result=failed, policy=self.feed_policy)
+            self.stats.inc_value("newsmon/feeds_polled")
+            self.stats.inc_value("newsmon/feed_errors")

@@ -27,7 +27,7 @@ def raw_key(body: bytes, extractor: str) -> str:
 class ExtractPipeline(DatabaseComponent):
     """PageItem with HTML in; PageItem with `extracted` (or an error) out."""
 
-    async def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.error or item.not_modified:
             return item
         current = extractor_version()
@@ -55,3 +55,8 @@ class ExtractPipeline(DatabaseComponent):
                 )
                 item.baseline_hash = content_hash(again.title, again.text)
         return item
+
+    async def record_failure(self, item: Any, error: str) -> None:
+        """The snapshot pipeline stores it as a failed check."""
+        if isinstance(item, PageItem):
+            item.error = error[:500]

@@ -1,15 +1,11 @@
-"""newsmon's spiders: feed polling and article checks. They fetch; pipelines decide and store."""
+"""newsmon's spider and what it shares: it fetches; pipelines decide and store."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
-
-from newsmon.clock import Clock, SystemClock
 
 HANDLED_STATUSES = [304, *range(400, 600)]
 
@@ -56,37 +52,3 @@ def describe_failure(failure: Failure) -> str:
     if name == "IgnoreRequest":
         return f"request dropped: {text[:200]}"
     return f"{name}: {text[:300]}"
-
-
-class TaskSpider(scrapy.Spider):
-    """Fetches one URL per task it is handed, conditionally, and reports every outcome.
-
-    Tasks come from the database (due feeds or articles); `dont_filter` because a
-    recheck is the same URL again by design.
-    """
-
-    handle_httpstatus_list = HANDLED_STATUSES
-
-    def __init__(
-        self, tasks: Iterable[Any] = (), clock: Clock | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.tasks = list(tasks)
-        self.clock = clock or SystemClock()
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for task in self.tasks:
-            yield scrapy.Request(
-                task.url,
-                headers=conditional_headers(task.etag, task.last_modified),
-                callback=self.parse_task,
-                errback=self.failed,
-                dont_filter=True,
-                meta={"task": task},
-            )
-
-    def parse_task(self, response: Response) -> Any:
-        raise NotImplementedError
-
-    def failed(self, failure: Failure) -> Any:
-        raise NotImplementedError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +14,11 @@ from sqlalchemy.orm import Session
 from newsmon.clock import FixedClock
 from newsmon.config import Config
 from newsmon.crawl import CrawlService, PassStats
-from newsmon.db import ensure_schema, transaction
+from newsmon.db import dispose_engine, ensure_schema, transaction
 from newsmon.reactor import ReactorThread, process_reactor
 from newsmon.sources import SourceSpec, add_source
 from tests import newssite
+from tests.pgcluster import INSTALL_HINT, Cluster, start_cluster
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -43,11 +46,50 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that touches the database runs on SQLite and on PostgreSQL,
+    unless marked `sqlite_only` (a test of SQLite itself, or of no database behaviour)."""
+    if "database_url" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        kinds = ["sqlite"] if only_sqlite else ["sqlite", "postgresql"]
+        metafunc.parametrize("database_url", kinds, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the session; tests skip, saying how, without it."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip(INSTALL_HINT)
+    folder = Path(tempfile.mkdtemp(prefix="newsmon-pg-"))
+    try:
+        cluster = start_cluster(folder)
+    except FileNotFoundError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a database in the throwaway cluster."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'newsmon.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database()
+    yield url
+    dispose_engine(url)
+
+
+@pytest.fixture
+def config(database_url: str) -> Config:
     """Settings for crawling the loopback site quickly: no delays, no retries, short timeouts."""
     return Config(
-        database_url=f"sqlite:///{tmp_path / 'newsmon.db'}",
+        database_url=database_url,
         download_delay=0.0,
         autothrottle=False,
         retry_times=0,

@@ -71,6 +71,8 @@ class NewsSite:
         self.server: ThreadingHTTPServer | None = None
         self.timeout_seconds = 5.0
         self.article_delay = 0.0  # seconds each article page takes, to keep crawls in flight
+        self.hold: threading.Event | None = None  # when set, article pages wait for it
+        self.host_name: str | None = None  # e.g. "localhost": another site to Scrapy's slots
         self.hit = threading.Condition(self.lock)
 
     # -- control -----------------------------------------------------------------
@@ -82,6 +84,7 @@ class NewsSite:
             self.feed_faults.clear()
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
+            self.hold = None
 
     def publish(self, story: Story) -> Story:
         with self.lock:
@@ -117,7 +120,7 @@ class NewsSite:
     def base(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.host_name or host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -308,6 +311,8 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 page = site.render_article(story) if story else None
             if site.article_delay:
                 time.sleep(site.article_delay)
+            if site.hold is not None:
+                site.hold.wait(30)
             if fault:
                 return self._fault(fault, slug)
             if page is None:

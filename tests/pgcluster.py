@@ -1,7 +1,8 @@
-"""A throwaway PostgreSQL cluster for tests (initdb and pg_ctl in a temporary folder).
+"""A throwaway PostgreSQL cluster for tests: initdb and pg_ctl in a temporary folder.
 
-Stands in until the shared PostgreSQL fixture lands in tests/conftest.py; tests
-that use it skip, saying why, where Debian's postgresql or psycopg is missing.
+Debian's `postgresql` package provides the binaries (`.ci/run` installs it). The
+cluster listens on a loopback port only, trusts local connections, and runs with
+fsync off: it exists for one test session and is deleted with it.
 """
 
 from __future__ import annotations
@@ -11,70 +12,123 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
-import pytest
-
-
-def _bin_dir() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return os.path.dirname(found[-1]) if found else None
+INSTALL_HINT = (
+    "PostgreSQL is not installed: `apt-get install postgresql` (Debian; .ci/run does it) "
+    "and `pip install -e '.[postgres]'` for the driver"
+)
 
 
-def _port() -> int:
+def pg_bindir() -> Path | None:
+    """The folder holding initdb and pg_ctl: on PATH, else Debian's versioned folder."""
+    found = shutil.which("pg_ctl")
+    if found and Path(found).with_name("initdb").exists():
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _as_postgres(args: list[str]) -> list[str]:
-    """initdb refuses to run as root: run the cluster as the postgres user there."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
-    return args
+@dataclass
+class Cluster:
+    """A running cluster; `url(db)` names one of its databases for SQLAlchemy."""
 
+    bindir: Path
+    datadir: Path
+    port: int
+    run_as: list[str]
 
-@contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yield its server URL (no database part); stop and delete it."""
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL test skipped: Debian's postgresql (pg_ctl) is not installed")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip(
-            "PostgreSQL test skipped: psycopg is not installed (pip install -e '.[postgres]')"
-        )
-    folder = tempfile.mkdtemp(prefix="newsmon-search-pg-")
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = os.path.join(folder, "data"), _port()
-    run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run(
-        _as_postgres([f"{bin_dir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"]), **run
-    )
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    log = os.path.join(folder, "server.log")  # the server must not hold our pipes open
-    start = [f"{bin_dir}/pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "start"]
-    subprocess.run(_as_postgres(start), check=True, stdout=subprocess.DEVNULL, timeout=120)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://newsmon@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database for one test; returns its URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=newsmon dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
         subprocess.run(
-            _as_postgres([f"{bin_dir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]),
+            [
+                *self.run_as,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             capture_output=True,
-            timeout=60,
+            check=False,
         )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
-def create_database(server: str, name: str) -> str:
-    """A fresh empty database on the cluster; its URL."""
-    import psycopg
-
-    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
+def start_cluster(folder: Path) -> Cluster:
+    """initdb and start a cluster under `folder`; as root, it runs as the `postgres` user."""
+    bindir = pg_bindir()
+    if bindir is None:
+        raise FileNotFoundError(INSTALL_HINT)
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres")
+        folder.chmod(0o700)
+    datadir, sockets = folder / "data", folder / "sockets"
+    sockets.mkdir()
+    if run_as:
+        shutil.chown(sockets, "postgres")
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-A",
+            "trust",
+            "-U",
+            "newsmon",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    port = _free_port()
+    options = (
+        f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(folder / "log"),
+            "start",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return Cluster(bindir=bindir, datadir=datadir, port=port, run_as=run_as)

@@ -48,7 +48,9 @@ def test_add_crawl_query_and_diff(site, run):
     assert "gazette" in run("sources", "list").stdout
 
     summary = run("crawl").stdout.strip().splitlines()[-1]
-    assert summary.startswith("feeds polled 1 (0 failed), articles new 1, checked 1, changed 1")
+    assert summary.startswith(
+        "feeds polled 1 (0 failed), articles new 1, checked 1: first captured 1, changed 0"
+    )
 
     site.edit("library-cuts", paragraph=(1, "The library will now close on Sundays only."))
     assert "changed 1" in run("crawl", "--all").stdout
@@ -117,4 +119,4 @@ def test_scrapy_list_shows_the_spiders():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["articles", "feeds"]
+    assert done.stdout.split() == ["watch"]

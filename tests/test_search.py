@@ -1,6 +1,8 @@
 """Full-text search over every version, and over what each version removed or added.
 
 The corpus comes from real crawls of the local news site (tests/search_corpus.py).
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py) with the same
+expectations: the results agree.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from newsmon.search import Cursor, QueryError, parse
 from newsmon.searchsql import search
 from newsmon.snippets import MARK_END, MARK_START
 from newsmon.web.app import create_app
-from tests import pgcluster
 from tests.search_corpus import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,21 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def hits(db, q: str, **kwargs) -> list[tuple[int, int]]:
     """(article id, version number) of each hit, newest first."""
     return [(h.article_id, h.version) for h in search(db, parse(q), **kwargs).hits]
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    with pgcluster.cluster() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def config(request, config):
-    """Every test here runs on both engines with the same expectations: results agree."""
-    if request.param == "sqlite":
-        return config
-    url = pgcluster.create_database(request.getfixturevalue("pg_server"), f"t{uuid4().hex}")
-    return replace(config, database_url=url)
 
 
 @pytest.fixture

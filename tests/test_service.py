@@ -98,6 +98,38 @@ def service(tmp_path, site):
         svc.proc.wait()
 
 
+def descendants(pid: int) -> set[int]:
+    """Live processes under `pid` (Linux /proc): the extraction workers and their tracker."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":  # a zombie has exited; only its exit status is left
+            parents[int(entry)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    still = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    still.add(pid)
+        except OSError:
+            continue
+    return still
+
+
 def versions_of(svc: Service, slug: str) -> list[int]:
     rows = svc.query(
         "SELECT v.number FROM versions v JOIN articles a ON a.id = v.article_id "
@@ -139,8 +171,14 @@ def test_kill_9_mid_crawl_then_restart_loses_and_duplicates_nothing(service, sit
     service.add_source()
     service.start()
     service.wait(lambda: service.query("SELECT count(*) FROM versions")[0][0] >= 3)
+    children = descendants(service.proc.pid)
+    assert children, "the extraction workers should be running"
     service.proc.kill()  # SIGKILL, mid-crawl
     service.proc.wait(10)
+    deadline = time.monotonic() + 5
+    while alive(children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(children), "worker processes outlived their killed parent"
 
     assert service.query("PRAGMA integrity_check") == [("ok",)]
     stored_before = service.query("SELECT article_id, number, content_hash FROM versions")

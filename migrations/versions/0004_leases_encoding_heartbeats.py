@@ -1,4 +1,4 @@
-"""feed leases, the encoding each version was fetched with, crawler heartbeats
+"""feed leases, lease owners, the encoding each version was fetched with, crawler heartbeats
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("lease_owner", sa.Integer(), nullable=True))
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lease_owner", sa.Integer(), nullable=True))
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("encoding", sa.String(length=64), nullable=True))
     op.create_table(
@@ -28,6 +31,7 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("seen_at", sa.DateTime(), nullable=False),
+        sa.Column("all_pass_since", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_crawler_heartbeats_seen_at", "crawler_heartbeats", ["seen_at"])
@@ -38,5 +42,8 @@ def downgrade() -> None:
     op.drop_table("crawler_heartbeats")
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.drop_column("encoding")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_column("lease_owner")
     with op.batch_alter_table("feeds", schema=None) as batch_op:
+        batch_op.drop_column("lease_owner")
         batch_op.drop_column("lease_until")

@@ -1,0 +1,94 @@
+"""The one spider of a crawl: fetches the feeds and articles its work queue hands out.
+
+Feeds and articles share one engine, so per-site concurrency, delays, AutoThrottle
+and robots.txt apply across both. The spider only fetches and reports: every
+task ends as exactly one item (a page, a feed poll, or the reason there is none),
+which the pipelines store; only then is the task's slot in the queue free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newsmon.clock import Clock, SystemClock
+from newsmon.items import ArticleTask, FeedPolled, FeedTask, PageItem
+from newsmon.workqueue import Task, WorkQueue
+from spiders import HANDLED_STATUSES, conditional_headers
+from spiders.articles import page_failed, page_fetched
+from spiders.feeds import feed_failed, feed_polled
+
+
+class WatchSpider(scrapy.Spider):
+    """Checks what is due; `dont_filter` because a recheck is the same URL again by design."""
+
+    name = "watch"
+    handle_httpstatus_list = HANDLED_STATUSES
+
+    def __init__(
+        self, queue: WorkQueue | None = None, clock: Clock | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.queue = queue
+        self.clock = clock or SystemClock()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WatchSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._item_done, signal=signal)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.queue is None:  # `scrapy crawl watch` outside the service has no work
+            return
+        async for task in self.queue.tasks():
+            try:
+                request = self._request(task)
+            except Exception as exc:  # a URL Scrapy refuses is that task's failure alone
+                yield self._failure(task, f"cannot fetch this URL: {type(exc).__name__}: {exc}")
+            else:
+                yield request
+
+    def _request(self, task: Task) -> scrapy.Request:
+        return scrapy.Request(
+            task.url,
+            headers=conditional_headers(task.etag, task.last_modified),
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"task": task},
+        )
+
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
+        task = response.meta["task"]
+        try:
+            if isinstance(task, FeedTask):
+                item: Any = await feed_polled(response, task, self.clock.now())
+            else:
+                item = page_fetched(response, task, self.clock.now())
+        except Exception as exc:  # a response we cannot read fails its task, nothing else
+            item = self._failure(task, f"unreadable response: {type(exc).__name__}: {exc}")
+        yield item
+
+    def failed(self, failure: Failure) -> Any:
+        task = failure.request.meta["task"]  # type: ignore[attr-defined]
+        yield self._failure(task, failure)
+
+    def _failure(self, task: Task, failure: Failure | str) -> FeedPolled | PageItem:
+        now = self.clock.now()
+        if isinstance(task, FeedTask):
+            return feed_failed(task, failure, now)
+        assert isinstance(task, ArticleTask)
+        return page_failed(task, failure, now)
+
+    def _item_done(self, item: Any, **kwargs: Any) -> None:
+        task = getattr(item, "task", None)
+        if task is not None and self.queue is not None:
+            self.queue.done(task)
