@@ -92,6 +92,7 @@ def test_feeds_skip_minor_changes_and_filter_by_class_source_and_query(
     )
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_pages_show_the_class(site, crawler, add_feed, clock, db, config):
     corpus = build(site, crawler, add_feed, clock, db)
     client = TestClient(create_app(config, clock))

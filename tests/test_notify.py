@@ -104,6 +104,7 @@ def test_a_500_is_retried_and_the_change_arrives_once(
     assert (done.status, done.attempts, done.response_status) == ("delivered", 2, 200)
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_a_receiver_that_never_answers_neither_blocks_crawls_nor_holds_delivery(
     watched, crawler, clock, config, db, receiver
 ):
@@ -130,6 +131,7 @@ def test_a_receiver_that_never_answers_neither_blocks_crawls_nor_holds_delivery(
     assert pending.status == "pending" and "no answer within 0.5 s" in pending.last_error
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_a_minor_change_does_not_notify_a_class_edit_subscription(
     watched, crawler, clock, config, receiver
 ):
@@ -142,6 +144,7 @@ def test_a_minor_change_does_not_notify_a_class_edit_subscription(
     assert len(receiver.received) == 1
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_an_apprise_destination_delivers(watched, crawler, clock, config, receiver):
     host, port = receiver.server.server_address[:2]
     subscribe(config, clock, f"json://{host}:{port}/apprise")
@@ -166,6 +169,7 @@ def newsmon(config, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_cli_adds_lists_tests_logs_and_removes(watched, crawler, clock, config, receiver):
     added = newsmon(config, "notify", "add", receiver.url, "--class", "edit", "--source", "gazette")
     assert added.returncode == 0, added.stderr

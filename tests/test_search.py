@@ -112,6 +112,7 @@ def test_query_syntax_never_reaches_the_engine(db):
         search(db, parse(q))
 
 
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
 def test_web_api_and_cli_give_the_same_hits(corpus, site, config, clock):
     c = corpus
     client = TestClient(create_app(config, clock))
