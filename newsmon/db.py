@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -69,19 +70,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def masked_url(url: str) -> str:
+    """`url` as people may see it: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def _driver_hint(exc: Exception) -> str:
+    """Why an engine could not be built, with the install command for a missing driver."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.startswith("psycopg"):
+        return "the PostgreSQL driver is not installed (pip install -e '.[postgres]')"
+    if isinstance(exc, ModuleNotFoundError | NoSuchModuleError):
+        return f"its driver is not installed ({exc})"
+    return str(exc)
+
+
 def make_engine(url: str) -> Engine:
     """A new engine for `url`; SQLite files get their directory checked first."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise DatabaseError(f"bad database URL {url!r}: {exc}") from exc
+        raise DatabaseError(f"bad database URL {masked_url(url)!r}: {exc}") from exc
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             folder = Path(database).expanduser().resolve().parent
             if not folder.is_dir():
-                raise DatabaseError(f"cannot open database {url}: folder {folder} does not exist")
+                raise DatabaseError(
+                    f"cannot open database {masked_url(url)}: folder {folder} does not exist"
+                )
         kwargs["connect_args"] = {
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
@@ -91,7 +111,7 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # missing driver and the like
-        raise DatabaseError(f"cannot use database {url}: {exc}") from exc
+        raise DatabaseError(f"cannot use database {masked_url(url)}: {_driver_hint(exc)}") from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -146,7 +166,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open database {url}: {exc.orig}") from exc
+        raise DatabaseError(f"cannot open database {masked_url(url)}: {exc.orig}") from exc
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -170,7 +190,7 @@ def ensure_schema(url: str) -> Engine:
     try:
         behind = current_revision(engine) != head_revision(url)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open database {url}: {exc.orig}") from exc
+        raise DatabaseError(f"cannot open database {masked_url(url)}: {exc.orig}") from exc
     if behind:
         upgrade(url)
     return engine

@@ -15,8 +15,23 @@ from typing import Literal
 Op = Literal["equal", "insert", "delete"]
 Kind = Literal["equal", "changed", "added", "removed"]
 
-_TOKENS = re.compile(r"\w+|[^\w\s]|\s+")
-_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: each character is a token, so one
+# changed character is one changed character, not a whole paragraph. Thai keeps its
+# combining vowel and tone marks with the letter they sit on.
+_UNSPACED = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\U00020000-\U0003134f"  # CJK extensions
+)
+_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd\u0300-\u036f"
+_UNSPACED_CHAR = f"[{_UNSPACED}][{_MARKS}]*"
+_TOKENS = re.compile(rf"{_UNSPACED_CHAR}|[^\W{_UNSPACED}]+|[^\w\s]|\s+")
+_WORD = re.compile(rf"{_UNSPACED_CHAR}|[^\W{_UNSPACED}]+")
+_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
 _PAIR_THRESHOLD = 0.45
 _MAX_ALIGN_CELLS = 4000
 _ISLAND_TOKENS = 3  # a word and the spaces around it
@@ -147,7 +162,14 @@ def merge_inline(old: tuple[Span, ...], new: tuple[Span, ...]) -> tuple[Span, ..
 
 
 def _similarity(old: str, new: str) -> float:
-    return SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio()
+    """How alike two paragraphs are, word by word (character by character where unspaced)."""
+    return SequenceMatcher(None, _words(old), _words(new), autojunk=False).ratio()
+
+
+def _words(text: str) -> list[str]:
+    return (
+        [t for t in tokens(text) if not t.isspace()] if _HAS_UNSPACED.search(text) else text.split()
+    )
 
 
 def _align(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:

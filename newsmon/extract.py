@@ -1,61 +1,79 @@
-"""Article extraction: HTML in, headline, byline and body text out. Pure and CPU-bound.
+"""Article extraction: page bytes in, headline, byline, dates and body text out. Pure, CPU-bound.
 
-trafilatura does the heavy lifting (in precision mode); a news-specific pass then
-drops what it lets through that is not the story: promo lines ("READ MORE: ...",
-"[VIDEO]" teasers), social and newsletter calls, a headline or caption repeated
-in the body. Such lines change from one request to the next on real sites, so each
-one left in would count as an edit.
+The page is parsed once; that one tree gives the page's own statements (the
+visible `<h1>`, JSON-LD, meta tags, `<time>`), loses its date furniture, and goes
+to trafilatura (precision mode, no second metadata pass). A news-specific pass
+then drops what trafilatura lets through that is not the story: promo lines,
+social and newsletter calls, date and time lines, a headline or caption repeated
+in the body. Such lines change from one request to the next on real sites, so
+each one left in would count as an edit.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
-import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
+from lxml.etree import strip_elements, strip_tags
+from lxml.html import HtmlElement
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
+
+from newsmon.datelines import is_byline_meta, is_date_line, prune_time_furniture
 from newsmon.fingerprint import normalize_line, normalize_text
+from newsmon.pagedates import page_dates
+from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
+from newsmon.pagemeta import strip_site_name as strip_site_name
+from newsmon.teasers import is_promo_line, prune_link_teasers
+
+# Elements that never hold the story, and that trafilatura discards too, only later:
+# gone before its passes, they cost nothing to copy and walk, and its fallback
+# extractors (readability, justext) are not tempted by them. Not <form>: ASP.NET
+# and other frameworks wrap the whole page, story included, in one.
+_NEVER_STORY = (
+    "script", "style", "noscript", "template", "svg", "iframe", "nav", "footer", "aside",
+    "button", "select",
+)  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 1
+CLEANUP_REVISION = 4
 
-_PROMO_PREFIX = re.compile(
-    r"^(read more|see more|more on this( story)?|related( articles?| stories| coverage)?|"
-    r"also (read|on [\w.]+|see)|don'?t miss|must read|recommended|watch|listen|"
-    r"click here|sign up|subscribe|advertisement|sponsored|most read|trending|"
-    r"top stories|latest news|you may also like|you might also like)\b[\s:|\-–—]*",
-    re.IGNORECASE,
-)
-_BARE_PROMO = re.compile(
-    r"^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|"
-    r"continue reading( below)?|tags?:?|share( this( article| story)?)?|"
-    r"(follow|like) us on .*|don'?t miss:?|related:?|read more:?|image copyright .*|"
-    r"getty images|image caption .*|media caption .*)$",
-    re.IGNORECASE,
-)
-_TEASER_TAG = re.compile(
-    r"\[(INSIGHT|VIDEO|PICTURES|PICS|REVEAL|POLL|LIVE|UPDATE|REACTION|NEWS|"
-    r"WARNING|ANALYSIS|LATEST|REVEALED|EXCLUSIVE)\]\s*\|?$"
-)
-_SOCIAL_CALL = re.compile(
-    r"^(follow|like) (us|.{1,60}) on (twitter|facebook|instagram|youtube|tiktok|linkedin)|"
-    r"^(like|enjoyed) this (story|article)\?|share (it|this) with a friend|"
-    r"^sign up (for|to) (our|the) .{0,60}newsletter|^get (our|the) .{0,40}newsletter",
-    re.IGNORECASE,
-)
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What bench/extraction.py tunes on one half of the benchmark and judges on the other."""
+
+    precision: bool = True  # trafilatura's favor_precision
+    cleanup: bool = True  # newsmon's promo, date-line and repeat cleanup
+    prestrip: bool = True  # drop page chrome before trafilatura's passes walk it
+    teasers: bool = True  # drop "Label: <a>other story</a>" blocks inside the article
+
+
+DEFAULT_OPTIONS = ExtractOptions()
 
 
 @dataclass(frozen=True)
 class Extracted:
-    """What extraction found on one page."""
+    """What extraction found on one page (plain values: it crosses process boundaries)."""
 
     title: str
     byline: str | None
     text: str
     extractor: str
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    date_source: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        for key in ("published_at", "updated_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
 
 
 @functools.cache
@@ -68,20 +86,8 @@ def extractor_version() -> str:
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
 
 
-def is_promo_line(line: str) -> bool:
-    """A line that advertises other content rather than telling the story."""
-    if _BARE_PROMO.match(line) or _TEASER_TAG.search(line) or _SOCIAL_CALL.search(line):
-        return True
-    match = _PROMO_PREFIX.match(line)
-    # "Read more: <other headline>" is a teaser; "Watch the river rise" is prose.
-    if not match or len(line) >= 200:
-        return False
-    separator = match.group(0)[len(match.group(1)) :]
-    return any(c in separator for c in ":|-–—")
-
-
 def clean_body(text: str, title: str = "") -> str:
-    """Drop teaser lines, a headline repeated on top, a line doubled (caption and alt text).
+    """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
 
     Only adjacent repeats go: interviews repeat their questions on purpose.
     """
@@ -89,7 +95,7 @@ def clean_body(text: str, title: str = "") -> str:
     kept: list[str] = []
     for line in normalize_text(text).split("\n"):
         key = line.casefold()
-        if not line or is_promo_line(line):
+        if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
             continue
         if key == title_key and not kept:
             continue
@@ -99,48 +105,95 @@ def clean_body(text: str, title: str = "") -> str:
     return "\n".join(kept)
 
 
-def _squash(value: str) -> str:
-    return re.sub(r"[^\w]+", "", value.casefold()).removeprefix("www").removesuffix("com")
+def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
+    """Text as the crawler decoded it; bytes with no usable encoding go to trafilatura's sniffer."""
+    if isinstance(body, str) or not encoding:
+        return body
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return body
+    return body.decode(encoding, "replace")
 
 
-def strip_site_name(title: str, site: str | None) -> str:
-    """ "Headline - The Paradigm" -> "Headline": the site's name is not part of the story."""
-    if not site:
-        return title
-    for sep in (" | ", " - ", " – ", " — ", " :: ", " · "):
-        head, found, tail = title.rpartition(sep)
-        if found and head and _squash(tail) and _squash(tail) == _squash(site):
-            return head.strip()
-        head, found, tail = title.partition(sep)
-        if found and tail and _squash(head) == _squash(site):
-            return tail.strip()
-    return title
+def _byline(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str | None:
+    """The author as the page declares it: JSON-LD, `<meta name=author>`, a rel/itemprop author."""
+    declared = jsonld_value(articles, "author") or meta_content(metas, "author", "article:author")
+    if declared and "://" not in declared:
+        return declared
+    marked = tree.xpath("(.//*[@rel='author'] | .//*[@itemprop='author'])[1]")
+    text = normalize_line(" ".join(marked[0].itertext())) if marked else ""
+    return text if 0 < len(text) <= 200 else None
 
 
-def extract(html: str | bytes, url: str | None = None) -> Extracted:
+@functools.cache
+def _trafilatura_options(precision: bool) -> Extractor:
+    """One trafilatura configuration per process: building it costs as much as a small page.
+
+    No metadata pass (the page's own statements are read above) and no URL: it only
+    resolves links, which the text output does not keep.
+    """
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="python",
+        precision=precision,
+        comments=False,
+        tables=True,
+        dedup=False,
+        with_metadata=False,
+    )
+
+
+def _body(text: str | None, title: str, options: ExtractOptions) -> str:
+    return clean_body(text or "", title) if options.cleanup else normalize_text(text or "")
+
+
+def extract(
+    body: bytes | str,
+    url: str | None = None,
+    *,
+    encoding: str | None = None,
+    options: ExtractOptions = DEFAULT_OPTIONS,
+) -> Extracted:
     """Extract the story from one article page.
 
     Args:
-        html: the page, decoded or raw bytes (trafilatura sniffs the encoding).
-        url: the page's URL, which helps trafilatura resolve site-specific rules.
+        body: the page as fetched (bytes) or already decoded.
+        url: the page's URL: helps trafilatura's site rules and names the site.
+        encoding: how the crawler decoded `body` (Scrapy's `response.encoding`);
+            without it, bytes are sniffed.
+        options: only the benchmark changes these.
 
     Returns:
         Extracted with empty text when the page holds no article.
     """
     from trafilatura import bare_extraction
+    from trafilatura.utils import load_html
 
-    doc = bare_extraction(
-        html,
-        url=url,
-        include_comments=False,
-        include_tables=True,
-        favor_precision=True,
-        with_metadata=True,
-        deduplicate=False,
-    )
-    if doc is None:
+    tree = load_html(_decoded(body, encoding))
+    if tree is None:
         return Extracted(title="", byline=None, text="", extractor=extractor_version())
-    title = strip_site_name(normalize_line(doc.title or ""), doc.sitename)
-    byline = normalize_line(doc.author or "") or None
-    text = clean_body(doc.text or "", title)
-    return Extracted(title=title, byline=byline, text=text, extractor=extractor_version())
+    articles, metas = jsonld_articles(tree), meta_map(tree)
+    title = headline(tree, url, metas, articles)
+    byline = _byline(tree, metas, articles)
+    dates = page_dates(tree, metas, articles)
+    if options.cleanup:
+        prune_time_furniture(tree)
+        # trafilatura deletes every <time> with its words; those left are in the story's
+        # sentences ("the vote on <time>Tuesday</time>"), so keep their words, unwrapped
+        strip_tags(tree, "time")
+    if options.teasers:
+        prune_link_teasers(tree)
+    if options.prestrip:
+        strip_elements(tree, *_NEVER_STORY, with_tail=False)
+    doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
+    return Extracted(
+        title=title,
+        byline=byline,
+        text=_body(doc.text if doc is not None else "", title, options),
+        extractor=extractor_version(),
+        published_at=dates.published_at,
+        updated_at=dates.updated_at,
+        date_source=dates.source,
+    )

@@ -147,14 +147,16 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
 
 
 def _base(config: Config) -> str:
-    """Where notifications link to: the web app this process serves."""
-    return f"http://{config.web_host}:{config.web_port}"
+    """Where notifications link to: the web app's public address."""
+    from newsmon.web.edges import public_base
+
+    return public_base(config)
 
 
-async def _serve_web(web: Any) -> None:
+async def _serve_web(web: Any, sockets: list[Any] | None) -> None:
     """Serve until told to stop; a port already in use costs the web app, not the crawler."""
     try:
-        await web.serve()
+        await web.serve(sockets=sockets)
     except (SystemExit, OSError):
         logger.error(
             "web app stopped: could not serve on %s:%s (see above); crawling goes on",
@@ -163,15 +165,18 @@ async def _serve_web(web: Any) -> None:
         )
 
 
-async def run_service(config: Config, stop: asyncio.Event, *, web: Any = None) -> None:
-    """Crawl continuously and run the timed jobs (and the web app, when given) until
-    `stop` is set. Raises DatabaseError when the database could not be written."""
+async def run_service(
+    config: Config, stop: asyncio.Event, *, web: Any = None, sockets: list[Any] | None = None
+) -> None:
+    """Crawl continuously and run the timed jobs (and the web app, when given, on `sockets`
+    bound already) until `stop` is set. Raises DatabaseError when the database could not
+    be written."""
     service = CrawlService(config)
     monitor = Monitor(service)
     scheduler = build_scheduler(monitor)
     scheduler.start()
     crawl = asyncio.ensure_future(monitor.crawl(stop))
-    web_task = asyncio.ensure_future(_serve_web(web)) if web is not None else None
+    web_task = asyncio.ensure_future(_serve_web(web, sockets)) if web is not None else None
     logger.info("newsmon is running; Ctrl-C stops it")
     try:
         await stop.wait()

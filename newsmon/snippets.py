@@ -13,7 +13,6 @@ from newsmon.search import Phrase
 
 MARK_START, MARK_END = "\x02", "\x03"
 _WORD = re.compile(r"[^\W_]+")
-_CONTROL = re.compile("[\x01-\x08\x0b-\x1f\x7f-\x9f]")
 CONTEXT_WORDS = 12
 
 
@@ -79,16 +78,3 @@ def marked_html(snip: str) -> str:
     if inside:
         out.append("</mark>")
     return "".join(out)
-
-
-def for_terminal(snip: str, *, color: bool) -> str:
-    """The snippet for a terminal: control characters dropped, marks bold or [bracketed]."""
-    start, end = ("\x1b[1m", "\x1b[0m") if color else ("[", "]")
-    snip = snip.replace("\x00", "").replace(MARK_START, "\x00s").replace(MARK_END, "\x00e")
-    cleaned = _CONTROL.sub("", snip)
-    return cleaned.replace("\x00s", start).replace("\x00e", end)
-
-
-def terminal_safe(text: str | None) -> str:
-    """Text from a feed or page, safe to print: no escape sequences or control characters."""
-    return _CONTROL.sub("", (text or "").replace("\x00", ""))

@@ -39,10 +39,10 @@ def starter_sources() -> list[SourceSpec]:
     ]
 
 
-def _check_slug(slug: str) -> str:
-    slug = slug.strip().lower()
+def _check_slug(typed: str) -> str:
+    slug = typed.strip().lower()
     if not slug or not all(c.isalnum() or c in "-_" for c in slug) or len(slug) > 64:
-        raise SourceError(f"bad source slug {slug!r}: use letters, digits, '-' and '_'")
+        raise SourceError(f"bad source slug {typed!r}: use letters, digits, '-' and '_'")
     return slug
 
 

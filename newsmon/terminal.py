@@ -1,8 +1,42 @@
-"""Diffs for a terminal: coloured when it is one, plain markers when piped."""
+"""Text for a terminal: web strings made inert, and diffs coloured on a terminal.
+
+Everything the CLI prints that came from the web (titles, URLs, article text, feed
+errors) goes through `safe()`, so a publisher cannot move the cursor, retitle the
+window or clear the screen of the operator who lists their articles.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 from newsmon.diff import Span, TextDiff
+
+# ESC (and 8-bit C1) sequences: CSI ... final byte, OSC/DCS/APC/PM/SOS ... BEL or ST,
+# and two-byte escapes; then any C0/C1 control left, and bidi overrides that reorder text.
+_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object, *, multiline: bool = False) -> str:
+    """`text` without escape sequences or control characters; one line unless `multiline`."""
+    cleaned = _CONTROLS.sub("", _SEQUENCES.sub("", str(text)))
+    if multiline:
+        return cleaned.replace("\r", "")
+    return " ".join(cleaned.replace("\t", " ").splitlines())
+
+
+def safe_json(data: Any, **kwargs: Any) -> str:
+    """JSON for a terminal: C0 controls are escaped by json itself, C1 and bidi here."""
+    text = json.dumps(data, ensure_ascii=False, **kwargs)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
 
 RED, GREEN, DIM, RESET = "\x1b[31;9m", "\x1b[32;4m", "\x1b[2m", "\x1b[0m"
 
@@ -10,12 +44,13 @@ RED, GREEN, DIM, RESET = "\x1b[31;9m", "\x1b[32;4m", "\x1b[2m", "\x1b[0m"
 def _spans(spans: tuple[Span, ...], color: bool) -> str:
     out = []
     for span in spans:
+        text = safe(span.text)
         if span.op == "equal":
-            out.append(span.text)
+            out.append(text)
         elif color:
-            out.append(f"{RED if span.op == 'delete' else GREEN}{span.text}{RESET}")
+            out.append(f"{RED if span.op == 'delete' else GREEN}{text}{RESET}")
         else:
-            out.append(f"[-{span.text}-]" if span.op == "delete" else f"{{+{span.text}+}}")
+            out.append(f"[-{text}-]" if span.op == "delete" else f"{{+{text}+}}")
     return "".join(out)
 
 
@@ -25,7 +60,7 @@ def render_diff(diff: TextDiff, *, color: bool, context: bool = False) -> str:
     for row in diff.rows:
         if row.kind == "equal":
             if context:
-                text = row.new[0].text if row.new else ""
+                text = safe(row.new[0].text) if row.new else ""
                 lines.append(f"{DIM}{text}{RESET}" if color else f"  {text}")
             continue
         marker = {"added": "+", "removed": "-", "changed": "~"}[row.kind]

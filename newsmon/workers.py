@@ -8,6 +8,7 @@ are spawned, not forked: the parent runs a reactor thread, and fork copies locks
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import os
 import threading
@@ -59,13 +60,20 @@ def _discard(workers: int, pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def extract_off_loop(html: str, url: str | None, *, workers: int) -> Extracted:
-    """Extract in the pool; a crashed worker (a pathological page) costs one retry."""
+async def extract_off_loop(
+    page: bytes | str, url: str | None, *, workers: int, encoding: str | None = None
+) -> Extracted:
+    """Extract in the pool; a crashed worker (a pathological page) costs one retry.
+
+    Pages travel as the bytes that were fetched, with the encoding Scrapy decoded them
+    with: no re-encoded copy, and the worker parses exactly what the site sent.
+    """
     loop = asyncio.get_running_loop()
+    work = functools.partial(extract, page, url, encoding=encoding)
     for attempt in (1, 2):
         pool = _pool(workers)
         try:
-            return await loop.run_in_executor(pool, extract, html, url)
+            return await loop.run_in_executor(pool, work)
         except BrokenProcessPool:
             _discard(workers, pool)
             if attempt == 2:

@@ -9,11 +9,13 @@ not mistaken for an edit.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from newsmon.extract import extractor_version
 from newsmon.fingerprint import content_hash
 from newsmon.items import PageItem
+from newsmon.metrics import process_metrics
 from newsmon.store import latest_raw_html
 from newsmon.workers import extract_off_loop
 from pipelines import DatabaseComponent
@@ -37,8 +39,12 @@ class ExtractPipeline(DatabaseComponent):
             self.stats.inc_value("newsmon/extraction_skipped")
             return item
         workers = self.config.workers()
+        started = time.perf_counter()
         try:
-            item.extracted = await extract_off_loop(item.html, item.url, workers=workers)
+            item.extracted = await extract_off_loop(
+                item.body, item.url, workers=workers, encoding=item.encoding
+            )
+            process_metrics().extraction(time.perf_counter() - started)
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
             return item

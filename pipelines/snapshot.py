@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from newsmon.items import PageItem
+from newsmon.metrics import process_metrics
 from newsmon.store import record_failure as store_failure
 from newsmon.store import record_page
 from pipelines import DatabaseComponent
@@ -33,6 +34,9 @@ class SnapshotPipeline(DatabaseComponent):
             outcome = "captured"  # the first version of a new article is not a change
         self.stats.inc_value("newsmon/articles_checked")
         self.stats.inc_value(f"newsmon/outcome/{outcome}")
+        process_metrics().check(outcome)
+        if item.duration_ms is not None:
+            process_metrics().fetch(item.duration_ms / 1000)
         if outcome == "changed":
             logger.info("changed: %s", item.task.url)
 

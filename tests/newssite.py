@@ -73,6 +73,8 @@ class NewsSite:
         self.article_delay = 0.0  # seconds each article page takes, to keep crawls in flight
         self.hold: threading.Event | None = None  # when set, article pages wait for it
         self.host_name: str | None = None  # e.g. "localhost": another site to Scrapy's slots
+        self.stable = False  # boilerplate that does not change between requests (same bytes)
+        self.churn = False  # the story itself changes on every request (a new version each time)
         self.hit = threading.Condition(self.lock)
 
     # -- control -----------------------------------------------------------------
@@ -85,6 +87,8 @@ class NewsSite:
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
             self.hold = None
+            self.stable = False
+            self.churn = False
 
     def publish(self, story: Story) -> Story:
         with self.lock:
@@ -145,9 +149,9 @@ class NewsSite:
         return f"/news/{story.slug}"
 
     def render_article(self, story: Story) -> str:
-        views = next(self.views)
+        views = 1000 if self.stable else next(self.views)
         price = 1 + views % 7
-        now = time.time()
+        now = 1767225600.0 if self.stable else time.time()
         most_read = [s.title for s in self.stories.values() if s.slug != story.slug]
         most_read = (
             most_read[views % max(len(most_read), 1) :]
@@ -158,7 +162,10 @@ class NewsSite:
             if story.canonical
             else ""
         )
-        body = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)
+        paragraphs = list(story.paragraphs)
+        if self.churn:
+            paragraphs[0] += f" (Update {views}.)"
+        body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
         related = "".join(
             f'<li><a href="/news/{s.slug}">{html.escape(s.title)}</a></li>'
             for s in list(self.stories.values())[:5]
@@ -358,8 +365,8 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # clients that hang up on a slow fault page are expected
 
 
-def start(site: NewsSite) -> NewsSite:
-    server = _QuietServer(("127.0.0.1", 0), _handler(site))
+def start(site: NewsSite, address: str = "127.0.0.1") -> NewsSite:
+    server = _QuietServer((address, 0), _handler(site))
     server.daemon_threads = True
     site.server = server
     threading.Thread(target=server.serve_forever, name="newssite", daemon=True).start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.web_fixtures import fill, serve
@@ -62,5 +63,41 @@ def test_home_to_article_to_diff_shows_highlighted_changes(
         page.get_by_role("link", name="next change →").click()
         page.wait_for_url("**/diff/1/2?*")
         assert page.locator("tr.headline-diff ins").count() >= 1
+    finally:
+        served.stop()
+
+
+def test_api_page_lists_every_endpoint_with_the_network_off(browser, config, clock):
+    """Only the app itself is reachable: a page needing a CDN would show nothing here."""
+    served = serve(config, clock)
+    elsewhere: list[str] = []
+
+    def only_the_app(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(served.base + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    try:
+        context = browser.new_context()
+        context.route("**/*", only_the_app)
+        page = context.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text) if m.type == "error" else None)
+        response = page.goto(served.base + "/")
+        assert response is not None and response.ok
+        page.get_by_role("link", name="API").click()
+        page.wait_for_url("**/api/docs")
+        csp = httpx.get(served.base + "/api/docs").headers["content-security-policy"]
+        assert csp.startswith("default-src 'none'") and "script-src" not in csp
+        listed = page.locator("ul.endpoints li").all_inner_texts()
+        spec = httpx.get(served.base + "/api/openapi.json").json()
+        expected = {f"GET {path}" for path in spec["paths"]}
+        assert set(listed) == expected and len(expected) == 6
+        assert page.get_by_text("Example: /api/articles/1/versions/0").is_visible()
+        page.get_by_role("link", name="/api/articles", exact=True).click()
+        assert '"items"' in page.content()
+        assert elsewhere == [] and blocked == []
     finally:
         served.stop()

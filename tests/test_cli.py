@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import cli_env
 from tests.newssite import story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,14 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def run(tmp_path):
-    env = {
-        **os.environ,
-        "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "NEWSMON_DOWNLOAD_DELAY": "0",
-        "NEWSMON_AUTOTHROTTLE": "false",
-        "NEWSMON_EXTRACT_WORKERS": "1",
-        "NEWSMON_LOG_LEVEL": "WARNING",
-    }
+    env = cli_env(tmp_path)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(

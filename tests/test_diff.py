@@ -62,3 +62,27 @@ def test_a_rewritten_headline_reads_as_one_deletion_then_one_insertion():
         ("delete", "Council reviews pg one cases"),
         ("insert", "Edited on PostgreSQL"),
     ]
+
+
+def test_one_changed_chinese_character_is_one_changed_character():
+    old = "北京市政府周二宣布，新的交通规则将于下月实施。官员表示，这项措施旨在缓解城市拥堵。"
+    new = old.replace("周二", "周三")
+    d = diff_texts("交通新规", old, "交通新规", new)
+    assert [r.kind for r in d.rows] == ["changed"]
+    assert marked(d.rows[0].old, "delete") == ["二"]
+    assert marked(d.rows[0].new, "insert") == ["三"]
+    assert (d.words_added, d.words_removed) == (1, 1)
+    inline = d.rows[0].inline
+    assert [(s.op, s.text) for s in inline if s.op != "equal"] == [
+        ("delete", "二"),
+        ("insert", "三"),
+    ]
+
+
+def test_japanese_and_thai_edits_stay_small_and_spaced_text_still_diffs_by_word():
+    d = diff_texts("T", "東京で大雨が降りました。", "T", "東京で大雪が降りました。")
+    assert marked(d.rows[0].new, "insert") == ["雪"]
+    thai = diff_texts("T", "ฝนตกหนักในกรุงเทพ", "T", "ฝนตกเบาในกรุงเทพ")
+    assert "".join(marked(thai.rows[0].new, "insert")) == "เบา"
+    words = diff_texts("T", "The mayor said no.", "T", "The mayor said yes.")
+    assert marked(words.rows[0].new, "insert") == ["yes"]

@@ -19,7 +19,12 @@ def test_shared_feed_samples_are_present():
     assert len(FILES) >= 40
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FEEDS)))
+MISSING = pytest.param(
+    None, marks=pytest.mark.skip(reason=f"shared feed samples not found at {FEEDS}"), id="missing"
+)
+
+
+@pytest.mark.parametrize("path", FILES or [MISSING], ids=lambda p: str(p.relative_to(FEEDS)))
 def test_every_feed_parses_without_an_exception(path):
     result = parse_feed(path.read_bytes(), url="http://example.org/feed", headers=HEADERS)
     reference = feedparser.parse(path.read_bytes(), response_headers=HEADERS)

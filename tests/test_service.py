@@ -18,7 +18,6 @@ from tests.web_fixtures import free_port
 FAST = {
     # A schedule in seconds, so a real process shows days of behaviour in moments.
     "NEWSMON_RECHECK_SCHEDULE": '[["1h", "1s"]]',
-    "NEWSMON_RECHECK_TICK": "1s",
     "NEWSMON_FEED_INTERVAL": "2s",
     "NEWSMON_ERROR_BACKOFF": "1s",
     "NEWSMON_ERROR_BACKOFF_CAP": "3s",

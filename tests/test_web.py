@@ -6,25 +6,16 @@ import re
 import urllib.request
 
 import feedparser
-import httpx
 import jsonschema
 import pytest
-from sqlalchemy import select
 
-from newsmon.models import Article
-from tests.web_fixtures import XSS_BODY, XSS_TITLE, fill, serve
+from tests.web_fixtures import SOURCE_NAME, XSS_BODY, XSS_TITLE, web_client
 
 
 @pytest.fixture
 def web(site, crawler, add_feed, clock, config, db):
-    fill(site, crawler, add_feed, clock)
-    served = serve(config, clock)
-    db.expire_all()
-    ids = {a.url.rsplit("/", 1)[1]: a.id for a in db.scalars(select(Article))}
-    with httpx.Client(base_url=served.base, timeout=10) as client:
-        client.ids = ids  # type: ignore[attr-defined]
+    with web_client(site, crawler, add_feed, clock, config, db) as client:
         yield client
-    served.stop()
 
 
 def text_of(html: str) -> str:
@@ -48,7 +39,8 @@ def test_article_page_has_the_exemplar_header_and_no_empty_field(web):
     page = web.get(f"/articles/{web.ids['river-pollution']}")
     assert page.status_code == 200
     text = text_of(page.text)
-    assert "This article is from the source 'gazette' and was first published on 2026-01-01" in text
+    assert f"This article is from {SOURCE_NAME} and was first published on 2026-01-01" in text
+    assert "'gazette'" not in text
     assert "It last changed" in text and "it is checked every 15 minutes" in text
     assert "You can find the current article at its original source at http" in text
     assert "The article has changed 2 times" in text

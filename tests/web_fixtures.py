@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
 import uvicorn
+from sqlalchemy import select, update
 
 from newsmon.config import Config
+from newsmon.db import ensure_schema, transaction
+from newsmon.models import Article, Source
 from newsmon.web.app import create_app
 
 XSS_TITLE = 'Mayor <script>alert("t")</script> quits'
@@ -79,3 +85,26 @@ def fill(site, crawler, add_feed, clock) -> None:
     clock.advance(hours=2)
     site.edit("river-pollution", title="Water firm admits dumping sewage in river")
     crawler.once(everything=True)
+
+
+SOURCE_NAME = "The River Gazette"
+
+
+@contextmanager
+def web_client(site, crawler, add_feed, clock, config, db) -> Iterator[httpx.Client]:
+    """A client of a real server over a filled database; `client.ids` maps story slug to id.
+
+    The source is renamed so that pages can be seen to use its name, not its slug.
+    """
+    fill(site, crawler, add_feed, clock)
+    with transaction(ensure_schema(config.database_url)) as session:
+        session.execute(update(Source).values(name=SOURCE_NAME))
+    served = serve(config, clock)
+    db.expire_all()
+    ids = {a.url.rsplit("/", 1)[1]: a.id for a in db.scalars(select(Article))}
+    try:
+        with httpx.Client(base_url=served.base, timeout=10) as client:
+            client.ids = ids  # type: ignore[attr-defined]
+            yield client
+    finally:
+        served.stop()

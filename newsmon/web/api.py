@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -16,8 +17,12 @@ from newsmon.models import Article, Source
 from newsmon.queries import NotFound, version_of, version_pair, versions_of
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
+from newsmon.web.edges import Text, UtcDatetime, fits_database, require_id
+from newsmon.web.errors import declared
 
 router = APIRouter(prefix="/api", tags=["api"])
+NO_ARTICLE = "There is no article with this id"
+NO_VERSION = "There is no such article, or it has no such version"
 
 
 class FeedOut(BaseModel):
@@ -112,19 +117,25 @@ def _cursor(article_id: int) -> str:
 
 
 def _after(cursor: str | None) -> int:
+    """The id a cursor continues after; 422 (in the declared shape) for a forged one."""
     if not cursor:
         return 0
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind != "id":
             raise ValueError(kind)
-        return int(value)
+        after = int(value)
     except ValueError as exc:
-        raise HTTPException(422, "cursor is not one this API handed out") from exc
+        problem = {"loc": ("query", "cursor"), "msg": "cursor is not one this API handed out"}
+        raise RequestValidationError([{**problem, "type": "value_error"}]) from exc
+    if not fits_database(after):
+        raise HTTPException(404, "cursor points outside any range of article ids")
+    return after
 
 
 @router.get("/sources", response_model=list[SourceOut])
 def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
+    """Every watched source: its articles by state, recent changes, and each feed's health."""
     return [
         SourceOut(
             slug=s.source.slug,
@@ -148,12 +159,18 @@ def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
     ]
 
 
-@router.get("/articles", response_model=ArticlePage)
+@router.get(
+    "/articles",
+    response_model=ArticlePage,
+    responses=declared("The cursor points past any article id there can be"),
+)
 def list_articles(
     session: SessionDep,
-    source: str | None = None,
+    source: Text = None,
     status: Literal["active", "frozen", "gone"] | None = None,
-    changed_since: datetime | None = None,
+    changed_since: Annotated[
+        UtcDatetime | None, Query(description="A time; one without a zone is read as UTC.")
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ArticlePage:
@@ -181,29 +198,42 @@ def list_articles(
 
 
 def _article(session: SessionDep, article_id: int) -> Article:
-    article = session.get(Article, article_id)
+    article = session.get(Article, require_id(article_id, "article"))
     if article is None:
         raise HTTPException(404, f"no article {article_id}")
     return article
 
 
-@router.get("/articles/{article_id}", response_model=ArticleOut)
+@router.get("/articles/{article_id}", response_model=ArticleOut, responses=declared(NO_ARTICLE))
 def get_article(article_id: int, session: SessionDep) -> ArticleOut:
+    """One article: its URL, source, state, number of versions and when it was seen."""
     return _article_out(_article(session, article_id))
 
 
-@router.get("/articles/{article_id}/versions", response_model=list[VersionOut])
+@router.get(
+    "/articles/{article_id}/versions",
+    response_model=list[VersionOut],
+    responses=declared(NO_ARTICLE),
+)
 def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
+    """An article's versions, numbered from 0, without their text."""
     _article(session, article_id)
     return [
         VersionOut.model_validate(v, from_attributes=True) for v in versions_of(session, article_id)
     ]
 
 
-@router.get("/articles/{article_id}/versions/{number}", response_model=VersionText)
+@router.get(
+    "/articles/{article_id}/versions/{number}",
+    response_model=VersionText,
+    responses=declared(NO_VERSION),
+)
 def get_version(article_id: int, number: int, session: SessionDep) -> VersionText:
+    """One version with its full text (version 0 is the first captured)."""
     _article(session, article_id)
     try:
+        if not fits_database(number):
+            raise NotFound(f"article {article_id} has no version {number}")
         return VersionText.model_validate(
             version_of(session, article_id, number), from_attributes=True
         )
@@ -211,10 +241,15 @@ def get_version(article_id: int, number: int, session: SessionDep) -> VersionTex
         raise HTTPException(404, str(exc)) from exc
 
 
-@router.get("/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut)
+@router.get(
+    "/articles/{article_id}/diff/{a}/{b}", response_model=DiffOut, responses=declared(NO_VERSION)
+)
 def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
+    """The word-level diff from version `a` to version `b`: headline, then aligned paragraphs."""
     _article(session, article_id)
     try:
+        if not (fits_database(a) and fits_database(b)):
+            raise NotFound(f"article {article_id} has no version {b if fits_database(a) else a}")
         old, new = version_pair(session, article_id, a, b)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc

@@ -56,6 +56,19 @@ def changes(
     ]
 
 
+@dataclass(frozen=True)
+class Totals:
+    sources: int
+    articles: int
+
+
+def totals(session: Session) -> Totals:
+    """How much is watched and captured: what an empty recent-changes page explains."""
+    sources = session.scalar(select(func.count()).select_from(Source)) or 0
+    articles = session.scalar(select(func.count()).select_from(Article)) or 0
+    return Totals(sources=sources, articles=articles)
+
+
 def latest_change_marker(
     session: Session, *, source: str | None = None, article_id: int | None = None
 ) -> tuple[int, datetime | None]:

@@ -16,6 +16,7 @@ from newsmon.models import Article, Source
 from newsmon.web import changefilter, data
 from newsmon.web.changefilter import ChangeFilter, EventEntry
 from newsmon.web.deps import SessionDep
+from newsmon.web.edges import public_base, require_id
 from newsmon.web.present import class_words, summary_html, xml_safe
 
 router = APIRouter(include_in_schema=False)
@@ -120,7 +121,7 @@ def feed_response(
         headers["Last-Modified"] = format_datetime(at.replace(microsecond=0), usegmt=True)
     if _not_modified(request, etag, at):
         return Response(status_code=304, headers=headers)
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request.app.state.config)  # never the Host header: feeds are cached
     where = filters.conditions(session)
     body = build_feed(
         changes=data.changes(
@@ -132,7 +133,7 @@ def feed_response(
             session, source=source, article_id=article_id, sources=filters.sources
         ),
         title=title,
-        self_url=str(request.url),
+        self_url=base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         site_url=base + site_path,
         kind=kind,
         base=base,  # type: ignore[arg-type]
@@ -177,7 +178,7 @@ def all_changes(request: Request, kind: str, session: SessionDep, filters: Filte
 def source_changes(
     request: Request, slug: str, kind: str, session: SessionDep, filters: FiltersDep
 ) -> Response:
-    source = session.query(Source).filter(Source.slug == slug).one_or_none()
+    source = None if "\x00" in slug else session.query(Source).filter_by(slug=slug).one_or_none()
     if source is None:
         raise HTTPException(404, f"There is no source '{slug}'.")
     return feed_response(
@@ -195,7 +196,7 @@ def source_changes(
 def article_changes(
     request: Request, article_id: int, kind: str, session: SessionDep, filters: FiltersDep
 ) -> Response:
-    article = session.get(Article, article_id)
+    article = session.get(Article, require_id(article_id, "article"))
     if article is None:
         raise HTTPException(404, f"There is no article {article_id}.")
     return feed_response(

@@ -14,6 +14,8 @@ from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
 from newsmon.web import changefilter, data, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
+from newsmon.web.edges import require_id
+from newsmon.web.errors import plain_problem
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -29,7 +31,12 @@ def home(
 ) -> HTMLResponse:
     rows = data.changes(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(
-        request, "home.html", changes=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE
+        request,
+        "home.html",
+        changes=rows[:PAGE_SIZE],
+        page=page,
+        more=len(rows) > PAGE_SIZE,
+        totals=data.totals(session) if not rows else None,
     )
 
 
@@ -69,7 +76,7 @@ def source(
 
 
 def get_article(session: SessionDep, article_id: int) -> Article:
-    article = session.get(Article, article_id)
+    article = session.get(Article, require_id(article_id, "article"))
     if article is None:
         raise HTTPException(404, f"There is no article {article_id}.")
     return article
@@ -125,11 +132,14 @@ def diff_page(
     mode: Annotated[Literal["side", "inline"], Query()] = "side",
 ) -> HTMLResponse:
     article = get_article(session, article_id)
+    missing = next((n for n in (a, b) if not 0 <= n < article.version_count), None)
     try:
+        if missing is not None:  # also keeps ids beyond the integer range out of queries
+            raise NotFound(f"This article has no version {missing}")
         old, new = version_pair(session, article.id, a, b)
     except NotFound as exc:
         raise HTTPException(
-            404, f"{exc} (it has versions 0 to {article.version_count - 1})"
+            404, f"{exc} ({present.version_range(article.version_count)})."
         ) from exc
     result = diff_texts(old.title, old.text, new.title, new.text)
     step = b - a if b != a else 1
@@ -156,7 +166,9 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    q = q.strip()
+    q = present.xml_safe(q).strip()  # no control characters, NUL included, reach a query
+    if not q:
+        raise HTTPException(400, plain_problem({"loc": ("query", "q"), "input": q}))
     if is_fetchable(q):
         article = article_for_url(session, q)
         if article is None:

@@ -39,6 +39,22 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "not yet"
 
 
+def version_range(count: int) -> str:
+    """Which version numbers exist, in words (they count from 0, as NewsSniffer's did)."""
+    if count <= 0:
+        return "it has no version yet"
+    if count == 1:
+        return "it has only version 0"
+    return f"it has versions 0 to {count - 1}"
+
+
+def changes_sentence(count: int) -> str:
+    """How often an article changed, never "0 times"."""
+    if count <= 0:
+        return "The article has not changed since newsmon first saw it."
+    return f"The article has changed {count} time{'' if count == 1 else 's'}."
+
+
 def state_sentence(
     *,
     status: str,

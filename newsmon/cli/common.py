@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from newsmon.config import Config
 from newsmon.db import ensure_schema
+from newsmon.terminal import safe
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-def fail(message: str) -> NoReturn:
-    one_line = " ".join(message.split())  # drivers like to add hint lines
-    click.echo(f"newsmon: error: {one_line}", err=True)
+def fail(*messages: str) -> NoReturn:
+    """Each message as one `newsmon: error:` line (drivers like to add hint lines), exit 1."""
+    for message in messages:
+        click.echo(f"newsmon: error: {safe(' '.join(message.split()))}", err=True)
     sys.exit(1)

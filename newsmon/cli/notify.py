@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import click
 
 from newsmon.changeclass import CHANGE_CLASSES
-from newsmon.cli_common import Context, fail, pass_ctx
+from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.db import transaction
 from newsmon.notify import records
 from newsmon.notify.rules import ChangeFacts, SubscriptionError, is_webhook
 from newsmon.notify.send import send
-from newsmon.snippets import terminal_safe as safe
+from newsmon.terminal import safe
 
 
 @click.group()

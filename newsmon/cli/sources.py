@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from sqlalchemy import func, select
 
-from newsmon.cli_common import Context, fail, pass_ctx
+from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.clock import SystemClock
 from newsmon.db import transaction
 from newsmon.models import Article, Feed, Source
 from newsmon.sources import SourceSpec, add_source, remove_source, starter_sources
+from newsmon.terminal import safe, safe_json
 
 
 @click.group()
@@ -45,7 +44,20 @@ def add(
     with transaction(ctx.engine()) as session:
         for spec in specs:
             source, added = add_source(session, spec=spec, now=now)
-            click.echo(f"{source.slug}: {added} feed(s) added")
+            click.echo(f"{source.slug}: {added_line(added, len(set(spec.feeds)))}")
+
+
+def added_line(added: int, given: int) -> str:
+    """'2 feeds added', '1 feed added, 1 already watched', 'already watched, nothing added'."""
+    watched = max(given - added, 0)
+    if not added:
+        return (
+            "already watched, nothing added"
+            if given == 1
+            else (f"all {given} feeds already watched, nothing added")
+        )
+    text = f"{added} feed{'s' if added != 1 else ''} added"
+    return f"{text}, {watched} already watched" if watched else text
 
 
 @sources.command("list")
@@ -71,17 +83,19 @@ def list_(ctx: Context, as_json: bool) -> None:
                 }
             )
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(safe_json(rows, indent=2))
         return
     if not rows:
         click.echo("no sources yet: `newsmon sources add SLUG FEED_URL` or `--starter`")
     for row in rows:
-        click.echo(f"{row['slug']}  {row['name']}  ({row['articles']} articles)")
+        click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles)")
         for feed in row["feeds"]:
-            state = feed["last_error"] or (
-                f"HTTP {feed['last_status']}" if feed["last_status"] else "not polled yet"
+            state = (
+                safe(feed["last_error"])
+                if feed["last_error"]
+                else (f"HTTP {feed['last_status']}" if feed["last_status"] else "not polled yet")
             )
-            click.echo(f"    {feed['url']}  [{state}]")
+            click.echo(f"    {safe(feed['url'])}  [{state}]")
 
 
 def _feed_json(feed: Feed) -> dict[str, object]:
@@ -106,4 +120,4 @@ def remove(ctx: Context, slug: str, yes: bool) -> None:
         if removed and not yes:
             session.rollback()
             fail(f"{slug} has {removed} stored article(s); add --yes to delete them too")
-    click.echo(f"{slug}: removed ({removed} articles)")
+    click.echo(f"{safe(slug)}: removed ({removed} articles)")

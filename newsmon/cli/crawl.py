@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from newsmon.cli_common import Context, pass_ctx
+from newsmon.cli.common import Context, pass_ctx
 
 
 @click.command()
@@ -29,6 +29,11 @@ def crawl(ctx: Context, everything: bool) -> None:
     finally:
         shutdown_pools()
         reactor.stop()
+    if not everything and not (stats.feeds_polled or stats.articles_checked or stats.frozen):
+        click.echo(
+            "nothing was due: no feed or article is scheduled yet "
+            "(`newsmon crawl --all` polls every feed and checks every active article now)"
+        )
     click.echo(stats.line())
     if stats.failures:
         raise click.ClickException(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 
 import click
 
-from newsmon.cli_common import Context, fail, pass_ctx
+from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.db import transaction
 from newsmon.search import Cursor, QueryError, parse
 from newsmon.searchsql import Hit, search
-from newsmon.snippets import for_terminal, plain, terminal_safe
+from newsmon.snippets import MARK_END, MARK_START, plain
+from newsmon.terminal import safe, safe_json
 
 
 def hit_json(hit: Hit) -> dict:
@@ -30,6 +31,14 @@ def hit_json(hit: Hit) -> dict:
         "matching_versions": hit.matching_versions,
         "snippet": plain(hit.snippet),
     }
+
+
+def for_terminal(snip: str, *, color: bool) -> str:
+    """A snippet for a terminal: each piece made safe, the marked words bold or [bracketed]."""
+    start, end = ("\x1b[1m", "\x1b[0m") if color else ("[", "]")
+    pieces = re.split(f"([{MARK_START}{MARK_END}])", snip)
+    marks = {MARK_START: start, MARK_END: end}
+    return "".join(marks.get(p) or safe(p) for p in pieces)
 
 
 @click.command("search")
@@ -52,15 +61,15 @@ def search_cmd(
         page = search(session, parsed, limit=limit, cursor=after)
     if as_json:
         data = {"hits": [hit_json(h) for h in page.hits], "next_cursor": page.next_cursor}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(safe_json(data, indent=2))
         return
     color = sys.stdout.isatty()
     for h in page.hits:
         label = f", {h.change_class}" if h.change_class else ""
         click.echo(
-            f"{h.article_id:>6} v{h.version}{label}  {terminal_safe(h.source)}  "
-            f"{terminal_safe(h.title)}\n        {for_terminal(h.snippet, color=color)}\n"
-            f"        {terminal_safe(h.url)}"
+            f"{h.article_id:>6} v{h.version}{label}  {safe(h.source)}  "
+            f"{safe(h.title)}\n        {for_terminal(h.snippet, color=color)}\n"
+            f"        {safe(h.url)}"
         )
     if not page.hits:
         click.echo("no version matches")

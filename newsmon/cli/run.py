@@ -1,4 +1,8 @@
-"""`newsmon run`: the unattended service in the foreground; SIGINT/SIGTERM stop it cleanly."""
+"""`newsmon run` and `serve`: the service in the foreground; SIGINT/SIGTERM stop it cleanly.
+
+The web port is bound before anything else starts, so a busy port is one line and exit 1
+instead of a crawler running beside someone else's server.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Any
 
 import click
 
-from newsmon.cli_common import Context, pass_ctx
+from newsmon.cli.common import Context, pass_ctx
+from newsmon.cli.listen import bind
 from newsmon.clock import SystemClock
 
 logger = logging.getLogger("newsmon.service")
@@ -48,23 +53,27 @@ async def _make_event() -> asyncio.Event:
     return asyncio.Event()
 
 
+def _with_address(ctx: Context, host: str | None, port: str | None) -> Any:
+    changes = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
+    return ctx.config.with_(**changes) if changes else ctx.config
+
+
 @click.command()
 @click.option("--host", default=None, help="Web app address (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Web app port (default 8000).")
+@click.option("--port", default=None, help="Web app port (default 8000).")
 @click.option("--no-web", is_flag=True, help="Crawl only; serve no web app.")
 @pass_ctx
-def run(ctx: Context, host: str | None, port: int | None, no_web: bool) -> None:
+def run(ctx: Context, host: str | None, port: str | None, no_web: bool) -> None:
     """Run the service: poll feeds, recheck articles, freeze quiet ones, serve the web app."""
     from newsmon.service import prepare_database, run_service
 
-    config = ctx.config.with_(
-        web_host=host or ctx.config.web_host, web_port=port or ctx.config.web_port
-    )
+    config = _with_address(ctx, host, port)
+    sock = None if no_web else bind(config.web_host, config.web_port)
     prepare_database(config, SystemClock())
 
     async def start(stop: asyncio.Event) -> None:
-        web = None if no_web else _web_server(config)
-        await run_service(config, stop, web=web)
+        web = None if sock is None else _web_server(config)
+        await run_service(config, stop, web=web, sockets=None if sock is None else [sock])
 
     _serve_until_signalled(start)
 
@@ -78,15 +87,14 @@ def _web_server(config: Any) -> Any:
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--port", default=None, help="Port (default 8000).")
 @pass_ctx
-def serve(ctx: Context, host: str | None, port: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: str | None) -> None:
     """Serve the web app, feeds and API only (no crawling)."""
     from newsmon.web.server import make_server
 
-    config = ctx.config.with_(
-        web_host=host or ctx.config.web_host, web_port=port or ctx.config.web_port
-    )
+    config = _with_address(ctx, host, port)
+    sock = bind(config.web_host, config.web_port)
     ctx.engine()
     logger.info("serving http://%s:%d/", config.web_host, config.web_port)
-    make_server(config).run()
+    make_server(config).run(sockets=[sock])

@@ -1,16 +1,21 @@
-"""`newsmon articles`, `versions` and `diff`: reading what was stored."""
+"""`newsmon articles`, `versions` and `diff`: reading what was stored.
+
+Titles, URLs and text came from the web: every one is printed through `safe()`.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
+from datetime import datetime
 
 import click
 
-from newsmon.cli_common import Context, pass_ctx
+from newsmon.cli.common import Context, pass_ctx
 from newsmon.db import transaction
 from newsmon.diff import diff_texts
+from newsmon.models import Article
 from newsmon.queries import (
+    NotFound,
     article_json,
     list_articles,
     require_article,
@@ -19,7 +24,7 @@ from newsmon.queries import (
     versions_of,
 )
 from newsmon.sources import source_by_slug
-from newsmon.terminal import render_diff
+from newsmon.terminal import render_diff, safe, safe_json
 
 
 @click.command()
@@ -34,13 +39,19 @@ def articles(ctx: Context, source: str | None, status: str | None, as_json: bool
             source_by_slug(session, source)  # an unknown slug is an error, not an empty list
         rows = [article_json(a) for a in list_articles(session, source=source, status=status)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(safe_json(rows, indent=2))
         return
     for row in rows:
+        title = safe(row["title"] or "(untitled)")
         click.echo(
-            f"{row['version_count']:>3}v  {row['status']:<6}  {row['source']:<10} "
-            f"{row['title'] or '(untitled)'}\n      {row['url']}"
+            f"{row['version_count']:>3}v  {row['status']:<6}  {safe(row['source']):<10} "
+            f"{title}\n      {safe(row['url'])}"
         )
+
+
+def when(moment: datetime | None) -> str:
+    """A capture time to the second, in UTC."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "-"
 
 
 @click.command()
@@ -48,18 +59,39 @@ def articles(ctx: Context, source: str | None, status: str | None, as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def versions(ctx: Context, url: str, as_json: bool) -> None:
-    """List the stored versions of the article at URL (any URL it was seen under)."""
+    """List the stored versions of the article at URL (any URL it was seen under).
+
+    Versions count from 0 (the first capture), as on NewsSniffer's pages.
+    """
     with transaction(ctx.engine()) as session:
         article = require_article(session, url)
-        rows = [version_json(v) for v in versions_of(session, article.id)]
+        stored = versions_of(session, article.id)
+        rows = [version_json(v) for v in stored]
+        times = [when(v.captured_at) for v in stored]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(safe_json(rows, indent=2))
         return
-    for row in rows:
+    for row, captured in zip(rows, times, strict=True):
         click.echo(
-            f"version {row['number']}  {row['captured_at']}  {row['content_hash'][:12]}  "
-            f"+{row['words_added']}/-{row['words_removed']}  {row['title']}"
+            f"version {row['number']}  {captured}  {row['content_hash'][:12]}  "
+            f"+{row['words_added']}/-{row['words_removed']}  {safe(row['title'] or '')}"
         )
+
+
+def version_range(article: Article, *numbers: int) -> None:
+    """NotFound naming the article by URL and the versions it has, for a number out of range."""
+    count = article.version_count or 0
+    bad = [n for n in numbers if not 0 <= n < count]
+    if not bad:
+        return
+    have = (
+        "has no versions yet"
+        if count == 0
+        else "has only version 0"
+        if count == 1
+        else f"has versions 0 to {count - 1}"
+    )
+    raise NotFound(f"{article.url} {have} (versions count from 0); there is no version {bad[0]}")
 
 
 @click.command()
@@ -70,34 +102,15 @@ def versions(ctx: Context, url: str, as_json: bool) -> None:
 @click.option("--context", is_flag=True, help="Show unchanged paragraphs too.")
 @pass_ctx
 def diff(ctx: Context, url: str, a: int, b: int, color: bool | None, context: bool) -> None:
-    """Word-level diff between versions A and B of the article at URL."""
+    """Word-level diff between versions A and B of the article at URL.
+
+    Versions count from 0 (the first capture), as on NewsSniffer's pages: `diff URL 0 1`
+    shows the first change.
+    """
     with transaction(ctx.engine()) as session:
         article = require_article(session, url)
+        version_range(article, a, b)
         old, new = version_pair(session, article.id, a, b)
         result = diff_texts(old.title, old.text, new.title, new.text)
     color = sys.stdout.isatty() if color is None else color
     click.echo(render_diff(result, color=color, context=context), color=color)
-
-
-@click.command()
-@click.option("--source", help="Only this source's articles.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="File to write (default: standard output).",
-)
-@pass_ctx
-def export(ctx: Context, source: str | None, output: click.utils.LazyFile) -> None:
-    """Export articles with every version as JSON Lines: one article per line."""
-    with transaction(ctx.engine()) as session:
-        if source:
-            source_by_slug(session, source)  # an unknown slug is an error, not an empty list
-        count = 0
-        for article in list_articles(session, source=source, limit=10_000_000):
-            record = article_json(article)
-            record["versions"] = [version_json(v) for v in versions_of(session, article.id)]
-            output.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    click.echo(f"exported {count} article(s)", err=True)

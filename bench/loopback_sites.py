@@ -1,0 +1,46 @@
+"""Loopback news sites in their own process, so a benchmark measures newsmon's CPU alone.
+
+`python bench/loopback_sites.py HOSTS PER_HOST DELAY MODE` serves HOSTS sites on
+127.0.0.1, 127.0.0.2, ..., each with PER_HOST articles answering after DELAY
+seconds, prints one line per site (`slug feed-url`), then serves until its
+standard input closes. MODE: `churn` (boilerplate changes on every request; with
+`+edit` the story too), `stable` (the same bytes every time), `etag` (stable
+pages that answer conditional requests with 304).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    from tests import newssite
+    from tests.newssite import story
+
+    hosts, per_host, delay, mode = (
+        int(sys.argv[1]),
+        int(sys.argv[2]),
+        float(sys.argv[3]),
+        sys.argv[4],
+    )
+    sites = []
+    for h in range(hosts):
+        site = newssite.start(newssite.NewsSite(), address=f"127.0.0.{h + 1}")
+        site.article_delay = delay
+        site.stable = mode in ("stable", "etag")
+        site.churn = mode == "churn+edit"
+        for i in range(per_host):
+            site.publish(story(f"h{h}-story-{i:02d}", n=8, etag=mode == "etag"))
+        sites.append(site)
+        print(f"site{h} {site.url('/feeds/rss.xml')}", flush=True)
+    print("ready", flush=True)
+    sys.stdin.read()
+    for site in sites:
+        newssite.stop(site)
+
+
+if __name__ == "__main__":
+    main()

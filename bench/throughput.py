@@ -1,0 +1,236 @@
+"""Throughput benchmark: `newsmon run` against the naive loop and the extraction ceiling.
+
+Run on demand: `python bench/throughput.py [SECONDS]`. Everything is measured in
+this one process on this machine, against loopback news sites (tests/newssite.py)
+whose every response is delayed 100 ms and whose boilerplate changes on every
+request (so every check extracts):
+
+- the sequential baseline: fetch a page, extract it, next page (diffengine's way);
+- the extraction-only ceiling: `extract_workers` processes extracting the same pages;
+- `newsmon run`'s continuous crawl, with every article always due, 2,000 articles over
+  100 hosts (127.0.0.1-100) under the default politeness settings, sustained checks/s
+  over SECONDS (default 60) after a warm-up;
+- CPU seconds per check for a changed page, a page with unchanged bytes, and a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+HOSTS = 100
+PER_HOST = 20
+LATENCY = 0.1
+
+
+class Sites:
+    """Loopback news sites served by a child process (bench/loopback_sites.py)."""
+
+    def __init__(self, hosts: int, per_host: int, *, delay: float = LATENCY, mode: str = "churn"):
+        script = Path(__file__).with_name("loopback_sites.py")
+        args = [sys.executable, str(script), str(hosts), str(per_host), str(delay), mode]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.feeds: list[tuple[str, str]] = []
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.strip() == "ready":
+                break
+            slug, url = line.split()
+            self.feeds.append((slug, url))
+        self.per_host = per_host
+
+    def article_urls(self) -> list[str]:
+        return [
+            url.replace("/feeds/rss.xml", f"/news/h{h}-story-{i:02d}")
+            for h, (_, url) in enumerate(self.feeds)
+            for i in range(self.per_host)
+        ]
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+def config_for(db: Path, **overrides):
+    from newsmon.config import Config
+
+    values = {
+        "database_url": f"sqlite:///{db}",
+        "log_level": "WARNING",
+        "allow_networks": ["127.0.0.0/8"],
+        **overrides,
+    }
+    known = set(Config.model_fields) if hasattr(Config, "model_fields") else None
+    if known is None:
+        from dataclasses import fields
+
+        known = {f.name for f in fields(Config)}
+    return Config(**{k: v for k, v in values.items() if k in known})
+
+
+def add_sources(config, sites: Sites) -> None:
+    from newsmon.clock import SystemClock
+    from newsmon.db import ensure_schema, transaction
+    from newsmon.sources import SourceSpec, add_source
+
+    with transaction(ensure_schema(config.database_url)) as session:
+        for slug, feed in sites.feeds:
+            spec = SourceSpec(slug=slug, name=slug, feeds=(feed,))
+            add_source(session, spec=spec, now=SystemClock().now())
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def sequential_baseline(sites: Sites, pages: int = 60) -> float:
+    """Fetch then extract, one page after another."""
+    from newsmon.extract import extract
+
+    urls = sites.article_urls()[:pages]
+    started = time.perf_counter()
+    for url in urls:
+        extract(fetch(url), url)
+    return len(urls) / (time.perf_counter() - started)
+
+
+def _extract_one(html: str) -> int:
+    from newsmon.extract import extract
+
+    return len(extract(html, None).text)
+
+
+def extraction_ceiling(sites: Sites, workers: int, pages: int = 600) -> float:
+    """Only extraction, in `workers` processes, on the pages the crawl fetches."""
+    htmls = [fetch(url) for url in sites.article_urls()[:pages]]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_extract_one, htmls[: workers * 4]))  # warm the workers
+        started = time.perf_counter()
+        list(pool.map(_extract_one, htmls, chunksize=4))
+        return len(htmls) / (time.perf_counter() - started)
+
+
+def count_checks(config) -> int:
+    from sqlalchemy import func, select
+
+    from newsmon.db import shared_engine
+    from newsmon.models import Check
+
+    with shared_engine(config.database_url).connect() as conn:
+        return conn.execute(select(func.count()).select_from(Check)).scalar_one()
+
+
+def continuous_run(seconds: float, workdir: Path) -> tuple[float, int]:
+    """`newsmon run`'s crawl with every article always due; sustained checks/s."""
+    from newsmon.crawl import CrawlService
+    from newsmon.reactor import process_reactor
+
+    sites = Sites(HOSTS, PER_HOST)
+    config = config_for(workdir / "run.db", recheck_schedule=[["40d", "1s"]])
+    add_sources(config, sites)
+    reactor = process_reactor()
+    service = CrawlService(config)
+    crawl = asyncio.run_coroutine_threadsafe(service.run_continuously(), reactor.loop)
+    try:
+        warm = time.monotonic() + 20
+        while time.monotonic() < warm:
+            time.sleep(1)
+        before, started = count_checks(config), time.monotonic()
+        time.sleep(seconds)
+        checks = count_checks(config) - before
+        rate = checks / (time.monotonic() - started)
+    finally:
+        reactor.run(service.stop)
+        crawl.result(120)
+        sites.stop()
+    return rate, checks
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its live children (the extraction workers)."""
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def cpu_per_check(workdir: Path) -> dict[str, float]:
+    """Passes over 200 articles per kind of check, politeness off: CPU seconds per check of
+    this process and its extraction workers (the sites run in their own process)."""
+    from newsmon.crawl import CrawlService
+    from newsmon.reactor import process_reactor
+
+    reactor = process_reactor()
+    results = {}
+    kinds = {"changed page": "churn+edit", "unchanged bytes": "stable", "304": "etag"}
+    for name, mode in kinds.items():
+        sites = Sites(10, 20, delay=0.0, mode=mode)
+        config = config_for(
+            workdir / f"cpu-{mode}.db",
+            download_delay=0.0,
+            autothrottle=False,
+            concurrent_per_domain=8,
+        )
+        add_sources(config, sites)
+        service = CrawlService(config)
+        reactor.run(lambda s=service: s.crawl_once(everything=True), timeout=600)
+        reactor.run(lambda s=service: s.check_articles(everything=True), timeout=600)  # learns
+        cpu, checked = cpu_seconds(), 0
+        for _ in range(3):
+            stats = reactor.run(lambda s=service: s.check_articles(everything=True), timeout=600)
+            checked += stats.articles_checked
+        results[name] = (cpu_seconds() - cpu) / max(checked, 1)
+        sites.stop()
+    return results
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    from newsmon.config import Config
+
+    workers = config_for(Path("x")).workers() if Config else 2
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sample = Sites(3, 20)
+        baseline = sequential_baseline(sample)
+        ceiling = extraction_ceiling(sample, workers)
+        sample.stop()
+        print(f"sequential fetch-then-extract baseline: {baseline:7.1f} checks/s")
+        print(f"extraction only, {workers} processes:      {ceiling:7.1f} pages/s")
+        rate, checks = continuous_run(seconds, work)
+        print(
+            f"newsmon run, {HOSTS * PER_HOST} articles over {HOSTS} hosts, "
+            f"{LATENCY * 1000:.0f} ms, default politeness: {rate:7.1f} checks/s "
+            f"over {seconds:.0f} s ({checks} checks)"
+        )
+        print(f"  = {rate / baseline:5.1f}x the sequential baseline")
+        print(f"  = {100 * rate / ceiling:5.1f}% of the extraction-only ceiling")
+        for name, cpu in cpu_per_check(work).items():
+            print(f"CPU per check, {name:42s} {cpu * 1000:7.2f} ms  ({1 / cpu:7.0f} checks/s/core)")
+        from newsmon.workers import shutdown_pools
+
+        shutdown_pools()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The `newsmon` command: the group, its global options and the one-line error for users.
+
+Each command group lives in its own module (`sources`, `crawl`, `run`, `query`,
+`export`, `config`, `extract`); this module only wires them together.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsmon.cli.common import Context, fail
+from newsmon.config import Config, ConfigError
+from newsmon.db import DatabaseError
+from newsmon.logs import configure_logging
+from newsmon.queries import NotFound
+from newsmon.sources import SourceError
+from newsmon.urls import BadURL
+
+USER_ERRORS = (DatabaseError, SourceError, ConfigError, BadURL, NotFound, OSError)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "database_url", default=None, help="Database URL (default sqlite:///newsmon.db)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML settings file (default ./newsmon.toml when present).",
+)
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+@click.pass_context
+def cli(
+    ctx: click.Context, database_url: str | None, config_path: str | None, log_level: str | None
+) -> None:
+    """newsmon keeps every version of every news article it sees.
+
+    Versions of an article are numbered from 0 (its first capture), as on NewsSniffer's pages.
+    """
+    config = Config.load(config_path, database_url=database_url, log_level=log_level)
+    configure_logging(config.log_level, config.log_format)
+    ctx.obj = Context(config)
+
+
+def main() -> None:
+    """Console entry point: user errors are one line each and exit 1, never a traceback."""
+    _register()
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:  # one line per bad setting
+        fail(*str(exc).splitlines())
+    except USER_ERRORS as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"database error: {str(exc).splitlines()[0]}")
+
+
+def _register() -> None:
+    from newsmon.cli.config import db, show_config
+    from newsmon.cli.crawl import crawl
+    from newsmon.cli.export import export
+    from newsmon.cli.extract import extract_cmd
+    from newsmon.cli.notify import notify
+    from newsmon.cli.query import articles, diff, versions
+    from newsmon.cli.run import run, serve
+    from newsmon.cli.search import search_cmd
+    from newsmon.cli.sources import sources
+
+    for command in (db, show_config, extract_cmd, sources, crawl, run, serve):
+        cli.add_command(command)
+    for command in (articles, versions, diff, export, search_cmd, notify):
+        cli.add_command(command)

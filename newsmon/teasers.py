@@ -1,0 +1,145 @@
+"""Teasers, promos and calls to action: what points away from the story rather than telling it.
+
+Found first by page structure, whatever the language: a short block inside the
+article that is mostly a link to another page ("Lire aussi : <a>…</a>", "Mehr
+zum Thema: <a>…</a>") is a teaser. Lines that survive extraction are then
+matched against labels in the major European languages ("Read more:", "Leer
+más:", "Publicité"). Teasers rotate between requests, so each one left in the
+text would count as an edit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# Labels that introduce a link to other content, in English, French, German,
+# Spanish, Italian, Portuguese, Dutch, the Scandinavian languages and Polish.
+_LABELS = (
+    r"read more|see more|more on this( story)?|related( articles?| stories| coverage)?|"
+    r"also (read|on [\w.]+|see)|don'?t miss|must read|recommended|watch|listen|"
+    r"click here|sign up|subscribe|advertisement|sponsored|most read|trending|"
+    r"top stories|latest news|you may also like|you might also like|"
+    r"(à )?lire aussi|voir aussi|à voir|sur le même sujet|en savoir plus|"
+    r"lesen sie (auch|mehr)|mehr zum thema|auch interessant|weiterlesen|"
+    r"le(e|a) (más|también)|te puede interesar|más información|"
+    r"leggi (anche|di più)|potrebbe interessarti|"
+    r"leia (também|mais)|veja também|saiba mais|"
+    r"lees (ook|meer)|meer over dit onderwerp|"
+    r"läs (också|mer)|læs (også|mere)|les (også|mer)|czytaj (też|także|więcej)|zobacz (też|także)"
+)
+_PROMO_PREFIX = re.compile(rf"^({_LABELS})\b[\s:|\-–—]*", re.IGNORECASE)
+_BARE_PROMO = re.compile(
+    r"^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|"
+    r"continue reading( below)?|tags?:?|share( this( article| story)?)?|"
+    r"(follow|like) us on .*|don'?t miss:?|related:?|read more:?|image copyright .*|"
+    r"getty images|image caption .*|media caption .*|"
+    r"publicité|anzeige|werbung|publicidad|pubblicità|publicidade|advertentie|annons|"
+    r"reklame|reklama|partager( cet article)?|teilen|compartir|condividi|compartilhar|delen)$",
+    re.IGNORECASE,
+)
+_TEASER_TAG = re.compile(
+    r"\[(INSIGHT|VIDEO|PICTURES|PICS|REVEAL|POLL|LIVE|UPDATE|REACTION|NEWS|"
+    r"WARNING|ANALYSIS|LATEST|REVEALED|EXCLUSIVE)\]\s*\|?$"
+)
+_SOCIAL_CALL = re.compile(
+    r"^(follow|like) (us|.{1,60}) on (twitter|facebook|instagram|youtube|tiktok|linkedin)|"
+    r"^(like|enjoyed) this (story|article)\?|share (it|this) with a friend|"
+    r"^sign up (for|to) (our|the) .{0,60}newsletter|^get (our|the) .{0,40}newsletter|"
+    r"^(abonnez-vous|inscrivez-vous|abonnieren sie|suscríbete|iscriviti|assine|"
+    r"schrijf je in|abonner på)\b.{0,80}(newsletter|lettre)",
+    re.IGNORECASE,
+)
+
+
+def is_promo_line(line: str) -> bool:
+    """A line that advertises other content rather than telling the story."""
+    if _BARE_PROMO.match(line) or _TEASER_TAG.search(line) or _SOCIAL_CALL.search(line):
+        return True
+    match = _PROMO_PREFIX.match(line)
+    # "Read more: <other headline>" is a teaser; "Watch the river rise" is prose.
+    if not match or len(line) >= 200:
+        return False
+    separator = match.group(0)[len(match.group(1)) :]
+    return any(c in separator for c in ":|-–—»›")
+
+
+_MAX_TEASER = 200  # characters: a teaser is a headline and a label, not a paragraph
+_LABEL_WORDS = 4  # words of the label before the link ("Lire aussi :", "Mehr zum Thema:")
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6", "strong")
+_SEPARATORS = (":", "|", "»", "›", "→", "-", "–", "—", ">")
+
+
+def prune_link_teasers(tree: HtmlElement) -> int:
+    """Remove short blocks inside the article that are a label and a link to another page.
+
+    A sentence that merely contains a link keeps its words: it has more text of its
+    own than a label, and no label ends in a separator before the link.
+
+    Returns:
+        How many blocks were removed.
+    """
+    removed = _prune_link_lists(tree)
+    for block in tree.xpath(".//article//*[self::p or self::li or self::h2 or self::h3]"):
+        if block.getparent() is None or _inside_removed(block, tree):
+            continue
+        if _is_link_teaser(block):
+            block.drop_tree()
+            removed += 1
+    return removed
+
+
+def _is_link_teaser(block: HtmlElement) -> bool:
+    """ "LABEL: <a>other headline</a>": a short label ending in a separator, then links."""
+    text = " ".join(block.text_content().split())
+    if not text or len(text) > _MAX_TEASER:
+        return False
+    links = [" ".join(a.text_content().split()) for a in block.iter("a") if a.get("href")]
+    links = [link for link in links if link]
+    if not links or sum(map(len, links)) < 0.5 * len(text):
+        return False
+    if not any(_is_headline(link) for link in links):
+        return False
+    label, _, after = text.partition(links[0])
+    for link in links[1:]:
+        after = after.replace(link, " ")
+    return (
+        0 < len(re.findall(r"\w+", label)) <= _LABEL_WORDS
+        and label.rstrip().endswith(_SEPARATORS)
+        and len(re.findall(r"\w+", after)) <= 2
+    )
+
+
+def _prune_link_lists(tree: HtmlElement) -> int:
+    """Remove lists in the article whose every item is only a link with a headline, and the
+    short heading that introduces such a list: "Related", "Você pode gostar", "Lesen Sie auch".
+    """
+    removed = 0
+    for listing in tree.xpath(".//article//ul | .//article//ol"):
+        if listing.getparent() is None or _inside_removed(listing, tree):
+            continue
+        items = listing.findall("li")
+        if len(items) < 2 or not all(_is_link_only(item) for item in items):
+            continue
+        heading = listing.getprevious()
+        if heading is not None and heading.tag in _HEADINGS and len(heading.text_content()) < 80:
+            heading.drop_tree()
+        listing.drop_tree()
+        removed += 1
+    return removed
+
+
+def _is_link_only(item: HtmlElement) -> bool:
+    links = [" ".join(a.text_content().split()) for a in item.iter("a") if a.get("href")]
+    text = " ".join(item.text_content().split())
+    return len(links) == 1 and _is_headline(links[0]) and len(links[0]) >= 0.9 * len(text)
+
+
+def _is_headline(link_text: str) -> bool:
+    """A teaser links with another story's headline, not a handle, an address or one word."""
+    return len(link_text.split()) >= 3 and "://" not in link_text and "@" not in link_text
+
+
+def _inside_removed(element: HtmlElement, tree: HtmlElement) -> bool:
+    return element.getroottree().getroot() is not tree.getroottree().getroot()

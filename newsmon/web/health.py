@@ -1,0 +1,68 @@
+"""/healthz for load balancers and uptime checks, /metrics for Prometheus.
+
+/healthz answers 503 when the database cannot be read, and when crawler rows exist
+but none has reported in the last 3 minutes: crawlers that were killed or whose
+machine died (a clean stop removes a crawler's row), so `newsmon serve` running apart
+from its fleet says that the fleet died. No crawler row at all (a web-only archive,
+or a fleet stopped on purpose) is healthy, with a note. Schedule lag is reported,
+never a reason for 503: taking a web process out of rotation because crawling is
+behind would only make things worse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsmon.metrics import ScheduleState, database_problem, schedule_state, web_registry
+from newsmon.web.present import span
+
+router = APIRouter(include_in_schema=False)
+
+
+def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple[int, dict]:
+    """(HTTP status, JSON body) of a health check, from what the database said."""
+    if state is None:
+        return 503, {"status": "down", "database": "unreachable", "problem": problem}
+    body: dict[str, Any] = {
+        "status": "ok",
+        "database": "ok",
+        "crawlers_alive": state.crawlers_alive,
+        "schedule_lag_seconds": round(state.schedule_lag_seconds, 1),
+        "due_backlog": state.due_backlog,
+    }
+    if state.crawlers_known and not state.crawlers_alive:
+        ago = span(now - state.last_heartbeat) if state.last_heartbeat else "long"
+        body["status"] = "down"
+        body["problem"] = f"no crawler has reported in the last 3 minutes (last one {ago} ago)"
+        return 503, body
+    if not state.crawlers_known:
+        body["note"] = "no crawler is running: none has reported, or all stopped cleanly"
+    return 200, body
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    app = request.app
+    now = app.state.clock.now()
+    state, problem = None, database_problem(app.state.config.database_url)
+    if problem is None:
+        try:
+            state = schedule_state(app.state.engine, now=now)
+        except SQLAlchemyError as exc:
+            problem = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+    status, body = verdict(state, problem, now)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    state = request.app.state
+    if getattr(state, "metrics", None) is None:
+        state.metrics = web_registry(state.engine, state.config.database_url, state.clock.now)
+    body = generate_latest(state.metrics)
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
