@@ -61,8 +61,9 @@ def public_base(config: Config) -> str:
 
     Never the request's `Host` header, which anyone can set (and a cache would keep).
     """
-    if config.public_url.strip():
-        return config.public_url.strip().rstrip("/")
+    public = (config.public_url or "").strip()  # the setting's default is None
+    if public:
+        return public.rstrip("/")
     host = config.web_host
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"  # an IPv6 literal
