@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -40,13 +41,22 @@ class SearchOut(BaseModel):
 
 
 def run(session: SessionDep, q: str, cursor: str | None, limit: int) -> SearchPage:
-    """The search behind both renderings; a bad query or cursor is the caller's 400."""
+    """The search behind both renderings; a bad query or cursor is the caller's error:
+    a 400 page, or the API's 422 in its declared shape, as for its other parameters."""
     try:
-        return search(
-            session, parse(q), limit=limit, cursor=Cursor.decode(cursor) if cursor else None
-        )
+        query = parse(q)
     except QueryError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise _invalid("q", exc) from exc
+    try:
+        after = Cursor.decode(cursor) if cursor else None
+    except QueryError as exc:
+        raise _invalid("cursor", exc) from exc
+    return search(session, query, limit=limit, cursor=after)
+
+
+def _invalid(parameter: str, exc: QueryError) -> RequestValidationError:
+    problem = {"loc": ("query", parameter), "msg": str(exc), "type": "value_error"}
+    return RequestValidationError([problem])
 
 
 @router.get("/search", response_model=SearchOut)
