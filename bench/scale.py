@@ -80,10 +80,11 @@ def main() -> int:
     from sqlalchemy import select, text, update
     from sqlalchemy.orm import Session
 
+    from newsmon.claims import ClaimRequest, claim_articles
     from newsmon.db import make_engine, upgrade
     from newsmon.models import Article
     from newsmon.policy import RecheckPolicy
-    from newsmon.store import due_articles, freeze_quiet
+    from newsmon.store import freeze_quiet
 
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     now = datetime(2026, 6, 1, tzinfo=UTC)
@@ -105,7 +106,7 @@ def main() -> int:
                 select(Article.next_check_at, Article.id)
                 .where(Article.status == "active", Article.next_check_at <= now)
                 .order_by(Article.next_check_at)
-                .limit(500)
+                .limit(120)
             )
             sweep_sql = (
                 update(Article)
@@ -115,14 +116,17 @@ def main() -> int:
             print("due query plan:\n" + plan(conn, due_sql))
             print("freeze sweep plan:\n" + plan(conn, sweep_sql))
         with Session(engine) as session:
-            due_t, tasks = timed(lambda: due_articles(session, now=now, limit=500))
+            claim = ClaimRequest(
+                now=now, until=now + timedelta(minutes=10), limit=30, per_source=10**6, busy={}
+            )
+            due_t, tasks = timed(lambda: claim_articles(session, claim))
             session.rollback()
         with Session(engine) as session:
             sweep_t, frozen = timed(lambda: freeze_quiet(session, now=now, policy=policy), 1)
             session.commit()
         print(f"baseline full scan          {scan * 1000:8.1f} ms")
         print(
-            f"due query, batch of {len(tasks)}   {due_t * 1000:8.1f} ms  "
+            f"claim of {len(tasks)} due articles {due_t * 1000:8.1f} ms  "
             f"({due_t / scan:.3f}x the scan)"
         )
         print(

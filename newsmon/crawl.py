@@ -15,7 +15,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass, fields
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -104,6 +103,7 @@ class CrawlService:
         self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
         self._queues: set[WorkQueue] = set()
+        self._crawlers: dict[WorkQueue, Any] = {}
         self.crawler_id: int | None = None
         self.stopping = False
 
@@ -114,13 +114,15 @@ class CrawlService:
         return self._runner
 
     def plan(self, **choices: Any) -> QueuePlan:
-        capacity = self.settings.getint("CONCURRENT_REQUESTS")
+        # A task is in flight from its claim until it is stored, not only while it
+        # downloads: hold enough that every site's download slot always has its next page
+        # queued while the last one is extracted and stored.
+        capacity = 3 * self.settings.getint("CONCURRENT_REQUESTS")
         per_site = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        lease = getattr(self.config, "lease", None)
         return QueuePlan(
             capacity=capacity,
-            per_source=per_site + 1,  # one waiting while the site's slots are busy
-            lease=parse_duration(lease) if lease else timedelta(minutes=10),
+            per_source=2 * per_site + 1,
+            lease=parse_duration(self.config.lease),
             **choices,
         )
 
@@ -137,12 +139,16 @@ class CrawlService:
         crawler = self.runner.create_crawler(WatchSpider)
         crawler.signals.connect(queue.unwritable, signal=database_unwritable)
         self._queues.add(queue)
+        self._crawlers[queue] = crawler
+        if self.stopping:  # stopped while this crawl was being set up
+            queue.stop()
         beating = asyncio.ensure_future(self._beat_while(queue))
         try:
             await self.runner.crawl(crawler, queue=queue, clock=self.clock)
             await queue.release_held()
         finally:
             self._queues.discard(queue)
+            self._crawlers.pop(queue, None)
             beating.cancel()
             if plan.everything and not queue.fatal:
                 await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=None))
@@ -180,6 +186,16 @@ class CrawlService:
         self.stopping = True
         for queue in list(self._queues):
             queue.stop()
+
+    def progress(self) -> tuple[int, int]:
+        """(feeds and articles done, tasks in flight) of the crawls running now; safe to
+        read from another thread for a progress display."""
+        done = held = 0
+        for queue, crawler in list(self._crawlers.items()):
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            done += stats.get("newsmon/feeds_polled", 0) + stats.get("newsmon/articles_checked", 0)
+            held += len(queue.held)
+        return done, held
 
     async def leave_roll_call(self) -> None:
         if self.crawler_id is not None:

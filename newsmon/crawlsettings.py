@@ -30,6 +30,7 @@ def crawl_settings(config: Config, **extra: Any) -> Settings:
             "RETRY_TIMES": config.retry_times,
             "RETRY_ENABLED": config.retry_times > 0,
             "LOG_LEVEL": config.log_level,
+            "NEWSMON_ALLOW_NETWORKS": list(config.allow_networks),
         },
         priority="cmdline",
     )

@@ -57,3 +57,14 @@ def is_flapping(history: list[str], new_hash: str, *, max_repeats: int = 2) -> b
         1 for before, after in itertools.pairwise(history) if before == latest and after == new_hash
     )
     return seen >= max_repeats
+
+
+def has_settled(recent: list[str], new_hash: str, *, checks: int = 2) -> bool:
+    """Whether the page has shown `new_hash` for `checks` consecutive checks, this one included.
+
+    `recent` is the content hashes of the article's latest checks, newest first. Flip-flop
+    suppression must not leave the newest version wrong: text the page settles on is
+    stored even when storing it repeats a transition.
+    """
+    earlier = recent[: checks - 1]
+    return len(earlier) == checks - 1 and all(h == new_hash for h in earlier)

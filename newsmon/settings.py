@@ -20,10 +20,19 @@ ITEM_PIPELINES = {
     "pipelines.snapshot.SnapshotPipeline": 800,
 }
 
+# The SSRF guard (newsmon/guardfetch.py): URLs and address literals checked before
+# download, at 50 so robots.txt is never fetched for a refused host; resolved addresses
+# checked at connection time by the download handler.
 DOWNLOADER_MIDDLEWARES = {
+    "newsmon.guardfetch.GuardMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsmon.robots.SharedRobotsTxtMiddleware": 100,
 }
+DOWNLOAD_HANDLERS = {
+    "http": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
+    "https": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
+}
+NEWSMON_ALLOW_NETWORKS: list[str] = []  # CIDRs the guard lets through (intranets, tests)
 
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False

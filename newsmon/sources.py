@@ -54,7 +54,7 @@ def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[So
         try:
             urls.append(canonicalize(url))
         except BadURL as exc:
-            raise SourceError(f"bad feed URL {url!r}: only http(s) URLs can be polled") from exc
+            raise SourceError(f"bad feed URL {url[:100]!r}: {exc}") from exc
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:
         source = Source(

@@ -1,7 +1,13 @@
-"""URL canonicalisation: one story is one article, whatever tracking junk its link carries."""
+"""URL canonicalisation: one story is one article, whatever tracking junk its link carries.
+
+This is the entry check for every URL that comes from the web (feed entries,
+redirects, canonicals, `sources add`): a URL either becomes its one canonical
+form here or is rejected with a reason a person can read.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -14,44 +20,149 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+MAX_URL_LENGTH = 2048
 
 
 class BadURL(ValueError):
-    """A URL newsmon will not fetch: not http(s), or no host."""
+    """A URL newsmon will not fetch; the message says why, in words a user can act on."""
 
 
 def is_fetchable(url: str) -> bool:
-    """Only http(s) URLs with a host are ever fetched; feeds may carry anything."""
+    """Only http(s) URLs with a host newsmon can canonicalise are ever fetched."""
     try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+        canonicalize(url)
+    except BadURL:
         return False
-    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+    return True
+
+
+def parse_ipv4_number(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a host spells numerically (`2130706433`, `0x7f.1`, `127.1`), else None.
+
+    Browsers and getaddrinfo read these forms (the WHATWG URL standard's IPv4
+    parser); reading them here too means a guard cannot be fooled by spelling.
+    """
+    parts = host.split(".")
+    if parts and parts[-1] == "":
+        parts.pop()
+    if not 1 <= len(parts) <= 4:
+        return None
+    numbers = [_ipv4_part(p) for p in parts]
+    if any(n is None for n in numbers):
+        return None
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):  # type: ignore[operator]
+        return None
+    value = last
+    for i, n in enumerate(head):
+        value += n * 256 ** (3 - i)  # type: ignore[operator]
+    return ipaddress.IPv4Address(value)
+
+
+def _ipv4_part(part: str) -> int | None:
+    base, digits = 10, part
+    if part[:2].lower() == "0x":
+        base, digits = 16, part[2:]
+    elif len(part) > 1 and part.startswith("0"):
+        base, digits = 8, part[1:]
+    if digits == "":
+        return 0 if base == 16 else None
+    try:
+        return int(digits, base) if digits.isalnum() else None
+    except ValueError:
+        return None
+
+
+def canonical_host(host: str) -> str:
+    """The one spelling of a host: ASCII (punycode) name, dotted IPv4, or bracketed IPv6."""
+    if host.startswith("["):
+        literal = host[1:-1] if host.endswith("]") else host[1:]
+        if "%" in literal:
+            raise BadURL("IPv6 zone ids are not allowed in URLs")
+        try:
+            return f"[{ipaddress.IPv6Address(literal).compressed}]"
+        except ValueError:
+            raise BadURL("bad IPv6 address in URL") from None
+    host = host.lower().rstrip(".")
+    if not host:
+        raise BadURL("URL has no host")
+    numeric = parse_ipv4_number(host)
+    if numeric is not None:
+        return str(numeric)
+    if _ipv4_part(host.split(".")[-1]) is not None:  # looks numeric but is no address
+        raise BadURL(f"bad IPv4 address {host[:100]!r}")
+    if not all(_HOST_LABEL.match(label) for label in host.split(".")):
+        raise BadURL(f"bad host name {host[:100]!r}")
+    return host
+
+
+def _split(url: str):
+    try:
+        return urlsplit(safe_url_string(url))
+    except ValueError as exc:  # w3lib refuses out-of-range ports, bad IDNs
+        message = str(exc).lower()
+        reason = (
+            "bad port"
+            if "port" in message
+            else "bad IPv6 address in URL"
+            if "ipv6" in message
+            else f"bad URL ({exc})"
+        )
+        raise BadURL(reason) from None
+
+
+def _netloc(parts, scheme: str) -> str:
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise BadURL("URL carries a user name or password")
+    host, _, port_text = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
+    if not host or (host.startswith("[") and not host.endswith("]")):
+        host, port_text = netloc, ""
+    host = canonical_host(host)
+    if port_text == "":
+        return host
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise BadURL("bad port")
+    port = int(port_text)
+    return host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
 
 
 def canonicalize(url: str, base: str | None = None) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
 
-    The remaining query keeps its order: some sites route on it. Raises BadURL.
+    The remaining query keeps its order: some sites route on it. IDN hosts become
+    punycode, IPv6 literals keep their brackets, numeric IPv4 spellings become
+    dotted quads.
+
+    Raises:
+        BadURL: with a reason ("not an http(s) URL", "bad port", ...).
     """
-    url = urljoin(base, url.strip()) if base else url.strip()
-    if not is_fetchable(url):
-        raise BadURL(f"not an http(s) URL: {url[:200]!r}")
-    parts = urlsplit(safe_url_string(url))
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    port = parts.port
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    url = url.strip()
+    try:
+        url = urljoin(base, url) if base and not _SCHEME.match(url) else url
+    except ValueError:
+        raise BadURL("bad URL: cannot be resolved against its base") from None
+    scheme = url.partition(":")[0].lower()
+    if scheme not in _DEFAULT_PORTS or not url[len(scheme) + 1 :].startswith("//"):
+        raise BadURL("not an http(s) URL")
+    parts = _split(url)
+    netloc = _netloc(parts, scheme)
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
     ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    canonical = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    if len(canonical) > MAX_URL_LENGTH:
+        raise BadURL(f"URL longer than {MAX_URL_LENGTH:,} characters")
+    return canonical
 
 
 def canonical_or_none(url: str | None, base: str | None = None) -> str | None:
+    """The canonical form, or None for anything that is not a fetchable URL."""
     if not url:
         return None
     try:
         return canonicalize(url, base)
-    except (BadURL, ValueError):
+    except BadURL:
         return None

@@ -88,7 +88,7 @@ class WorkQueue:
             await self._renew_leases()
             self._forget_stale()
             free = self.plan.capacity - len(self.held)
-            if free <= 0:
+            if free < self._batch() and self.held:  # claim in batches, not page by page
                 await self._sleep(self.plan.idle_wait)
                 continue
             claimed = await self._claim(free)
@@ -110,9 +110,15 @@ class WorkQueue:
                 return  # nothing due, nothing in flight: the pass is over
             await self._sleep(self.plan.idle_wait)
 
+    def _batch(self) -> int:
+        """Claims are a few queries each: wait until a tenth of the capacity is free."""
+        return max(1, self.plan.capacity // 10)
+
     def done(self, task: Task) -> None:
         """The task's outcome is stored (or its failure is): its slot is free."""
-        if self.held.pop(task_key(task), None) is not None and self._wake is not None:
+        if self.held.pop(task_key(task), None) is None or self._wake is None:
+            return
+        if self.plan.capacity - len(self.held) >= self._batch() or not self.held:
             self._wake.set()
 
     def stop(self, fatal: str | None = None) -> None:

@@ -7,7 +7,6 @@ written stops the crawl, because then nothing can be recorded at all.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,8 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 
+from newsmon.batchwriter import BatchWriter
 from newsmon.config import Config
-from newsmon.db import db_thread, shared_engine, transaction, unwritable_reason
+from newsmon.db import db_thread, shared_engine, unwritable_reason
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -32,6 +32,17 @@ def config_from_settings(settings: BaseSettings) -> Config:
     if isinstance(config, Config):
         return config
     return Config.load(database_url=settings.get("NEWSMON_DATABASE_URL"))
+
+
+_writers: dict[str, BatchWriter] = {}
+
+
+def batch_writer(url: str) -> BatchWriter:
+    """One batching writer per database per process, on the database's one thread."""
+    writer = _writers.get(url)
+    if writer is None:
+        writer = _writers[url] = BatchWriter(shared_engine(url), db_thread(url))
+    return writer
 
 
 class DatabaseUnwritable(RuntimeError):
@@ -58,13 +69,11 @@ class DatabaseComponent:
         return component
 
     async def in_transaction(self, work: Callable[..., T], /, **kwargs: Any) -> T:
-        def run() -> T:
-            with transaction(self.engine) as session:
-                return work(session, **kwargs)
-
-        loop = asyncio.get_running_loop()
+        """`work(session, **kwargs)` in the database thread, sharing a transaction with the
+        other writes that arrive meanwhile (newsmon.batchwriter)."""
+        writer = batch_writer(self.database_url)
         try:
-            return await loop.run_in_executor(db_thread(self.database_url), run)
+            return await writer.run(work, **kwargs)
         except Exception as exc:
             reason = unwritable_reason(exc)
             if reason is None:

@@ -12,11 +12,13 @@ import hashlib
 import time
 from typing import Any
 
+from w3lib.encoding import html_to_unicode
+
 from newsmon.extract import extractor_version
 from newsmon.fingerprint import content_hash
 from newsmon.items import PageItem
 from newsmon.metrics import process_metrics
-from newsmon.store import latest_raw_html
+from newsmon.record import StoredPage, latest_raw_page
 from newsmon.workers import extract_off_loop
 from pipelines import DatabaseComponent
 
@@ -24,6 +26,17 @@ from pipelines import DatabaseComponent
 def raw_key(body: bytes, extractor: str) -> str:
     """Identifies what extraction would produce: the page's bytes under one extractor."""
     return hashlib.sha256(extractor.encode() + b"\0" + body).hexdigest()
+
+
+def decode_stored(page: StoredPage) -> str:
+    """The stored page as text, read as it was when fetched.
+
+    The encoding recorded at fetch time first (a Latin-1 page read as UTF-8 would
+    hash differently and look edited), then the page's own declaration, then UTF-8
+    with replacement characters: w3lib's order, as Scrapy applies it to responses.
+    """
+    content_type = f"text/html; charset={page.encoding}" if page.encoding else None
+    return html_to_unicode(content_type, page.body)[1]
 
 
 class ExtractPipeline(DatabaseComponent):
@@ -53,12 +66,10 @@ class ExtractPipeline(DatabaseComponent):
             return item
         if item.task.latest_extractor not in (None, current):
             previous = await self.in_transaction(
-                lambda session: latest_raw_html(session, item.task.article_id)
+                lambda session: latest_raw_page(session, item.task.article_id)
             )
             if previous:
-                again = await extract_off_loop(
-                    previous.decode("utf-8", "replace"), item.url, workers=workers
-                )
+                again = await extract_off_loop(decode_stored(previous), item.url, workers=workers)
                 item.baseline_hash = content_hash(again.title, again.text)
         return item
 

@@ -7,6 +7,8 @@ from typing import Any
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsmon.guardconnect import Refused
+
 HANDLED_STATUSES = [304, *range(400, 600)]
 
 
@@ -47,6 +49,8 @@ def describe_failure(failure: Failure) -> str:
         "CancelledError": "download cancelled (page larger than the size cap?)",
         "DownloadCancelledError": "download cancelled (page larger than the size cap)",
     }
+    if isinstance(exc, Refused):  # the SSRF guard's or URL check's reason, as it is
+        return text[:300]
     if name in hints:
         return f"{hints[name]} ({text[:200]})"
     if name == "IgnoreRequest":

@@ -98,6 +98,7 @@ def config(database_url: str) -> Config:
         extract_workers=2,
         concurrent_per_domain=8,
         log_level="WARNING",
+        allow_networks=["127.0.0.0/8", "::1/128"],  # the loopback test site, opened explicitly
     )
 
 

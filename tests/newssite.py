@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 FAULTS = (
     "500",
@@ -44,9 +44,10 @@ class Story:
     paragraphs: list[str]
     byline: str = "By Jane Reporter"
     published: datetime = field(default_factory=lambda: datetime(2026, 1, 1, 8, tzinfo=UTC))
-    canonical: str | None = None  # path of the page's <link rel=canonical>
+    canonical: str | None = None  # path (or absolute URL) of the page's <link rel=canonical>
     feed_link: str | None = None  # path the feeds announce, if not /news/<slug>
     etag: bool = False  # answer conditional GETs with 304 (a stable page)
+    charset: str = "utf-8"  # the page's encoding, sent in Content-Type (and <meta> if UTF-8)
 
 
 @dataclass
@@ -76,6 +77,9 @@ class NewsSite:
         self.stable = False  # boilerplate that does not change between requests (same bytes)
         self.churn = False  # the story itself changes on every request (a new version each time)
         self.hit = threading.Condition(self.lock)
+        self.routes: dict[str, tuple[str, str]] = {}  # path -> ("301" | "refresh", target URL)
+        self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
+        self.big_feed_entries = 0  # entries of /feeds/big.xml, oldest first in time
 
     # -- control -----------------------------------------------------------------
     def reset(self) -> None:
@@ -84,8 +88,11 @@ class NewsSite:
             self.faults.clear()
             self.log.clear()
             self.feed_faults.clear()
+            self.routes.clear()
+            self.raw_feeds.clear()
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
+            self.big_feed_entries = 0
             self.hold = None
             self.stable = False
             self.churn = False
@@ -120,6 +127,24 @@ class NewsSite:
             else:
                 self.faults[slug] = kind
 
+    def redirect(self, path: str, target: str) -> str:
+        """Answer `path` with a 301 to `target` (any URL, on any host); returns its URL."""
+        with self.lock:
+            self.routes[path] = ("301", target)
+        return self.url(path)
+
+    def meta_refresh(self, path: str, target: str) -> str:
+        """Answer `path` with a page whose <meta http-equiv=refresh> sends a browser to `target`."""
+        with self.lock:
+            self.routes[path] = ("refresh", target)
+        return self.url(path)
+
+    def raw_feed(self, path: str, body: bytes) -> str:
+        """Serve `body` at `path` as an RSS document, byte for byte; returns its URL."""
+        with self.lock:
+            self.raw_feeds[path] = body
+        return self.url(path)
+
     @property
     def base(self) -> str:
         assert self.server is not None
@@ -128,6 +153,11 @@ class NewsSite:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+    def url_as(self, host: str, path: str) -> str:
+        """The same site under another host name that resolves to it (e.g. `localhost`)."""
+        assert self.server is not None
+        return f"http://{host}:{self.server.server_address[1]}{path}"
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
         """Wait until `predicate()` holds, re-checking it after every request the site serves."""
@@ -148,7 +178,7 @@ class NewsSite:
     def article_path(self, story: Story) -> str:
         return f"/news/{story.slug}"
 
-    def render_article(self, story: Story) -> str:
+    def render_article(self, story: Story, base: str | None = None) -> str:
         views = 1000 if self.stable else next(self.views)
         price = 1 + views % 7
         now = 1767225600.0 if self.stable else time.time()
@@ -157,11 +187,11 @@ class NewsSite:
             most_read[views % max(len(most_read), 1) :]
             + most_read[: views % max(len(most_read), 1)]
         )
+        canonical_url = urljoin((base or self.base) + "/", story.canonical or "")
         canonical = (
-            f'<link rel="canonical" href="{html.escape(self.url(story.canonical))}">'
-            if story.canonical
-            else ""
+            f'<link rel="canonical" href="{html.escape(canonical_url)}">' if story.canonical else ""
         )
+        meta_charset = '<meta charset="utf-8">' if story.charset == "utf-8" else ""
         paragraphs = list(story.paragraphs)
         if self.churn:
             paragraphs[0] += f" (Update {views}.)"
@@ -173,7 +203,7 @@ class NewsSite:
         )
         reads = "".join(f"<li>{html.escape(t)}</li>" for t in most_read[:3])
         return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en"><head>{meta_charset}
 <title>{html.escape(story.title)} - Loopback Gazette</title>
 <meta property="og:site_name" content="Loopback Gazette">
 <meta name="author" content="{html.escape(story.byline.removeprefix("By "))}">
@@ -206,10 +236,15 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
     def _link(self, story: Story) -> str:
         return self.url(story.feed_link or f"/news/{story.slug}")
 
-    def render_rss(self) -> str:
+    def _listed(self, only: set[str] | None) -> list[Story]:
+        return [s for s in self.stories.values() if only is None or s.slug in only]
+
+    def render_rss(self, base: str | None = None, only: set[str] | None = None) -> str:
+        """The RSS feed, its links under `base` (the host asked for), of `only` those slugs."""
+        base = base or self.base
         items = []
-        for s in self.stories.values():
-            link = self.url(s.feed_link or f"/news/{s.slug}") + "?utm_source=rss&utm_medium=feed"
+        for s in self._listed(only):
+            link = base + (s.feed_link or f"/news/{s.slug}") + "?utm_source=rss&utm_medium=feed"
             items.append(
                 f"<item><title>{html.escape(s.title)}</title><link>{html.escape(link)}</link>"
                 f'<guid isPermaLink="false">{s.slug}</guid>'
@@ -217,8 +252,23 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
             )
         return (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Loopback Gazette</title><link>{self.base}/</link>"
+            f"<title>Loopback Gazette</title><link>{base}/</link>"
             f"<description>News</description>{''.join(items)}</channel></rss>"
+        )
+
+    def render_big_feed(self) -> str:
+        """An RSS feed of `big_feed_entries` entries, entry i published i minutes after 2026."""
+        start = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+        items = "".join(
+            f"<item><title>Brief {i}</title><link>{self.base}/news/brief-{i}</link>"
+            f"<pubDate>{format_datetime(datetime.fromtimestamp(start + 60 * i, UTC))}</pubDate>"
+            "</item>"
+            for i in range(self.big_feed_entries)
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Wire</title><link>{self.base}/</link><description>All</description>"
+            f"{items}</channel></rss>"
         )
 
     def render_atom(self) -> str:
@@ -274,12 +324,23 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(data)
 
+        def _base(self) -> str:
+            """The site as this request named it: the same pages serve 127.0.0.1 and localhost."""
+            host = self.headers.get("Host")
+            return f"http://{host}" if host else site.base
+
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
+            with site.lock:
+                route = site.routes.get(path)
+            if route:
+                return self._route(*route)
             if path == "/robots.txt":
                 return self._send(200, site.robots, "text/plain")
             if path.startswith("/feeds/"):
                 return self._feed(path)
+            if path.startswith("/go/"):  # a moved story: a permanent redirect to its page
+                return self._send(301, "", headers={"Location": "/news/" + path[4:]})
             if path.startswith("/news/"):
                 return self._article(path.removeprefix("/news/").strip("/"))
             if path.startswith("/alias/"):
@@ -290,11 +351,28 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                     return self._send(200, site.render_article(story))
             return self._send(404, "<h1>Not found</h1>")
 
+        def _route(self, kind: str, target: str) -> None:
+            if kind == "301":
+                return self._send(301, "", headers={"Location": target})
+            page = (
+                '<html><head><meta http-equiv="refresh" content="0; url='
+                f'{html.escape(target)}"></head><body>Moved</body></html>'
+            )
+            return self._send(200, page)
+
         def _feed(self, path: str) -> None:
+            query = parse_qs(urlsplit(self.path).query)
+            only = set(query["slugs"][0].split(",")) if "slugs" in query else None
+            base = self._base()
+            with site.lock:
+                raw = site.raw_feeds.get(path)
+            if raw is not None:
+                return self._send(200, raw, "application/rss+xml; charset=utf-8")
             with site.lock:
                 fault = site.feed_faults.get(path)
                 renderers = {
-                    "/feeds/rss.xml": site.render_rss,
+                    "/feeds/rss.xml": lambda: site.render_rss(base, only),
+                    "/feeds/big.xml": site.render_big_feed,
                     "/feeds/atom.xml": site.render_atom,
                     "/feeds/rdf.xml": site.render_rdf,
                 }
@@ -315,7 +393,7 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             with site.lock:
                 story = site.stories.get(slug)
                 fault = site.faults.get(slug)
-                page = site.render_article(story) if story else None
+                page = site.render_article(story, self._base()) if story else None
             if site.article_delay:
                 time.sleep(site.article_delay)
             if site.hold is not None:
@@ -331,6 +409,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("If-None-Match") == etag:
                     return self._send(304, b"", headers={"ETag": etag})
                 return self._send(200, page, headers={"ETag": etag})
+            if story.charset != "utf-8":
+                return self._send(
+                    200, page.encode(story.charset), f"text/html; charset={story.charset}"
+                )
             return self._send(200, page)
 
         def _fault(self, fault: str, slug: str) -> None:
@@ -366,6 +448,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 def start(site: NewsSite, address: str = "127.0.0.1") -> NewsSite:
+    """Serve `site` on a free port of `address` (any loopback address, e.g. 127.0.0.2)."""
     server = _QuietServer((address, 0), _handler(site))
     server.daemon_threads = True
     site.server = server

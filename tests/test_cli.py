@@ -87,7 +87,8 @@ def test_extract_a_saved_page(tmp_path, run):
     ("args", "message"),
     [
         (("sources", "remove", "nosuch"), "unknown source 'nosuch'"),
-        (("sources", "add", "x", "ftp://example.org/feed"), "only http(s) URLs"),
+        (("sources", "add", "x", "ftp://example.org/feed"), "not an http(s) URL"),
+        (("sources", "add", "x", "http://[::1/feed"), "bad IPv6 address in URL"),
         (("versions", "https://example.org/none"), "no article known"),
         (("--db", "sqlite:////no/such/dir/x.db", "articles"), "folder /no/such/dir does not exist"),
         (("--db", "postgresql://nobody@127.0.0.1:1/x", "articles"), "cannot"),

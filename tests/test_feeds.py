@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import feedparser
 import pytest
 
@@ -53,3 +55,50 @@ def test_a_feed_with_links_yields_them_with_dates():
 def test_not_a_feed_is_an_error():
     result = parse_feed(b"<html><body>hello</body></html>", url="https://x.org/", headers={})
     assert result.error and not result.entries
+
+
+TITLE = re.compile(rb"(<(?:\w+:)?title\b[^>/]*>)")
+TITLED = [p for p in FILES if "wellformed" in p.parts and TITLE.search(p.read_bytes())]
+
+
+@pytest.mark.parametrize("path", TITLED, ids=lambda p: str(p.relative_to(FEEDS)))
+def test_a_poisoned_title_costs_nothing(path):
+    body = path.read_bytes()
+    poisoned = TITLE.sub(lambda m: m[1] + b"&#xD800;\x00&#0;", body, count=1)
+    clean = parse_feed(body, url="http://example.org/feed", headers=HEADERS)
+    result = parse_feed(poisoned, url="http://example.org/feed", headers=HEADERS)
+    assert [e.url for e in result.entries] == [e.url for e in clean.entries]
+    assert result.error == clean.error
+    texts = [result.title or ""] + [e.title or "" for e in result.entries]
+    assert not any("\x00" in t or any("\ud800" <= c <= "\udfff" for c in t) for t in texts)
+
+
+def test_entries_come_newest_first_then_undated_in_document_order():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><link>https://x.org/undated-1</link></item>
+    <item><link>https://x.org/old</link><pubDate>Mon, 09 Jun 2025 04:00:00 GMT</pubDate></item>
+    <item><link>https://x.org/undated-2</link></item>
+    <item><link>https://x.org/new</link><pubDate>Wed, 11 Jun 2025 04:00:00 GMT</pubDate></item>
+    </channel></rss>"""
+    result = parse_feed(rss, url="https://x.org/feed", headers=HEADERS)
+    assert [e.url.rsplit("/", 1)[1] for e in result.entries] == [
+        "new",
+        "old",
+        "undated-1",
+        "undated-2",
+    ]
+
+
+def test_rejected_entries_are_listed_with_their_reasons():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>ok</title><link>https://x.org/1</link></item>
+    <item><title>js</title><link>javascript:alert(1)</link></item>
+    <item><title>none</title></item>
+    <item><title>port</title><link>http://x.org:99999/a</link></item></channel></rss>"""
+    result = parse_feed(rss, url="https://x.org/feed", headers=HEADERS)
+    assert result.rejected == (
+        ("javascript:alert(1)", "not an http(s) URL"),
+        ("", "entry has no link"),
+        ("http://x.org:99999/a", "bad port"),
+    )
+    assert result.skipped == 3

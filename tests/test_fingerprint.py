@@ -30,3 +30,12 @@ def test_revert_is_kept_but_endless_flipping_is_not():
     assert not is_flapping([a, b, a, b], a)
     assert is_flapping([a, b, a, b, a], b)  # third A -> B: a rotating widget
     assert not is_flapping([a, b, a, b, a], "C")
+
+
+def test_text_seen_on_two_consecutive_checks_has_settled():
+    from newsmon.fingerprint import has_settled
+
+    assert has_settled(["b"], "b")  # the last check saw it too
+    assert not has_settled(["a", "b"], "b")  # it flipped back in between
+    assert not has_settled([], "b")  # first sighting
+    assert has_settled(["b", "b"], "b", checks=3) and not has_settled(["b", "a"], "b", checks=3)

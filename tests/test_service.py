@@ -22,6 +22,7 @@ FAST = {
     "NEWSMON_ERROR_BACKOFF": "1s",
     "NEWSMON_ERROR_BACKOFF_CAP": "3s",
     "NEWSMON_DOWNLOAD_DELAY": "0",
+    "NEWSMON_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",  # the SSRF guard opens the loopback site
     "NEWSMON_AUTOTHROTTLE": "false",
     "NEWSMON_RETRY_TIMES": "0",
     "NEWSMON_DOWNLOAD_TIMEOUT": "1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.urls import BadURL, canonicalize, is_fetchable
+from newsmon.urls import BadURL, canonical_or_none, canonicalize, is_fetchable
 
 
 def test_tracking_parameters_and_fragment_are_dropped():
@@ -27,3 +27,57 @@ def test_only_http_urls_are_fetched(url):
     assert not is_fetchable(url)
     with pytest.raises(BadURL):
         canonicalize(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ("HTTP://[0:0:0:0:0:0:0:1]:80/x", "http://[::1]/x"),
+        ("https://[2001:DB8::1]/a?b=1", "https://[2001:db8::1]/a?b=1"),
+        ("http://bücher.example/ä", "http://xn--bcher-kva.example/%C3%A4"),
+        ("http://News.EXAMPLE.org./a", "http://news.example.org/a"),
+        ("http://2130706433/", "http://127.0.0.1/"),
+        ("http://0x7f.1/", "http://127.0.0.1/"),
+        ("http://017700000001/", "http://127.0.0.1/"),
+        ("http://127.1/", "http://127.0.0.1/"),
+        ("http://x.org:8080", "http://x.org:8080/"),
+    ],
+)
+def test_every_valid_host_form_has_one_canonical_spelling(url, canonical):
+    assert canonicalize(url) == canonical
+    assert canonicalize(canonical) == canonical  # idempotent
+
+
+def test_relative_links_resolve_against_an_ipv6_base():
+    assert canonicalize("/b", "http://[::1]:8080/feed") == "http://[::1]:8080/b"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[fe80::1%25eth0]/", "IPv6 zone ids are not allowed in URLs"),
+        ("http://[::1:8080/x", "bad IPv6 address in URL"),
+        ("http://[::g]/", "bad IPv6 address in URL"),
+        ("http://user:secret@x.org/", "URL carries a user name or password"),
+        ("http://@x.org/", "URL carries a user name or password"),
+        ("http://x.org:99999/", "bad port"),
+        ("http://x.org:0/", "bad port"),
+        ("http://x.org:8o/", "bad port"),
+        ("http://ex ample.org/", "bad host name 'ex ample.org'"),
+        ("http://1.2.3.4.5/", "bad IPv4 address '1.2.3.4.5'"),
+        ("http://x.org/" + "a" * 2036, "URL longer than 2,048 characters"),
+        ("ftp://x.org/", "not an http(s) URL"),
+        ("http:/x.org/", "not an http(s) URL"),
+    ],
+)
+def test_rejections_say_why(url, reason):
+    with pytest.raises(BadURL) as caught:
+        canonicalize(url)
+    assert str(caught.value) == reason
+    assert canonical_or_none(url) is None
+
+
+def test_the_longest_accepted_url_is_2048_characters():
+    url = "http://x.org/" + "a" * (2048 - len("http://x.org/"))
+    assert canonicalize(url) == url

@@ -2,9 +2,67 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
 from newsmon.cli.common import Context, pass_ctx
+
+
+def _due_now(engine: Any) -> int:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, or_, select
+
+    from newsmon.models import Article, Feed
+
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        articles = conn.execute(
+            select(func.count())
+            .select_from(Article)
+            .where(
+                Article.status.in_(("active", "gone")),
+                Article.next_check_at <= now,
+                or_(Article.lease_until.is_(None), Article.lease_until < now),
+            )
+        ).scalar_one()
+        feeds = conn.execute(
+            select(func.count()).select_from(Feed).where(Feed.next_poll_at <= now)
+        ).scalar_one()
+    return articles + feeds
+
+
+@contextmanager
+def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
+    """The pass's progress on stderr when it is a terminal; nothing when piped or logged.
+
+    The total grows as feeds announce new articles: done + in flight + still due."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    stop = threading.Event()
+
+    def show() -> None:
+        with click.progressbar(length=1, label="checking", file=sys.stderr) as bar:
+            shown = 0
+            while not stop.wait(0.5):
+                done, held = service.progress()
+                bar.length = max(done + held + _due_now(engine), 1)
+                bar.update(done - shown)
+                shown = done
+
+    thread = threading.Thread(target=show, name="newsmon-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(2)
 
 
 @click.command()
@@ -21,11 +79,12 @@ def crawl(ctx: Context, everything: bool) -> None:
     from newsmon.reactor import process_reactor
     from newsmon.workers import shutdown_pools
 
-    ctx.engine()
+    engine = ctx.engine()
     reactor = process_reactor()
     try:
         service = CrawlService(ctx.config)
-        stats = reactor.run(lambda: service.crawl_once(everything=everything))
+        with _progress_bar(service, engine):
+            stats = reactor.run(lambda: service.crawl_once(everything=everything))
     finally:
         shutdown_pools()
         reactor.stop()

@@ -62,13 +62,24 @@ def _with_address(ctx: Context, host: str | None, port: str | None) -> Any:
 @click.option("--host", default=None, help="Web app address (default 127.0.0.1).")
 @click.option("--port", default=None, help="Web app port (default 8000).")
 @click.option("--no-web", is_flag=True, help="Crawl only; serve no web app.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Also serve this crawler's own Prometheus metrics on this port (for a fleet of "
+    "--no-web crawlers; the web app's /metrics covers its own process and the database).",
+)
 @pass_ctx
-def run(ctx: Context, host: str | None, port: str | None, no_web: bool) -> None:
+def run(
+    ctx: Context, host: str | None, port: str | None, no_web: bool, metrics_port: int | None
+) -> None:
     """Run the service: poll feeds, recheck articles, freeze quiet ones, serve the web app."""
     from newsmon.service import prepare_database, run_service
 
     config = _with_address(ctx, host, port)
     sock = None if no_web else bind(config.web_host, config.web_port)
+    if metrics_port is not None:
+        _serve_metrics(config.web_host, metrics_port)
     prepare_database(config, SystemClock())
 
     async def start(stop: asyncio.Event) -> None:
@@ -76,6 +87,20 @@ def run(ctx: Context, host: str | None, port: str | None, no_web: bool) -> None:
         await run_service(config, stop, web=web, sockets=None if sock is None else [sock])
 
     _serve_until_signalled(start)
+
+
+def _serve_metrics(host: str, port: int) -> None:
+    from prometheus_client import start_http_server
+
+    from newsmon.metrics import process_metrics
+
+    try:
+        start_http_server(port, addr=host, registry=process_metrics().registry)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve metrics on {host}:{port}: {exc.strerror}"
+        ) from exc
+    logger.info("crawl metrics at http://%s:%d/metrics", host, port)
 
 
 def _web_server(config: Any) -> Any:
