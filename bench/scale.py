@@ -3,7 +3,8 @@
 Run on demand: `python bench/scale.py [ROWS]`. Builds a SQLite database (mixed
 ages and states) through the real migrations, then prints the time of the
 due query for one batch and of the freeze sweep, their query plans, and their
-ratio to one full scan of the table measured in the same process.
+ratio to one full scan of the table measured in the same process. Then the
+search part (bench/search_scale.py): word and `removed:` queries over as many versions.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def main() -> int:
             f"freeze sweep, {frozen:,} frozen {sweep_t * 1000:8.1f} ms  "
             f"({sweep_t / scan:.3f}x the scan)"
         )
-    return 0
+    from search_scale import main as search_main  # the search part (issue 9), same row count
+
+    return search_main(rows)
 
 
 if __name__ == "__main__":

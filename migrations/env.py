@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from newsmon.db import make_engine
-from newsmon.models import Base
+from newsmon.models import Base, include_object
 
 target_metadata = Base.metadata
 
@@ -17,6 +17,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -41,6 +42,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ARTICLE_STATUSES = ("active", "frozen", "gone")
+EVENT_KINDS = ("frozen", "gone", "back")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
 
 
@@ -163,6 +165,12 @@ class Version(Base):
     words_removed: Mapped[int] = mapped_column(Integer, default=0)
     title_changed: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[list[Any] | None] = mapped_column(JSON)
+    # `minor` | `headline` | `edit` (newsmon.changeclass), None for version 0 and old rows.
+    change_class: Mapped[str | None] = mapped_column(String(16))
+    # The runs of words that left and entered the text at this version, one run a line:
+    # indexed for `removed:` and `added:` searches (FTS5 triggers / tsvector columns, 0005).
+    removed_text: Mapped[str | None] = mapped_column(Text)
+    added_text: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[Article] = relationship(back_populates="versions")
 
@@ -198,3 +206,74 @@ class CrawlerHeartbeat(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
     # Set while the crawler runs an `--all` pass: concurrent `--all` passes form one pass.
     all_pass_since: Mapped[datetime | None]
+
+
+class ArticleEvent(Base):
+    """A change of an article's state worth a feed entry: frozen, gone (with its code), back."""
+
+    __tablename__ = "article_events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {EVENT_KINDS}", name="ck_article_events_kind"),
+        Index("ix_article_events_article_at", "article_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+
+
+class Subscription(Base):
+    """A destination told about every new version that matches its filters."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str | None] = mapped_column(String(64))
+    change_class: Mapped[str | None] = mapped_column(String(16))
+    query: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # Versions up to this id have been considered: a new subscription starts at the newest.
+    last_version_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """One notification of one version to one subscription, and how sending it went."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="ck_deliveries_status"),
+        UniqueConstraint("subscription_id", "version_id", name="uq_deliveries_sub_version"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+SEARCH_INDEX_TABLES = ("version_fts",)  # SQLite FTS5 and its shadow tables (migration 0005)
+SEARCH_INDEX_COLUMNS = ("search_doc", "removed_doc", "added_doc")  # PostgreSQL tsvectors
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """For Alembic's comparison: the search index lives in the migration, not in the models."""
+    if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLES):
+        return False
+    if type_ == "column" and name in SEARCH_INDEX_COLUMNS:
+        return False
+    return not (
+        type_ == "index" and name and name.startswith("ix_versions_") and name.endswith("_doc")
+    )

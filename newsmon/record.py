@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import claim_url, owner_of
+from newsmon.changeclass import change_runs, classify
 from newsmon.diff import diff_texts, summarize
 from newsmon.fingerprint import (
     content_hash,
@@ -26,7 +27,7 @@ from newsmon.fingerprint import (
 )
 from newsmon.identity import CanonicalClaim, alias_allowed, decide_canonical
 from newsmon.items import PageItem
-from newsmon.models import Article, ArticleUrl, Check, Version
+from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Version
 from newsmon.policy import RecheckPolicy
 from newsmon.urls import canonical_or_none
 
@@ -142,6 +143,9 @@ def record_failure(session: Session, *, item: PageItem, policy: RecheckPolicy) -
         article.consecutive_missing += 1
         if article.consecutive_missing >= policy.gone_after_errors and article.status != "gone":
             article.status, article.gone_at = "gone", now
+            session.add(
+                ArticleEvent(article_id=article.id, kind="gone", at=now, http_status=item.status)
+            )
             article.next_check_at = policy.next_check_after_error(
                 quiet_since=article.quiet_since, now=now, consecutive_errors=99
             )
@@ -191,6 +195,9 @@ def record_page(
     now = item.fetched_at
     if article.status == "gone":
         article.status, article.gone_at = "active", None
+        session.add(
+            ArticleEvent(article_id=article.id, kind="back", at=now, http_status=item.status)
+        )
     article.last_checked_at, article.last_status = now, item.status
     article.consecutive_errors = article.consecutive_missing = 0
     if item.etag or item.last_modified:
@@ -257,6 +264,7 @@ def _add_version(
         previous.title if previous else "", previous.text if previous else "", title, text
     )
     assert item.extracted is not None
+    removed, added = change_runs(diff) if previous else ("", "")
     session.add(
         Version(
             article_id=article.id,
@@ -274,6 +282,13 @@ def _add_version(
             words_removed=diff.words_removed,
             title_changed=previous is not None and previous.title != title,
             summary=summarize(diff) if previous is not None else None,
+            change_class=classify(
+                old_title=previous.title, old_text=previous.text, new_title=title, new_text=text
+            )
+            if previous
+            else None,
+            removed_text=removed or None,
+            added_text=added or None,
         )
     )
     article.version_count += 1

@@ -21,6 +21,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
 from newsmon.crawl import CrawlService
 from newsmon.db import DatabaseError, ensure_schema, transaction
+from newsmon.notify.deliver import notify_job
 from newsmon.sources import add_source, has_sources, starter_sources
 from newsmon.store import prune_checks
 
@@ -126,6 +127,11 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
     now = (clock or SystemClock()).now()
     jobs: list[tuple[str, Any, float]] = [
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds()),
+        (
+            "notify",
+            notify_job(monitor.service.engine, monitor.service.clock.now, _base(config)),
+            60,
+        ),
     ]
     for job_id, func, seconds in jobs:
         scheduler.add_job(
@@ -138,6 +144,13 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         )
     monitor.scheduler = scheduler
     return scheduler
+
+
+def _base(config: Config) -> str:
+    """Where notifications link to: the web app's public address."""
+    from newsmon.web.edges import public_base
+
+    return public_base(config)
 
 
 async def _serve_web(web: Any, sockets: list[Any] | None) -> None:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
 from newsmon.feeds import FeedEntry
 from newsmon.items import FeedPolled
-from newsmon.models import Article, ArticleUrl, Check, Feed, Source
+from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Feed, Source, UTCDateTime
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.record import record_failure, record_page  # noqa: F401  (pipelines import them here)
 from newsmon.urls import canonical_or_none
@@ -114,6 +114,14 @@ def record_feed_poll(
 def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:
     """Freeze every active article quiet for the freeze age: one set-based statement."""
     cutoff_quiet = Article.quiet_since <= policy.freeze_cutoff(now)
+    session.execute(  # the events first, from the same set the UPDATE below freezes
+        insert(ArticleEvent).from_select(
+            ["article_id", "kind", "at"],
+            select(Article.id, literal("frozen"), literal(now, UTCDateTime())).where(
+                Article.status == "active", cutoff_quiet
+            ),
+        )
+    )
     result = session.execute(
         update(Article)
         .where(Article.status == "active", cutoff_quiet)

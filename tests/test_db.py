@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from newsmon.db import make_engine, upgrade
-from newsmon.models import Base
+from newsmon.models import Base, include_object
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -14,7 +14,9 @@ def test_migrations_match_the_models(tmp_path):
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, Base.metadata) == []
 
 

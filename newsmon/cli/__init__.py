@@ -73,11 +73,13 @@ def _register() -> None:
     from newsmon.cli.crawl import crawl
     from newsmon.cli.export import export
     from newsmon.cli.extract import extract_cmd
+    from newsmon.cli.notify import notify
     from newsmon.cli.query import articles, diff, versions
     from newsmon.cli.run import run, serve
+    from newsmon.cli.search import search_cmd
     from newsmon.cli.sources import sources
 
     for command in (db, show_config, extract_cmd, sources, crawl, run, serve):
         cli.add_command(command)
-    for command in (articles, versions, diff, export):
+    for command in (articles, versions, diff, export, search_cmd, notify):
         cli.add_command(command)

@@ -11,6 +11,7 @@ from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config
 from newsmon.db import ensure_schema
 from newsmon.web import errors, present
+from newsmon.web.changefilter import event_sentence
 from newsmon.web.edges import HeadAsGet
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -32,12 +33,13 @@ def make_templates() -> Jinja2Templates:
         spans_html=present.spans_html,
         changes_sentence=present.changes_sentence,
     )
+    env.globals.update(class_words=present.class_words, event_sentence=event_sentence)
     return templates
 
 
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     """A read-only app over `config.database_url`: GET routes, each also answering HEAD."""
-    from newsmon.web import api, apidocs, feeds, health, pages
+    from newsmon.web import api, apidocs, feeds, health, pages, searchpages
 
     app = FastAPI(
         title="newsmon",
@@ -51,7 +53,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
-    for module in (api, apidocs, health, feeds, pages):
+    for module in (api, searchpages, apidocs, health, feeds, pages):
         app.include_router(module.router)
     errors.install(app)
 

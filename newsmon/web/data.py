@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from newsmon.models import Article, Feed, Source, Version
@@ -29,6 +29,7 @@ def changes(
     article_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Change]:
     """Newest changes first (versions numbered 1 and up), with the headline they replaced."""
     previous = aliased(Version)
@@ -41,6 +42,7 @@ def changes(
             (previous.article_id == Version.article_id) & (previous.number == Version.number - 1),
         )
         .order_by(Version.captured_at.desc(), Version.id.desc())
+        .where(*where)
         .limit(limit)
         .offset(offset)
     )

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
 from newsmon.models import Article, Source
-from newsmon.web import data
+from newsmon.web import changefilter, data
+from newsmon.web.changefilter import ChangeFilter, EventEntry
 from newsmon.web.deps import SessionDep
 from newsmon.web.edges import public_base, require_id
-from newsmon.web.present import summary_html, xml_safe
+from newsmon.web.present import class_words, summary_html, xml_safe
 
 router = APIRouter(include_in_schema=False)
 FEED_SIZE = 50
@@ -25,6 +27,7 @@ MEDIA = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+
 def build_feed(
     *,
     changes: list[data.Change],
+    events: Sequence[EventEntry] = (),
     title: str,
     self_url: str,
     site_url: str,
@@ -39,16 +42,24 @@ def build_feed(
     fg.link(href=self_url, rel="self")
     fg.description(xml_safe(f"{title}: every change newsmon captured"))
     fg.language("en")
-    for change in reversed(changes):  # feedgen prepends; keep newest first in the output
+    entries: list[data.Change | EventEntry] = [*changes, *events]
+    entries.sort(key=_entry_time, reverse=True)
+    for change in reversed(entries[:FEED_SIZE]):  # feedgen prepends; keep newest first
+        if isinstance(change, EventEntry):
+            _event_entry(fg, change, base)
+            continue
         v, a = change.version, change.article
         diff_url = f"{base}/articles/{a.id}/diff/{v.number - 1}/{v.number}"
         entry = fg.add_entry()
         entry.id(f"{base}/articles/{a.id}/versions/{v.number}")
         entry.guid(f"{base}/articles/{a.id}/versions/{v.number}", permalink=False)
         entry.title(xml_safe(f"‘{v.title}’ changed (version {v.number})"))
+        if v.change_class:
+            entry.category(term=v.change_class, label=class_words(v.change_class))
         entry.link(href=diff_url)
         html = (
-            f"<p>+{v.words_added} / −{v.words_removed} words. "
+            f"<p>{class_words(v.change_class).capitalize() if v.change_class else 'Change'}: "
+            f"+{v.words_added} / −{v.words_removed} words. "
             f'<a href="{escape(diff_url)}">See the diff</a> · '
             f'<a href="{escape(a.url)}">original article</a></p>' + summary_html(v.summary)
         )
@@ -61,6 +72,29 @@ def build_feed(
     return fg.rss_str(pretty=False) if kind == "rss" else fg.atom_str(pretty=False)
 
 
+def _entry_time(entry: data.Change | EventEntry) -> tuple:
+    if isinstance(entry, EventEntry):
+        return (entry.event.at, 0, entry.event.id)
+    return (entry.version.captured_at, 1, entry.version.id)
+
+
+def _event_entry(fg: FeedGenerator, item: EventEntry, base: str) -> None:
+    """An article frozen, gone or back: an entry of its own, linking the article page."""
+    e, a = item.event, item.article
+    page = f"{base}/articles/{a.id}"
+    entry = fg.add_entry()
+    entry.id(f"{page}/events/{e.id}")
+    entry.guid(f"{page}/events/{e.id}", permalink=False)
+    sentence = changefilter.event_sentence(e)
+    entry.title(xml_safe(f"‘{a.title or a.url}’ {sentence}"))
+    entry.link(href=page)
+    entry.description(
+        xml_safe(f'<p>{escape(sentence)}. <a href="{escape(page)}">The article</a></p>')
+    )
+    entry.published(e.at)
+    entry.updated(e.at)
+
+
 def feed_response(
     request: Request,
     session: SessionDep,
@@ -70,21 +104,36 @@ def feed_response(
     site_path: str,
     source: str | None = None,
     article_id: int | None = None,
+    filters: ChangeFilter | None = None,
 ) -> Response:
+    filters = filters or ChangeFilter()
     if kind not in MEDIA:
         raise HTTPException(404, "Feeds come as .rss or .atom.")
     newest, at = data.latest_change_marker(session, source=source, article_id=article_id)
-    etag = '"' + hashlib.sha256(f"{request.url.path}:{newest}".encode()).hexdigest()[:20] + '"'
+    event, event_at = changefilter.latest_event_marker(
+        session, source=source, article_id=article_id
+    )
+    at = max((t for t in (at, event_at) if t is not None), default=None)
+    marker = f"{request.url.path}?{request.url.query}:{newest}:{event}"
+    etag = '"' + hashlib.sha256(marker.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
     if at is not None:
         headers["Last-Modified"] = format_datetime(at.replace(microsecond=0), usegmt=True)
     if _not_modified(request, etag, at):
         return Response(status_code=304, headers=headers)
     base = public_base(request.app.state.config)  # never the Host header: feeds are cached
+    where = filters.conditions(session)
     body = build_feed(
-        changes=data.changes(session, source=source, article_id=article_id, limit=FEED_SIZE),
+        changes=data.changes(
+            session, source=source, article_id=article_id, limit=FEED_SIZE, where=where
+        ),
+        events=[]
+        if filters.narrowed
+        else changefilter.events(
+            session, source=source, article_id=article_id, sources=filters.sources
+        ),
         title=title,
-        self_url=base + request.url.path,
+        self_url=base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         site_url=base + site_path,
         kind=kind,
         base=base,  # type: ignore[arg-type]
@@ -105,13 +154,30 @@ def _not_modified(request: Request, etag: str, at: object) -> bool:
     return False
 
 
+def feed_filters(
+    include: Annotated[str | None, Query(max_length=20)] = None,
+    class_: Annotated[str | None, Query(alias="class", max_length=100)] = None,
+    source: Annotated[str | None, Query(max_length=500)] = None,
+    q: Annotated[str | None, Query(max_length=2000)] = None,
+) -> ChangeFilter:
+    """`?include=minor`, `?class=headline,edit`, `?source=a,b`, `?q=` (a search query)."""
+    return changefilter.from_params(include=include, class_=class_, source=source, q=q)
+
+
+FiltersDep = Annotated[ChangeFilter, Depends(feed_filters)]
+
+
 @router.get("/feeds/changes.{kind}")
-def all_changes(request: Request, kind: str, session: SessionDep) -> Response:
-    return feed_response(request, session, kind=kind, title="newsmon: all changes", site_path="/")
+def all_changes(request: Request, kind: str, session: SessionDep, filters: FiltersDep) -> Response:
+    return feed_response(
+        request, session, kind=kind, title="newsmon: all changes", site_path="/", filters=filters
+    )
 
 
 @router.get("/sources/{slug}/changes.{kind}")
-def source_changes(request: Request, slug: str, kind: str, session: SessionDep) -> Response:
+def source_changes(
+    request: Request, slug: str, kind: str, session: SessionDep, filters: FiltersDep
+) -> Response:
     source = None if "\x00" in slug else session.query(Source).filter_by(slug=slug).one_or_none()
     if source is None:
         raise HTTPException(404, f"There is no source '{slug}'.")
@@ -122,11 +188,14 @@ def source_changes(request: Request, slug: str, kind: str, session: SessionDep) 
         title=f"{source.name}: changes",
         site_path=f"/sources/{slug}",
         source=slug,
+        filters=filters,
     )
 
 
 @router.get("/articles/{article_id}/changes.{kind}")
-def article_changes(request: Request, article_id: int, kind: str, session: SessionDep) -> Response:
+def article_changes(
+    request: Request, article_id: int, kind: str, session: SessionDep, filters: FiltersDep
+) -> Response:
     article = session.get(Article, require_id(article_id, "article"))
     if article is None:
         raise HTTPException(404, f"There is no article {article_id}.")
@@ -137,4 +206,5 @@ def article_changes(request: Request, article_id: int, kind: str, session: Sessi
         title=f"Changes to ‘{article.title or article.url}’",
         site_path=f"/articles/{article_id}",
         article_id=article_id,
+        filters=filters,
     )

@@ -12,7 +12,7 @@ from newsmon.models import Article
 from newsmon.queries import NotFound, version_pair, versions_of
 from newsmon.store import article_for_url
 from newsmon.urls import is_fetchable
-from newsmon.web import data, present
+from newsmon.web import changefilter, data, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
 from newsmon.web.edges import require_id
 from newsmon.web.errors import plain_problem
@@ -111,6 +111,7 @@ def article_page(
         state=state,
         origin=origin_sentence(article),
         changes=max(len(versions) - 1, 0),
+        events=changefilter.events(session, article_id=article.id, limit=100),
     )
 
 
@@ -160,7 +161,10 @@ def diff_page(
 
 @router.get("/search", response_class=HTMLResponse)
 def search(
-    request: Request, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=2000)]
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000)],
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     q = present.xml_safe(q).strip()  # no control characters, NUL included, reach a query
     if not q:
@@ -170,4 +174,4 @@ def search(
         if article is None:
             raise HTTPException(404, f"newsmon has not seen an article at {q}.")
         return RedirectResponse(f"/articles/{article.id}", status_code=303)
-    return render(request, "search.html", q=q, results=data.search_titles(session, words=q))
+    return searchpages.results_page(request, session, q, cursor)

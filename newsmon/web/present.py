@@ -103,3 +103,8 @@ def summary_html(summary: list | None) -> str:
         label = "Headline: " if row.get("headline") else ""
         parts.append(f"<p>{escape(label)}{spans_html(row['spans'])}</p>")
     return xml_safe("".join(parts))
+
+
+def class_words(change_class: str) -> str:
+    """A change class as a reader says it: "minor change", "headline change", "edit"."""
+    return {"minor": "minor change", "headline": "headline change"}.get(change_class, "edit")

@@ -1,0 +1,201 @@
+"""Subscriptions and the delivery log in the database: each function one short unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from newsmon.models import Article, Delivery, Source, Subscription, Version
+from newsmon.notify.rules import (
+    ChangeFacts,
+    SubscriptionError,
+    is_webhook,
+    match_query,
+    new_secret,
+    next_attempt,
+)
+from newsmon.searchsql import matching_versions
+
+ENQUEUE_BATCH = 500
+# A claimed delivery is not due again for this long: another process (PostgreSQL fleet)
+# skips it, and a process killed mid-send leaves it to be retried after the claim.
+CLAIM = timedelta(minutes=5)
+
+
+def add_subscription(
+    session: Session,
+    *,
+    url: str,
+    now: datetime,
+    source: str | None = None,
+    change_class: str | None = None,
+    query: str | None = None,
+    secret: str | None = None,
+) -> Subscription:
+    """A new subscription, told only of versions stored from now on.
+
+    A webhook without a secret gets a generated one (shown once by the CLI).
+    """
+    match_query(source=source, change_class=change_class, query=query)  # fail early
+    if source and session.scalar(select(Source.id).where(Source.slug == source)) is None:
+        raise SubscriptionError(f"there is no source '{source}'")
+    if is_webhook(url):
+        secret = secret or new_secret()
+    elif secret:
+        raise SubscriptionError("--secret signs webhooks; an apprise destination has none")
+    elif not _apprise_knows(url):
+        raise SubscriptionError(f"neither http(s) nor a destination apprise knows: {url}")
+    newest = session.scalar(select(func.max(Version.id))) or 0
+    sub = Subscription(
+        url=url,
+        secret=secret,
+        source=source,
+        change_class=change_class,
+        query=query,
+        created_at=now,
+        last_version_id=newest,
+    )
+    session.add(sub)
+    session.flush()
+    return sub
+
+
+def _apprise_knows(url: str) -> bool:
+    import apprise
+
+    return bool(apprise.Apprise().add(url))
+
+
+def remove_subscription(session: Session, subscription_id: int) -> None:
+    sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        raise SubscriptionError(f"there is no subscription {subscription_id}")
+    session.delete(sub)
+
+
+def subscriptions(session: Session) -> list[Subscription]:
+    return list(session.scalars(select(Subscription).order_by(Subscription.id)))
+
+
+def enqueue(session: Session, *, now: datetime) -> int:
+    """Add a pending delivery for every new version each subscription matches.
+
+    Subscriptions are locked while enqueued (PostgreSQL), so two processes never
+    enqueue the same version twice.
+    """
+    added = 0
+    newest = session.scalar(select(func.max(Version.id))) or 0
+    subs = session.scalars(
+        select(Subscription).order_by(Subscription.id).with_for_update(skip_locked=True)
+    )
+    for sub in subs:
+        query = match_query(source=sub.source, change_class=sub.change_class, query=sub.query)
+        ids = matching_versions(
+            session, query, after_id=sub.last_version_id, up_to=newest, limit=ENQUEUE_BATCH
+        )
+        session.add_all(
+            Delivery(
+                subscription_id=sub.id,
+                version_id=version_id,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            for version_id in ids
+        )
+        added += len(ids)
+        # A full batch may hide more matches: carry on from the last one next round.
+        sub.last_version_id = ids[-1] if len(ids) == ENQUEUE_BATCH else newest
+    return added
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery attempt to make: where, how, and what to say."""
+
+    delivery_id: int
+    url: str
+    secret: str | None
+    facts: ChangeFacts
+
+
+def due(session: Session, *, now: datetime, limit: int) -> list[Job]:
+    """Claim the deliveries due now (oldest first) and say what to send."""
+    rows = session.execute(
+        select(Delivery.id, Subscription.url, Subscription.secret, Version, Article, Source.slug)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .join(Version, Version.id == Delivery.version_id)
+        .join(Article, Article.id == Version.article_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
+    ).all()
+    claimed = [row[0] for row in rows]
+    if claimed:
+        session.execute(
+            update(Delivery).where(Delivery.id.in_(claimed)).values(next_attempt_at=now + CLAIM)
+        )
+    return [
+        Job(
+            delivery_id=d_id,
+            url=url,
+            secret=secret,
+            facts=ChangeFacts(
+                article_id=a.id,
+                url=a.url,
+                title=v.title,
+                source=slug,
+                number=v.number,
+                change_class=v.change_class,
+                words_added=v.words_added,
+                words_removed=v.words_removed,
+                captured_at=v.captured_at,
+            ),
+        )
+        for d_id, url, secret, v, a, slug in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one attempt went."""
+
+    delivery_id: int
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+
+
+def record(session: Session, outcome: Outcome, *, now: datetime) -> None:
+    """Mark the delivery delivered, due again after a backoff, or failed after a day."""
+    delivery = session.get(Delivery, outcome.delivery_id)
+    if delivery is None:  # its subscription was removed meanwhile
+        return
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.response_status = outcome.status
+    delivery.last_error = outcome.error[:2000] if outcome.error else None
+    if outcome.ok:
+        delivery.status, delivery.next_attempt_at = "delivered", None
+        return
+    retry = next_attempt(attempts=delivery.attempts, created_at=delivery.created_at, now=now)
+    delivery.next_attempt_at = retry
+    if retry is None:
+        delivery.status = "failed"
+
+
+def delivery_log(session: Session, *, limit: int = 50) -> list[tuple[Delivery, str]]:
+    """The newest deliveries with their destination, newest first."""
+    rows = session.execute(
+        select(Delivery, Subscription.url)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
+    return [(d, url) for d, url in rows]
