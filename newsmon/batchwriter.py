@@ -28,6 +28,7 @@ class _Job:
     work: Callable[..., Any]
     kwargs: dict[str, Any]
     future: asyncio.Future[Any]
+    alone: bool = False
 
 
 class BatchWriter:
@@ -41,9 +42,11 @@ class BatchWriter:
         self._lock = threading.Lock()
         self._scheduled = False
 
-    async def run(self, work: Callable[..., Any], /, **kwargs: Any) -> Any:
+    async def run(self, work: Callable[..., Any], /, *, alone: bool = False, **kwargs: Any) -> Any:
+        """`alone`: a write big enough to deserve its own short transaction (a chunk of
+        feed entries), so batching never makes one transaction hold the lock for long."""
         loop = asyncio.get_running_loop()
-        job = _Job(work, kwargs, loop.create_future())
+        job = _Job(work, kwargs, loop.create_future(), alone)
         with self._lock:
             self._pending.append(job)
             schedule = not self._scheduled
@@ -63,16 +66,18 @@ class BatchWriter:
                 setter = job.future.set_exception if failed else job.future.set_result
                 loop.call_soon_threadsafe(_settle, job.future, setter, outcome)
 
-    def _write(self, batch: list[_Job]) -> list[tuple[_Job, Any, bool]]:
+    def _write(self, jobs: list[_Job]) -> list[tuple[_Job, Any, bool]]:
+        batch = [job for job in jobs if not job.alone]
+        settled: list[tuple[_Job, Any, bool]] = []
         if len(batch) > 1:
             try:
                 with transaction(self.engine) as session:
                     results = [job.work(session, **job.kwargs) for job in batch]
-                return [(job, result, False) for job, result in zip(batch, results, strict=True)]
+                settled = [(job, result, False) for job, result in zip(batch, results, strict=True)]
+                batch = []
             except Exception:
                 pass  # find the culprit: each job alone, in its own transaction
-        settled = []
-        for job in batch:
+        for job in [*batch, *(job for job in jobs if job.alone)]:
             try:
                 with transaction(self.engine) as session:
                     settled.append((job, job.work(session, **job.kwargs), False))

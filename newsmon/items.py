@@ -61,7 +61,6 @@ class PageItem:
     last_modified: str | None = None
     canonical_url: str | None = None
     body: bytes = b""
-    html: str = ""
     encoding: str | None = None
     not_modified: bool = False
     error: str | None = None

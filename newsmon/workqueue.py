@@ -86,25 +86,18 @@ class WorkQueue:
         self._wake = asyncio.Event()
         while not self.stopping:
             self._forget_stale()
-            free = self.plan.capacity - len(self.held)
-            if free < self._batch() and self.held:  # claim in batches, not page by page
-                await self._sleep(self.plan.idle_wait)
-                continue
             try:
-                await self._renew_leases()
-                claimed = await self._claim(free)
+                await self._renew_leases()  # also while full: leases must outlive slow pages
+                free = self.plan.capacity - len(self.held)
+                if free < self._batch() and self.held:  # claim in batches, not page by page
+                    await self._sleep(self.plan.idle_wait)
+                    continue
+                fresh = await self._claim_fresh(free)
             except Exception as exc:
                 if self._database_failed(exc):
                     return
                 await self._sleep(self.plan.idle_wait)
                 continue
-            # A task still in flight whose lease ran out was just leased again: no second
-            # request. One already done in this pass is not done twice.
-            busy = self.seen | self.held.keys()
-            fresh = [t for t in claimed if task_key(t) not in busy]
-            again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
-            if again:
-                await self._db(partial(self._release, tasks=again))
             for task in fresh:
                 self.held[task_key(task)] = _Held(task, time.monotonic())
                 if not self.plan.continuous:
@@ -192,6 +185,16 @@ class WorkQueue:
 
     def _busy(self) -> dict[int, int]:
         return dict(Counter(getattr(h.task, "source_id", None) or 0 for h in self.held.values()))
+
+    async def _claim_fresh(self, free: int) -> list[Task]:
+        """Claim, keeping only new work: a task still in flight whose lease ran out was just
+        leased again (no second request); one already done in this pass is not done twice."""
+        claimed = await self._claim(free)
+        busy = self.seen | self.held.keys()
+        again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
+        if again:
+            await self._db(partial(self._release, tasks=again))
+        return [t for t in claimed if task_key(t) not in busy]
 
     async def _claim(self, free: int) -> list[Task]:
         now = self.clock.now()

@@ -52,6 +52,8 @@ class DatabaseUnwritable(RuntimeError):
 class DatabaseComponent:
     """Runs short transactions in the database thread, off the crawl's event loop."""
 
+    batched = True  # small writes share transactions; large ones set this to False
+
     def __init__(self, database_url: str, config: Config) -> None:
         self.database_url = database_url
         self.config = config
@@ -73,7 +75,7 @@ class DatabaseComponent:
         other writes that arrive meanwhile (newsmon.batchwriter)."""
         writer = batch_writer(self.database_url)
         try:
-            return await writer.run(work, **kwargs)
+            return await writer.run(work, alone=not self.batched, **kwargs)
         except Exception as exc:
             reason = unwritable_reason(exc)
             if reason is None:

@@ -39,6 +39,8 @@ def chunks(entries: Sequence[FeedEntry], size: int = CHUNK) -> list[Sequence[Fee
 class DiscoverPipeline(DatabaseComponent):
     """FeedPolled items in; articles rows out."""
 
+    batched = False  # a chunk of entries is a transaction of its own
+
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, FeedPolled):
             return item

@@ -41,7 +41,7 @@ def page_fetched(response: Response, task: ArticleTask, now: datetime) -> PageIt
     item.etag = header(response, "ETag")
     item.last_modified = header(response, "Last-Modified")
     item.canonical_url = _canonical_link(response)
-    item.body, item.html, item.encoding = response.body, text, response.encoding
+    item.body, item.encoding = response.body, response.encoding
     return item
 
 
