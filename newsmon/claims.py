@@ -67,6 +67,9 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     saturated = _saturated(request)
     free = _lease_free(Article.lease_until, request.now)
     if request.after_id is not None:
+        # `--all` walks the table by id behind a cursor: no row may be passed over, so
+        # no site is set aside here (claim_articles takes these rows in order, uncapped).
+        saturated = []
         after = request.after_id
         for _ in range(SCAN_WINDOWS):
             query = (
@@ -140,8 +143,11 @@ def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]
     counts = dict(request.busy)
     picked: list[int] = []
     for rows in _article_windows(session, request):
-        wanted = ClaimRequest(**{**request.__dict__, "limit": request.limit - len(picked)})
-        picked.extend(_pick(rows, wanted, counts))
+        if request.after_id is not None:  # a cursor walk: in order, nothing skipped
+            picked.extend(row_id for row_id, _ in rows[: request.limit - len(picked)])
+        else:
+            wanted = ClaimRequest(**{**request.__dict__, "limit": request.limit - len(picked)})
+            picked.extend(_pick(rows, wanted, counts))
         if len(picked) >= request.limit:
             break
     leased = _lease(session, Article, picked, request)

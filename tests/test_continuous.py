@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
@@ -93,3 +94,20 @@ def test_a_page_that_breaks_a_pipeline_is_its_own_failure(site, crawler, add_fee
     assert cursed.consecutive_errors == 1 and cursed.lease_until is None
     detail = db.scalar(select(Check.detail).where(Check.article_id == cursed.id))
     assert "internal error: RuntimeError: a bug this page triggers" in detail
+
+
+def test_all_checks_every_article_once_however_sources_interleave(
+    site, crawler, add_feed, clock, config
+):
+    slugs = [f"story-{i:02d}" for i in range(24)]
+    for slug in slugs:
+        site.publish(story(slug, n=2))
+    add_feed("evens", site.url("/feeds/rss.xml?slugs=" + ",".join(slugs[0::2])))
+    add_feed("odds", site.url("/feeds/rss.xml?slugs=" + ",".join(slugs[1::2])))
+    crawler.feeds()  # ids of the two sources' articles interleave
+    crawler.service.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 1, priority="cmdline")
+    clock.advance(minutes=1)  # nothing is due: only --all checks anything
+    stats = crawler.once(everything=True)
+    fetched = Counter(h.path for h in site.hits("/news/"))
+    assert stats.articles_checked == len(slugs)
+    assert sorted(fetched) == [f"/news/{s}" for s in slugs] and set(fetched.values()) == {1}
