@@ -18,6 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale import timed
 
 VERSIONS_PER_ARTICLE = 5
 WORDS = 60  # body words per version
@@ -89,15 +92,6 @@ def _insert(conn, batch) -> None:
             "VALUES (?, ?, ?, 'h', ?, ?, 'x', 1, 1, 0, ?, ?)",
             batch,
         )
-
-
-def timed(fn, repeat: int = 3) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def plan(session, statement) -> str:

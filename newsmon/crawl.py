@@ -32,7 +32,13 @@ from newsmon.claims import (
 from newsmon.clock import Clock, SystemClock
 from newsmon.config import Config, parse_duration
 from newsmon.crawlsettings import crawl_settings
-from newsmon.db import DatabaseError, db_thread, ensure_schema, transaction, unwritable_reason
+from newsmon.db import (
+    DatabaseError,
+    ensure_schema,
+    in_db_thread,
+    transaction,
+    unwritable_reason,
+)
 from newsmon.robots import RobotsCache
 from newsmon.store import freeze_quiet
 from newsmon.workqueue import QueuePlan, WorkQueue
@@ -227,20 +233,14 @@ class CrawlService:
                     logger.warning("heartbeat not recorded: %s", exc)
 
     async def _db(self, work: Any) -> Any:
-        """Database work in a thread: a busy database must not stall the event loop."""
-
-        def run() -> Any:
-            try:
-                with transaction(self.engine) as session:
-                    return work(session)
-            except Exception as exc:
-                reason = unwritable_reason(exc)
-                if reason:
-                    raise DatabaseError(f"cannot write to the database: {reason}") from exc
-                raise
-
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(db_thread(self.config.database_url), run)
+        """Database work in the database thread; an unwritable database is a DatabaseError."""
+        try:
+            return await in_db_thread(self.config.database_url, work)
+        except Exception as exc:
+            reason = unwritable_reason(exc)
+            if reason:
+                raise DatabaseError(f"cannot write to the database: {reason}") from exc
+            raise
 
 
 def _is_running(pid: int) -> bool:

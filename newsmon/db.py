@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _engines_lock = threading.Lock()
 
@@ -50,6 +52,16 @@ def unwritable_reason(exc: BaseException) -> str | None:
 
 
 _db_threads: dict[str, ThreadPoolExecutor] = {}
+
+
+async def in_db_thread(url: str, work: Callable[[Session], T]) -> T:
+    """`work(session)` in one transaction on the database's thread, off the event loop."""
+
+    def run() -> T:
+        with transaction(shared_engine(url)) as session:
+            return work(session)
+
+    return await asyncio.get_running_loop().run_in_executor(db_thread(url), run)
 
 
 def db_thread(url: str) -> ThreadPoolExecutor:

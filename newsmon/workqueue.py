@@ -31,7 +31,7 @@ from newsmon.claims import (
     renew,
 )
 from newsmon.clock import Clock
-from newsmon.db import db_thread, shared_engine, transaction, unwritable_reason
+from newsmon.db import in_db_thread, unwritable_reason
 from newsmon.items import ArticleTask, FeedTask
 
 logger = logging.getLogger(__name__)
@@ -233,14 +233,7 @@ class WorkQueue:
         )
 
     async def _db(self, work: Callable[[Any], T]) -> T:
-        engine = shared_engine(self.database_url)
-
-        def run() -> T:
-            with transaction(engine) as session:
-                return work(session)
-
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(db_thread(self.database_url), run)
+        return await in_db_thread(self.database_url, work)
 
 
 def _row_id(task: Task) -> int:

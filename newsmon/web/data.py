@@ -151,11 +151,3 @@ def source_articles(
         else (Article.last_changed_at.desc().nulls_last(), Article.id.desc())
     )
     return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
-
-
-def search_titles(session: Session, *, words: str, limit: int = 100) -> list[Article]:
-    query = select(Article).options(joinedload(Article.source))
-    for word in words.split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Article.title.ilike(f"%{escaped}%", escape="\\"))
-    return list(session.scalars(query.order_by(Article.id.desc()).limit(limit)))
