@@ -19,11 +19,15 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ARTICLE_STATUSES = ("active", "frozen", "gone")
 EVENT_KINDS = ("frozen", "gone", "back")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+FEED_KINDS = ("feed", "sitemap")
+SOURCE_RENDERS = ("http", "browser")
+DATE_ORIGINS = ("feed", "sitemap", "page")
 CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
 
 
@@ -59,6 +63,14 @@ class Source(Base):
     homepage: Mapped[str | None] = mapped_column(String(2048))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Operator's rules for pages generic extraction reads badly (newsmon.extractrules):
+    # {"title_selector": CSS, "body_selector": CSS, "exclude": [CSS, ...]}; None = generic.
+    extract_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How articles are fetched: one of SOURCE_RENDERS (`browser` = headless Chromium).
+    render: Mapped[str] = mapped_column(String(16), default="http", server_default="http")
+    # BCP 47 tag from the feed or the pages, or set by the operator (then pinned).
+    language: Mapped[str | None] = mapped_column(String(35))
+    language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 
@@ -71,6 +83,8 @@ class Feed(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # One of FEED_KINDS: an RSS/Atom feed or an XML sitemap (index, urlset, news sitemap).
+    kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     last_polled_at: Mapped[datetime | None]
@@ -102,6 +116,10 @@ class Article(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     first_seen_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
+    # Where each date came from: one of DATE_ORIGINS, shown beside the date.
+    published_from: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime | None]
+    updated_from: Mapped[str | None] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
     last_checked_at: Mapped[datetime | None]
