@@ -10,7 +10,7 @@ from importlib.resources import files
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsmon.models import Article, Feed, Source
+from newsmon.models import SOURCE_RENDERS, Article, Feed, Source
 from newsmon.urls import BadURL, canonicalize
 
 
@@ -98,3 +98,33 @@ def source_by_slug(session: Session, slug: str) -> Source:
 
 def has_sources(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Source)) > 0
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """What `newsmon sources set` (or a `[sources.SLUG]` table in the config) changes.
+
+    None leaves a setting as it is. Each room that owns a setting checks its value in
+    `apply_changes`; the command only carries them.
+    """
+
+    title_selector: str | None = None
+    body_selector: str | None = None
+    exclude: tuple[str, ...] | None = None
+    clear_rules: bool = False
+    render: str | None = None
+    language: str | None = None  # "auto" unpins and lets feeds and pages decide again
+
+
+def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
+    """Apply checked changes to a source. Returns one line per setting changed."""
+    said: list[str] = []
+    if changes.render is not None:
+        if changes.render not in SOURCE_RENDERS:
+            raise SourceError(
+                f"bad render mode {changes.render!r}: use one of {', '.join(SOURCE_RENDERS)}"
+            )
+        if source.render != changes.render:
+            source.render = changes.render
+            said.append(f"render: {changes.render}")
+    return said

@@ -9,7 +9,15 @@ from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.clock import SystemClock
 from newsmon.db import transaction
 from newsmon.models import Article, Feed, Source
-from newsmon.sources import SourceSpec, add_source, remove_source, starter_sources
+from newsmon.sources import (
+    SourceChanges,
+    SourceSpec,
+    add_source,
+    apply_changes,
+    remove_source,
+    source_by_slug,
+    starter_sources,
+)
 from newsmon.terminal import safe, safe_json
 
 
@@ -107,6 +115,40 @@ def _feed_json(feed: Feed) -> dict[str, object]:
         "consecutive_errors": feed.consecutive_errors,
         "entries": feed.entries_seen,
     }
+
+
+@sources.command("set")
+@click.argument("slug")
+@click.option("--title-selector", metavar="CSS", help="CSS selector of the headline.")
+@click.option("--body-selector", metavar="CSS", help="CSS selector of the story's text block.")
+@click.option("--exclude", metavar="CSS", multiple=True, help="CSS of parts to drop (repeatable).")
+@click.option("--clear-rules", is_flag=True, help="Back to generic extraction.")
+@click.option("--render", type=click.Choice(["http", "browser"]), help="How to fetch articles.")
+@click.option("--language", metavar="TAG", help="Language tag (e.g. de, pt-BR), or 'auto'.")
+@pass_ctx
+def set_(
+    ctx: Context,
+    slug: str,
+    title_selector: str | None,
+    body_selector: str | None,
+    exclude: tuple[str, ...],
+    clear_rules: bool,
+    render: str | None,
+    language: str | None,
+) -> None:
+    """Change how source SLUG is fetched and read."""
+    changes = SourceChanges(
+        title_selector=title_selector,
+        body_selector=body_selector,
+        exclude=exclude or None,
+        clear_rules=clear_rules,
+        render=render,
+        language=language,
+    )
+    with transaction(ctx.engine()) as session:
+        said = apply_changes(source_by_slug(session, slug), changes)
+    for line in said or ["nothing changed"]:
+        click.echo(f"{safe(slug)}: {safe(line)}")
 
 
 @sources.command("remove")
