@@ -43,6 +43,7 @@ from newsmon.configtypes import (
     setting,
 )
 from newsmon.policy import FeedPolicy, RecheckPolicy, Step
+from newsmon.sourceconfig import SourceTable
 
 __all__ = ["Config", "ConfigError", "parse_duration", "settings_table"]
 
@@ -136,6 +137,21 @@ class Config(BaseSettings):
         "Networks the SSRF guard lets the crawler reach (CIDRs; comma-separated in the "
         "environment, e.g. 127.0.0.0/8,::1/128).",
         "a list of CIDR networks such as 10.0.0.0/8",
+    )
+    chromium_path: str = setting(
+        "/usr/bin/chromium",
+        "The Chromium that renders articles of sources set to `render = browser`.",
+        "a path to a chromium executable",
+        min_length=1,
+    )
+    browser_pages: int = setting(
+        4, "Most pages the browser renders at once (per crawler).", "a whole number >= 1", ge=1
+    )
+    sources: Annotated[dict[str, SourceTable], BeforeValidator(json_text)] = setting(
+        {},
+        "Per-source settings applied when a crawl starts: [sources.SLUG] tables with "
+        "title_selector, body_selector, exclude, render, language.",
+        'tables such as [sources.gazette] body_selector = "div.story"',
     )
     web_host: str = setting(
         "127.0.0.1", "Address the web app listens on.", "a host name or address", min_length=1

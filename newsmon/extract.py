@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from trafilatura.settings import Extractor
 
 from newsmon.datelines import is_byline_meta, is_date_line, prune_time_furniture
+from newsmon.extractrules import (
+    ExtractRules,
+    drop_excluded,
+    rules_tag,
+    selected_text,
+    selected_title,
+)
 from newsmon.fingerprint import normalize_line, normalize_text
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
@@ -155,6 +162,7 @@ def extract(
     *,
     encoding: str | None = None,
     options: ExtractOptions = DEFAULT_OPTIONS,
+    rules: ExtractRules | None = None,
 ) -> Extracted:
     """Extract the story from one article page.
 
@@ -164,18 +172,25 @@ def extract(
         encoding: how the crawler decoded `body` (Scrapy's `response.encoding`);
             without it, bytes are sniffed.
         options: only the benchmark changes these.
+        rules: the source's selectors (newsmon.extractrules), if it has any.
 
     Returns:
         Extracted with empty text when the page holds no article.
+
+    Raises:
+        RuleMiss: a selector of `rules` matched nothing on this page.
     """
     from trafilatura import bare_extraction
     from trafilatura.utils import load_html
 
+    extractor = extractor_version() + rules_tag(rules)
     tree = load_html(_decoded(body, encoding))
     if tree is None:
-        return Extracted(title="", byline=None, text="", extractor=extractor_version())
+        return Extracted(title="", byline=None, text="", extractor=extractor)
+    if rules is not None:
+        drop_excluded(tree, rules)
     articles, metas = jsonld_articles(tree), meta_map(tree)
-    title = headline(tree, url, metas, articles)
+    title = selected_title(tree, rules) or headline(tree, url, metas, articles)
     byline = _byline(tree, metas, articles)
     dates = page_dates(tree, metas, articles)
     if options.cleanup:
@@ -187,12 +202,16 @@ def extract(
         prune_link_teasers(tree)
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
-    doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
+    if rules is not None and rules.body_selector:
+        text = selected_text(tree, rules.body_selector)
+    else:
+        doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
+        text = doc.text if doc is not None else ""
     return Extracted(
         title=title,
         byline=byline,
-        text=_body(doc.text if doc is not None else "", title, options),
-        extractor=extractor_version(),
+        text=_body(text, title, options),
+        extractor=extractor,
         published_at=dates.published_at,
         updated_at=dates.updated_at,
         date_source=dates.source,

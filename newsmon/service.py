@@ -22,6 +22,7 @@ from newsmon.config import Config, parse_duration
 from newsmon.crawl import CrawlService
 from newsmon.db import DatabaseError, ensure_schema, transaction
 from newsmon.notify.deliver import notify_job
+from newsmon.sourceconfig import apply_source_tables
 from newsmon.sources import add_source, has_sources, starter_sources
 from newsmon.store import prune_checks
 
@@ -46,6 +47,7 @@ def prepare_database(config: Config, clock: Clock) -> None:
                 "`newsmon sources add SLUG FEED_URL` adds your own)",
                 len(specs),
             )
+        apply_source_tables(session, config.sources)  # [sources.SLUG] tables of the config
 
 
 class Monitor:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsmon.models import SOURCE_RENDERS, Article, Feed, Source
+from newsmon.sourcemodes import apply_mode_changes
 from newsmon.urls import BadURL, canonicalize
 
 
@@ -119,6 +120,7 @@ class SourceChanges:
 def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
     """Apply checked changes to a source. Returns one line per setting changed."""
     said: list[str] = []
+    said += apply_mode_changes(source, changes)  # extraction rules (newsmon.sourcemodes)
     if changes.render is not None:
         if changes.render not in SOURCE_RENDERS:
             raise SourceError(

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from newsmon.extract import Extracted, extract
+from newsmon.extractrules import ExtractRules
 
 _lock = threading.Lock()
 _pools: dict[int, ProcessPoolExecutor] = {}
@@ -61,15 +62,21 @@ def _discard(workers: int, pool: ProcessPoolExecutor) -> None:
 
 
 async def extract_off_loop(
-    page: bytes | str, url: str | None, *, workers: int, encoding: str | None = None
+    page: bytes | str,
+    url: str | None,
+    *,
+    workers: int,
+    encoding: str | None = None,
+    rules: ExtractRules | None = None,
 ) -> Extracted:
     """Extract in the pool; a crashed worker (a pathological page) costs one retry.
 
     Pages travel as the bytes that were fetched, with the encoding Scrapy decoded them
-    with: no re-encoded copy, and the worker parses exactly what the site sent.
+    with: no re-encoded copy, and the worker parses exactly what the site sent. The
+    source's rules travel with the page (a few selectors: nothing to cache in a worker).
     """
     loop = asyncio.get_running_loop()
-    work = functools.partial(extract, page, url, encoding=encoding)
+    work = functools.partial(extract, page, url, encoding=encoding, rules=rules)
     for attempt in (1, 2):
         pool = _pool(workers)
         try:

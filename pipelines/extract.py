@@ -15,11 +15,14 @@ from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
+from newsmon.config import Config
 from newsmon.extract import Extracted, extractor_version
+from newsmon.extractrules import ExtractRules, RuleMiss, rules_tag
 from newsmon.fingerprint import content_hash
 from newsmon.items import PageItem
 from newsmon.metrics import process_metrics
 from newsmon.record import StoredPage, latest_raw_page
+from newsmon.sourcemodes import ModeCache
 from newsmon.textclean import clean_line, clean_optional, clean_text
 from newsmon.workers import extract_off_loop
 from pipelines import DatabaseComponent
@@ -53,12 +56,21 @@ def cleaned(extracted: Extracted) -> Extracted:
 
 
 class ExtractPipeline(DatabaseComponent):
-    """PageItem with HTML in; PageItem with `extracted` (or an error) out."""
+    """PageItem with HTML in; PageItem with `extracted` (or an error) out.
+
+    A source's extraction rules are part of its extractor: a changed rule re-extracts
+    the stored page like an upgrade does, so it is never mistaken for an edit.
+    """
+
+    def __init__(self, database_url: str, config: Config) -> None:
+        super().__init__(database_url, config)
+        self.modes = ModeCache(database_url)  # each source's rules, once per crawl
 
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.error or item.not_modified:
             return item
-        current = extractor_version()
+        rules = (await self.modes.get(item.task.source_id)).rules
+        current = extractor_version() + rules_tag(rules)
         item.raw_key = raw_key(item.body, current)
         if item.raw_key == item.task.last_raw_key:
             item.same_raw = True
@@ -68,9 +80,14 @@ class ExtractPipeline(DatabaseComponent):
         started = time.perf_counter()
         try:
             item.extracted = cleaned(
-                await extract_off_loop(item.body, item.url, workers=workers, encoding=item.encoding)
+                await extract_off_loop(
+                    item.body, item.url, workers=workers, encoding=item.encoding, rules=rules
+                )
             )
             process_metrics().extraction(time.perf_counter() - started)
+        except RuleMiss as exc:  # the page no longer has what the rule names: say which
+            item.error = str(exc)[:500]
+            return item
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
             return item
@@ -82,11 +99,23 @@ class ExtractPipeline(DatabaseComponent):
                 lambda session: latest_raw_page(session, item.task.article_id)
             )
             if previous:
-                again = cleaned(
-                    await extract_off_loop(decode_stored(previous), item.url, workers=workers)
-                )
-                item.baseline_hash = content_hash(again.title, again.text)
+                item.baseline_hash = await self._baseline(previous, item.url, rules)
         return item
+
+    async def _baseline(
+        self, previous: StoredPage, url: str, rules: ExtractRules | None
+    ) -> str | None:
+        """The stored page's hash under today's extractor and rules; None when a new rule
+        does not fit the old page (then the new text is compared as it is)."""
+        try:
+            again = cleaned(
+                await extract_off_loop(
+                    decode_stored(previous), url, workers=self.config.workers(), rules=rules
+                )
+            )
+        except RuleMiss:
+            return None
+        return content_hash(again.title, again.text)
 
     async def record_failure(self, item: Any, error: str) -> None:
         """The snapshot pipeline stores it as a failed check."""

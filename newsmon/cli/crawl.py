@@ -76,10 +76,14 @@ def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
 def crawl(ctx: Context, everything: bool) -> None:
     """Poll due feeds and check due articles once, then print a summary."""
     from newsmon.crawl import CrawlService
+    from newsmon.db import transaction
     from newsmon.reactor import process_reactor
+    from newsmon.sourceconfig import apply_source_tables
     from newsmon.workers import shutdown_pools
 
     engine = ctx.engine()
+    with transaction(engine) as session:
+        apply_source_tables(session, ctx.config.sources)
     reactor = process_reactor()
     try:
         service = CrawlService(ctx.config)

@@ -1,32 +1,53 @@
-"""`newsmon extract`: one page through the extractor, without a database."""
+"""`newsmon extract`: one page through the extractor; with `--source`, under that source's rules."""
 
 from __future__ import annotations
 
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from newsmon.cli.common import fail
+from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.terminal import safe, safe_json
 from newsmon.urls import is_fetchable
+
+if TYPE_CHECKING:
+    from newsmon.extractrules import ExtractRules
 
 
 @click.command("extract")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def extract_cmd(target: str, as_json: bool) -> None:
+@click.option("--source", "slug", metavar="SLUG", help="Apply this source's extraction rules.")
+@pass_ctx
+def extract_cmd(ctx: Context, target: str, as_json: bool, slug: str | None) -> None:
     """Extract headline, byline and text from a saved page FILE or an http(s) URL."""
     from newsmon.extract import extract
+    from newsmon.extractrules import RuleMiss
 
+    rules = _source_rules(ctx, slug) if slug else None
     html, url = _read_page(target)
-    result = extract(html, url)
+    try:
+        result = extract(html, url, rules=rules)
+    except RuleMiss as exc:
+        fail(str(exc))
     if as_json:
         click.echo(safe_json(result.to_dict(), indent=2))
         return
     title, byline = safe(result.title or "(none)"), safe(result.byline or "(none)")
     click.echo(f"title:  {title}\nbyline: {byline}\n")
     click.echo(safe(result.text, multiline=True) if result.text else "(no article text found)")
+
+
+def _source_rules(ctx: Context, slug: str) -> ExtractRules | None:
+    """The rules `sources set` stored for SLUG (None: it has none, generic extraction)."""
+    from newsmon.db import transaction
+    from newsmon.extractrules import ExtractRules
+    from newsmon.sources import source_by_slug
+
+    with transaction(ctx.engine()) as session:
+        return ExtractRules.from_json(source_by_slug(session, slug).extract_rules)
 
 
 def _read_page(target: str, max_bytes: int = 16 * 1024 * 1024) -> tuple[bytes, str | None]:

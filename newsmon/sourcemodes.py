@@ -1,0 +1,92 @@
+"""What each source asks of a crawl: its extraction rules and how its articles are fetched.
+
+`sources set` and `[sources.SLUG]` config tables write them (`apply_mode_changes`);
+a crawl reads them for all sources in one query, once, and keeps them for the
+crawl (`ModeCache`): the spider needs the render mode of every article request,
+the extract pipeline the rules of every page, and neither may cost a query a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from newsmon.db import in_db_thread
+from newsmon.extractrules import ExtractRules, RuleError, check_selector
+from newsmon.models import Source
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from newsmon.sources import SourceChanges
+
+
+@dataclass(frozen=True)
+class SourceMode:
+    """One source's rules and render mode, as a crawl uses them."""
+
+    rules: ExtractRules | None = None
+    render: str = "http"
+
+
+PLAIN = SourceMode()
+
+
+def load_modes(session: Session) -> dict[int, SourceMode]:
+    """Every source's mode, in one query (a deployment has hundreds of sources, not millions)."""
+    rows = session.execute(select(Source.id, Source.extract_rules, Source.render))
+    return {
+        row.id: SourceMode(ExtractRules.from_json(row.extract_rules), row.render or "http")
+        for row in rows
+    }
+
+
+class ModeCache:
+    """source id -> SourceMode for one crawl: loaded at first use, again only for a source
+    added since (a rule changed mid-crawl applies from the next crawl)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._modes: dict[int, SourceMode] | None = None
+
+    async def get(self, source_id: int | None) -> SourceMode:
+        if source_id is None:
+            return PLAIN
+        if self._modes is None or source_id not in self._modes:
+            self._modes = await in_db_thread(self.database_url, load_modes)
+        return self._modes.get(source_id, PLAIN)
+
+
+def changed_rules(current: ExtractRules | None, changes: SourceChanges) -> ExtractRules | None:
+    """The rules after `changes`, each new selector checked (RuleError names a bad one)."""
+    base = ExtractRules() if changes.clear_rules or current is None else current
+    title, body, exclude = base.title_selector, base.body_selector, base.exclude
+    if changes.title_selector is not None:
+        title = check_selector(changes.title_selector, "title selector") or None
+    if changes.body_selector is not None:
+        body = check_selector(changes.body_selector, "body selector") or None
+    if changes.exclude is not None:
+        exclude = tuple(check_selector(css, "exclude selector") for css in changes.exclude)
+    return ExtractRules.from_json(ExtractRules(title, body, exclude).to_json())
+
+
+def apply_mode_changes(source: Source, changes: SourceChanges) -> list[str]:
+    """Store the source's new rules; one line per change, for `sources set` to print."""
+    from newsmon.sources import SourceError  # sources calls this module: import at use
+
+    current = ExtractRules.from_json(source.extract_rules)
+    try:
+        rules = changed_rules(current, changes)
+    except RuleError as exc:
+        raise SourceError(str(exc)) from None
+    if rules == current:
+        return []
+    source.extract_rules = rules.to_json() if rules else None
+    if rules is None:
+        return ["rules: cleared, generic extraction"]
+    said = [f"title selector: {rules.title_selector}"] if rules.title_selector else []
+    said += [f"body selector: {rules.body_selector}"] if rules.body_selector else []
+    said += [f"exclude: {', '.join(rules.exclude)}"] if rules.exclude else []
+    return said
