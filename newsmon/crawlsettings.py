@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.settings import Settings
 
 from newsmon.config import Config
+from newsmon.render import browser_settings
 
 
 def crawl_settings(config: Config, **extra: Any) -> Settings:
@@ -34,5 +35,6 @@ def crawl_settings(config: Config, **extra: Any) -> Settings:
         },
         priority="cmdline",
     )
+    settings.setdict(browser_settings(config), priority="cmdline")
     settings.setdict(extra, priority="cmdline")
     return settings

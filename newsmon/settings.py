@@ -28,9 +28,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsmon.robots.SharedRobotsTxtMiddleware": 100,
 }
+# Requests with meta playwright=True (articles of `render = browser` sources) go to
+# Chromium through scrapy-playwright, guarded too (newsmon/render.py); the rest to the above.
 DOWNLOAD_HANDLERS = {
-    "http": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
-    "https": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
+    "http": "newsmon.render.RenderingDownloadHandler",
+    "https": "newsmon.render.RenderingDownloadHandler",
 }
 NEWSMON_ALLOW_NETWORKS: list[str] = []  # CIDRs the guard lets through (intranets, tests)
 

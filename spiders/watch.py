@@ -19,6 +19,8 @@ from twisted.python.failure import Failure
 
 from newsmon.clock import Clock, SystemClock
 from newsmon.items import ArticleTask, FeedPolled, FeedTask, PageItem
+from newsmon.render import BROWSER_META
+from newsmon.sourcemodes import ModeCache
 from newsmon.workqueue import Task, WorkQueue
 from spiders import HANDLED_STATUSES, conditional_headers
 from spiders.articles import page_failed, page_fetched
@@ -37,6 +39,7 @@ class WatchSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.queue = queue
         self.clock = clock or SystemClock()
+        self.modes = ModeCache(queue.database_url) if queue is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WatchSpider:
@@ -50,21 +53,28 @@ class WatchSpider(scrapy.Spider):
             return
         async for task in self.queue.tasks():
             try:
-                request = self._request(task)
+                request = self._request(task, browser=await self._in_browser(task))
             except Exception as exc:  # a URL Scrapy refuses is that task's failure alone
                 yield self._failure(task, f"cannot fetch this URL: {type(exc).__name__}: {exc}")
             else:
                 yield request
 
-    def _request(self, task: Task) -> scrapy.Request:
+    def _request(self, task: Task, browser: bool = False) -> scrapy.Request:
         return scrapy.Request(
             task.url,
-            headers=conditional_headers(task.etag, task.last_modified),
+            # a browser renders the whole page each time: a 304 would leave it nothing to show
+            headers={} if browser else conditional_headers(task.etag, task.last_modified),
             callback=self.parse,
             errback=self.failed,
             dont_filter=True,
-            meta={"task": task},
+            meta={"task": task, BROWSER_META: browser},
         )
+
+    async def _in_browser(self, task: Task) -> bool:
+        """Articles of `render = browser` sources go to Chromium; feeds never do."""
+        if not isinstance(task, ArticleTask) or self.modes is None:
+            return False
+        return (await self.modes.get(task.source_id)).render == "browser"
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         task = response.meta["task"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,8 @@ class Story:
     feed_link: str | None = None  # path the feeds announce, if not /news/<slug>
     etag: bool = False  # answer conditional GETs with 304 (a stable page)
     charset: str = "utf-8"  # the page's encoding, sent in Content-Type (and <meta> if UTF-8)
+    scripted: bool = False  # the story's paragraphs are put into the page by a script
+    embeds: tuple[str, ...] = ()  # URLs the page loads as script and image and fetches
 
 
 @dataclass
@@ -196,6 +199,8 @@ class NewsSite:
         if self.churn:
             paragraphs[0] += f" (Update {views}.)"
         body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        if story.scripted:
+            body = _scripted(paragraphs, story.embeds)
         related = "".join(
             f'<li><a href="/news/{s.slug}">{html.escape(s.title)}</a></li>'
             for s in list(self.stories.values())[:5]
@@ -295,6 +300,21 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
             'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>Gazette</title>'
             f"<link>{self.base}/</link><description>d</description></channel>{items}</rdf:RDF>"
         )
+
+
+def _scripted(paragraphs: list[str], embeds: tuple[str, ...]) -> str:
+    """The story as a script writes it into the page, as single-page news apps do."""
+    data = json.dumps(paragraphs).replace("</", "<\\/")
+    loads = "".join(
+        f'<script src="{html.escape(u)}"></script><img src="{html.escape(u)}" alt="">'
+        f"<script>fetch({json.dumps(u)}).catch(function () {{}});</script>"
+        for u in embeds
+    )
+    return (
+        f"{loads}<script>var box = document.currentScript.parentNode; {data}.forEach("
+        'function (t) { var p = document.createElement("p"); p.textContent = t; '
+        "box.appendChild(p); });</script>"
+    )
 
 
 def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:

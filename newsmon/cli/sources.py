@@ -149,6 +149,11 @@ def set_(
         said = apply_changes(source_by_slug(session, slug), changes)
     for line in said or ["nothing changed"]:
         click.echo(f"{safe(slug)}: {safe(line)}")
+    from newsmon.render import chromium_missing  # scrapy only when it is needed
+
+    missing = chromium_missing(ctx.config.chromium_path) if render == "browser" else None
+    if missing:  # said at once, not first as failed checks at the next crawl
+        click.echo(f"newsmon: warning: {safe(missing)}", err=True)
 
 
 @sources.command("remove")

@@ -1,0 +1,124 @@
+"""Opt-in browser rendering: Debian's chromium through scrapy-playwright, guarded like HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from newsmon.browserguard import url_refusal
+from newsmon.db import ensure_schema, transaction
+from newsmon.models import Article, Check, Version
+from newsmon.netguard import parse_networks
+from newsmon.sources import SourceChanges, apply_changes, source_by_slug
+from tests import newssite
+from tests.cli_helpers import cli_env, newsmon
+from tests.newssite import story
+
+CHROMIUM = "/usr/bin/chromium"
+LOOPBACK_ONE = ["127.0.0.1/32"]  # the test site; 127.0.0.2 stands for an internal host
+
+
+@pytest.fixture
+def config(config):
+    """Only 127.0.0.1 is opened: another loopback address is as off-limits as an intranet."""
+    return config.with_(allow_networks=LOOPBACK_ONE)
+
+
+@pytest.fixture
+def internal():
+    """A second site on 127.0.0.2, which no rendered page may reach."""
+    site = newssite.start(newssite.NewsSite(), "127.0.0.2")
+    yield site
+    newssite.stop(site)
+
+
+def render(config, slug: str, mode: str) -> None:
+    with transaction(ensure_schema(config.database_url)) as session:
+        apply_changes(source_by_slug(session, slug), SourceChanges(render=mode))
+
+
+def texts_and_checks(db, slug_part: str) -> tuple[list[str], list[Check]]:
+    db.expire_all()
+    article = db.scalar(select(Article).where(Article.url.contains(slug_part)))
+    texts = db.scalars(select(Version.text).where(Version.article_id == article.id))
+    checks = db.scalars(select(Check).where(Check.article_id == article.id).order_by(Check.id))
+    return list(texts), list(checks)
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_a_scripted_story_is_captured_only_in_the_browser_which_reaches_no_blocked_host(
+    site, internal, crawler, add_feed, clock, db, config
+):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    site.redirect("/hop.js", internal.url("/via-redirect.js"))
+    embeds = (
+        internal.url("/direct.js"),  # script, image and fetch() straight at the blocked host
+        site.url("/hop.js"),  # an allowed URL whose redirect leads there
+        "http://169.254.169.254/latest/meta-data/",
+    )
+    told = site.publish(story("tunnel-vote", n=3, scripted=True, embeds=embeds))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+
+    crawler.once()  # plain HTTP: the paragraphs are only data inside a script
+    texts, _ = texts_and_checks(db, "tunnel-vote")
+    assert not any(told.paragraphs[0] in text for text in texts)
+
+    render(config, "gazette", "browser")
+    clock.advance(minutes=20)
+    crawler.once()
+    texts, checks = texts_and_checks(db, "tunnel-vote")
+    assert checks[-1].outcome == "changed", checks[-1].detail
+    assert texts[-1].splitlines()[-3:] == told.paragraphs
+    assert site.hits("/hop.js"), "the redirecting script was requested through the guard"
+    assert internal.hits("/") == []  # not directly, not by redirect
+    assert [h.path for h in site.hits("/feeds/")]  # feeds stay plain HTTP
+    assert all("HeadlessChrome" not in h.headers.get("User-Agent", "") for h in site.log)
+
+
+@pytest.mark.sqlite_only
+def test_without_chromium_the_check_names_the_missing_browser(
+    site, reactor, add_feed, clock, db, config
+):
+    from newsmon.crawl import CrawlService
+    from tests.conftest import Crawler
+
+    absent = config.with_(chromium_path="/opt/none/chromium")
+    crawler = Crawler(CrawlService(absent, clock), reactor)
+    site.publish(story("pier-repairs"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    render(config, "gazette", "browser")
+    crawler.once()
+    texts, checks = texts_and_checks(db, "pier-repairs")
+    assert texts == [] and checks[-1].outcome == "error"
+    assert "browser rendering needs chromium at /opt/none/chromium" in checks[-1].detail
+    assert site.hits("/news/pier-repairs") == []
+
+
+@pytest.mark.sqlite_only
+def test_sources_set_render_browser_warns_at_once_when_chromium_is_absent(tmp_path):
+    env = cli_env(tmp_path, NEWSMON_CHROMIUM_PATH="/opt/none/chromium")
+    assert newsmon(tmp_path, "sources", "add", "g", "https://g.example/f", env=env).returncode == 0
+    done = newsmon(tmp_path, "sources", "set", "g", "--render", "browser", env=env)
+    assert done.returncode == 0 and "g: render: browser" in done.stdout
+    assert "warning: browser rendering needs chromium at /opt/none/chromium" in done.stderr
+
+
+def test_the_browser_guard_refuses_what_the_http_guard_refuses():
+    allow = parse_networks(LOOPBACK_ONE)
+
+    def refused(url: str) -> str | None:
+        return asyncio.run(url_refusal(url, allow))
+
+    assert refused("http://169.254.169.254/latest/") == (
+        "refused: 169.254.169.254 is a link-local address"
+    )
+    assert refused("http://127.0.0.2:8080/x.js") == "refused: 127.0.0.2 is a loopback address"
+    assert refused("ws://[::1]:9000/live") == "refused: ::1 is a loopback address"
+    assert refused("file:///etc/passwd") == "refused: file scheme"
+    assert refused("http://127.0.0.1:8000/story") is None
+    assert refused("data:text/plain,hello") is None
