@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from newsmon.browserguard import BrowserGuard
@@ -95,6 +96,7 @@ class RenderingDownloadHandler:
             allowed_networks(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
         )
         self.browser = _browsers.setdefault(crawler, _Browser())
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RenderingDownloadHandler:
@@ -113,6 +115,8 @@ class RenderingDownloadHandler:
         response = await handler.download_request(request)
         if not request.meta.get("newsmon_guarded"):  # the init callback failed: fail closed
             raise Refused("refused: the page could not be guarded, so it is not used")
+        if 0 < self.maxsize < len(response.body):  # as DOWNLOAD_MAXSIZE caps plain HTTP
+            raise IgnoreRequest(f"rendered page larger than the size cap ({self.maxsize} bytes)")
         return response
 
     async def _browser_handler(self) -> Any:
