@@ -1,13 +1,14 @@
 """What each source asks of a crawl: its extraction rules and how its articles are fetched.
 
 `sources set` and `[sources.SLUG]` config tables write them (`apply_mode_changes`);
-a crawl reads them for all sources in one query, once, and keeps them for the
-crawl (`ModeCache`): the spider needs the render mode of every article request,
-the extract pipeline the rules of every page, and neither may cost a query a page.
+a crawl reads them for all sources in one query and keeps them a minute
+(`ModeCache`): the spider needs the render mode of every article request, the
+extract pipeline the rules of every page, and neither may cost a query a page.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,18 +45,26 @@ def load_modes(session: Session) -> dict[int, SourceMode]:
 
 
 class ModeCache:
-    """source id -> SourceMode for one crawl: loaded at first use, again only for a source
-    added since (a rule changed mid-crawl applies from the next crawl)."""
+    """source id -> SourceMode for one crawl, all sources in one query.
 
-    def __init__(self, database_url: str) -> None:
+    Loaded at first use; again after `max_age` seconds, so that `sources set` reaches
+    a continuous crawl (`newsmon run`) within a minute; and again for a source added
+    since, at most once a second.
+    """
+
+    def __init__(self, database_url: str, max_age: float = 60.0) -> None:
         self.database_url = database_url
+        self.max_age = max_age
         self._modes: dict[int, SourceMode] | None = None
+        self._loaded = 0.0
 
     async def get(self, source_id: int | None) -> SourceMode:
         if source_id is None:
             return PLAIN
-        if self._modes is None or source_id not in self._modes:
+        age = time.monotonic() - self._loaded
+        if self._modes is None or age > self.max_age or (source_id not in self._modes and age > 1):
             self._modes = await in_db_thread(self.database_url, load_modes)
+            self._loaded = time.monotonic()
         return self._modes.get(source_id, PLAIN)
 
 

@@ -153,6 +153,8 @@ def test_extract_command_shows_a_page_under_a_sources_rules(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "gazette: body selector: div.story-body" in done.stdout
+    listed = newsmon(tmp_path, "sources", "list").stdout
+    assert "    rules: body div.story-body, exclude p:nth-of-type(2)\n" in listed
 
     shown = newsmon(tmp_path, "extract", str(saved), "--source", "gazette")
     assert shown.returncode == 0, shown.stderr

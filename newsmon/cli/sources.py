@@ -88,6 +88,8 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "enabled": source.enabled,
                     "articles": counts.get(source.id, 0),
                     "feeds": [_feed_json(f) for f in source.feeds],
+                    "extract_rules": source.extract_rules,
+                    "render": source.render,
                 }
             )
     if as_json:
@@ -97,6 +99,8 @@ def list_(ctx: Context, as_json: bool) -> None:
         click.echo("no sources yet: `newsmon sources add SLUG FEED_URL` or `--starter`")
     for row in rows:
         click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles)")
+        if row["extract_rules"] or row["render"] != "http":
+            click.echo(f"    {safe(mode_line(row['extract_rules'], row['render']))}")
         for feed in row["feeds"]:
             state = (
                 safe(feed["last_error"])
@@ -104,6 +108,20 @@ def list_(ctx: Context, as_json: bool) -> None:
                 else (f"HTTP {feed['last_status']}" if feed["last_status"] else "not polled yet")
             )
             click.echo(f"    {safe(feed['url'])}  [{state}]")
+
+
+def mode_line(rules: dict[str, object] | None, render: str) -> str:
+    """'rules: body div.story, exclude aside; render: browser' (what differs from generic)."""
+    from newsmon.extractrules import ExtractRules
+
+    parsed = ExtractRules.from_json(rules)
+    parts = [f"render: {render}"] if render != "http" else []
+    if parsed is not None:
+        named = [("title", parsed.title_selector), ("body", parsed.body_selector)]
+        said = [f"{k} {v}" for k, v in named if v]
+        said += [f"exclude {', '.join(parsed.exclude)}"] if parsed.exclude else []
+        parts.insert(0, "rules: " + ", ".join(said))
+    return "; ".join(parts)
 
 
 def _feed_json(feed: Feed) -> dict[str, object]:
