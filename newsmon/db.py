@@ -150,9 +150,7 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
-_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = (
-    weakref.WeakKeyDictionary()
-)
+_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
