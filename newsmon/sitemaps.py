@@ -26,6 +26,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from newsmon.feedbytes import sanitize_document
 from newsmon.feeds import LINK_EXCERPT, FeedEntry, ParsedFeed
 from newsmon.textclean import clean_line, clean_optional
 from newsmon.urls import BadURL, canonicalize
@@ -67,8 +68,8 @@ class _NewsSitemap(Sitemap):
             if self._get_tag_name(block) == "news":
                 for part in block.iter():
                     name = self._get_tag_name(part)
-                    if name in ("publication_date", "title") and part.text:
-                        news[name] = part.text.strip()
+                    if name in ("publication_date", "title"):
+                        news[name] = "".join(part.itertext()).strip()
         found = super()._process_sitemap_element(elem)
         if found is not None:
             found.update({f"news_{k}": v for k, v in news.items()})
@@ -171,9 +172,11 @@ def _newest_first(entries: list[FeedEntry]) -> tuple[FeedEntry, ...]:
 
 def _urlset(records: list[dict[str, Any]], url: str, since: datetime) -> ParsedFeed:
     entries, rejected, old, undated = _recent_entries(records, url, since)
-    warnings = []
-    if old or undated:
-        warnings.append(f"skipped {old} entries older than the cut-off and {undated} undated ones")
+    counts = [
+        f"{old} older than the cut-off" if old else "",
+        f"{undated} undated" if undated else "",
+    ]
+    warnings = [f"skipped {' and '.join(filter(None, counts))} entries"] if old or undated else []
     return ParsedFeed(
         entries=_newest_first(entries),
         skipped=len(rejected),
@@ -215,6 +218,7 @@ def parse_sitemap(
             before it, are left out.
         max_children: most children of an index to fetch, newest first.
     """
+    body, removed = sanitize_document(body)  # as feeds: one NUL must not cost every entry
     try:
         kind, records, problem = _records(body)
     except (lxml.etree.XMLSyntaxError, StopIteration, ValueError) as exc:
@@ -227,6 +231,8 @@ def parse_sitemap(
     else:
         parsed = ParsedSitemap(_urlset(records, url, since))
         warnings = []
+    if removed:
+        warnings.append(f"removed {removed} characters XML forbids (NUL, controls)")
     if problem:
         return _with_problem(parsed, problem, warnings)
     return _with_warnings(parsed, warnings)

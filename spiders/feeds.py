@@ -55,7 +55,7 @@ def _read(body: bytes, url: str, headers: dict[str, str]) -> tuple[str | None, P
 
 
 async def feed_polled(
-    response: Response, task: FeedTask, now: datetime, crawler: Crawler | None = None
+    response: Response, task: FeedTask, now: datetime, crawler: Crawler
 ) -> FeedPolled:
     """Parse the feed or sitemap off the event loop (CPU work on untrusted bytes)."""
     item = FeedPolled(task=task, fetched_at=now, status=response.status)
@@ -81,23 +81,26 @@ async def feed_polled(
     return item
 
 
-def _max_size(crawler: Crawler | None) -> int:
-    return crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler else 8 * 1024 * 1024
+def _max_size(crawler: Crawler) -> int:
+    """The crawl's DOWNLOAD_MAXSIZE, also the cap on a gzip file's decompressed size."""
+    return crawler.settings.getint("DOWNLOAD_MAXSIZE")
 
 
-def _config(crawler: Crawler | None) -> Config:
-    config = crawler.settings.get("NEWSMON_CONFIG") if crawler else None
-    return config if isinstance(config, Config) else Config()
+def _config(crawler: Crawler) -> Config:
+    config = crawler.settings.get("NEWSMON_CONFIG")
+    return config if isinstance(config, Config) else Config()  # `scrapy crawl` by hand
 
 
-async def _sitemap(body: bytes, url: str, now: datetime, crawler: Crawler | None) -> ParsedFeed:
+async def _sitemap(body: bytes, url: str, now: datetime, crawler: Crawler) -> ParsedFeed:
     """A urlset's recent entries, or an index's recent children's entries, merged."""
     config = _config(crawler)
     since = now - parse_duration(config.sitemap_max_age)
     parsed = await asyncio.to_thread(
         parse_sitemap, body, url=url, since=since, max_children=config.sitemap_max_children
     )
-    if not parsed.is_index or parsed.feed.error or crawler is None:
+    if parsed.feed.warnings:
+        logger.info("sitemap %s: %s", url, "; ".join(parsed.feed.warnings))
+    if not parsed.is_index or parsed.feed.error:
         return parsed.feed
     results = await asyncio.gather(*(_child(c, since, crawler) for c in parsed.children))
     parts = [part for part in results if isinstance(part, ParsedFeed)]

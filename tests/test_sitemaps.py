@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from newsmon.guardedget import FetchError, fetch
 from newsmon.models import Article, Feed, Version
+from newsmon.sitemaps import parse_sitemap
 from tests.cli_helpers import newsmon
 from tests.newssite import story
 
@@ -117,3 +118,30 @@ def test_discovery_fetches_through_the_ssrf_guard(config, reactor):
     """robots.txt is fetched by a one-request crawl: the guard refuses what it refuses there."""
     with pytest.raises(FetchError, match=r"refused: 169\.254\.169\.254 is a link-local address"):
         fetch(config, "http://169.254.169.254/robots.txt")
+
+
+def test_sitemap_entries_pass_the_same_checks_as_feed_entries():
+    """Links made canonical or refused with a reason, text cleaned, undated entries left out."""
+    body = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>/news/a?utm_source=x</loc><news:news><news:publication_date>"
+        b"2026-03-02T08:00:00+01:00</news:publication_date>"
+        b"<news:title>Fire at the\n   <b>harbour</b>&#x1;</news:title></news:news></url>"
+        b"<url><loc>javascript:alert(1)</loc><lastmod>2026-03-02</lastmod></url>"
+        b"<url><loc>https://gazette.example/news/undated</loc></url>"
+        b"<url><loc>https://gazette.example/news/b</loc><lastmod>2026-03-01</lastmod></url>"
+        b"</urlset>"
+    )
+    since = datetime(2026, 2, 28, tzinfo=UTC)
+    parsed = parse_sitemap(body, url="https://gazette.example/sitemap.xml", since=since).feed
+    assert [(e.url, e.title, e.published_at) for e in parsed.entries] == [
+        (
+            "https://gazette.example/news/a",
+            "Fire at the harbour",
+            datetime(2026, 3, 2, 7, tzinfo=UTC),
+        ),
+        ("https://gazette.example/news/b", None, datetime(2026, 3, 1, tzinfo=UTC)),
+    ]
+    assert parsed.rejected == (("javascript:alert(1)", "not an http(s) URL"),)
+    assert "skipped 1 undated entries" in parsed.warnings
