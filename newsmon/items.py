@@ -50,6 +50,7 @@ class FeedPolled:
     parsed: ParsedFeed | None = None
     not_modified: bool = False
     error: str | None = None
+    kind: str | None = None  # "feed" or "sitemap" when the body was recognised as one
 
 
 @dataclass
