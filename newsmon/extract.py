@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from newsmon.datelines import is_byline_meta, is_date_line, prune_time_furniture
 from newsmon.fingerprint import normalize_line, normalize_text
+from newsmon.language import page_language
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
 from newsmon.pagemeta import strip_site_name as strip_site_name
@@ -68,6 +69,7 @@ class Extracted:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     date_source: str | None = None
+    language: str | None = None  # the BCP 47 tag the page states (newsmon.language)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -178,6 +180,7 @@ def extract(
     title = headline(tree, url, metas, articles)
     byline = _byline(tree, metas, articles)
     dates = page_dates(tree, metas, articles)
+    language = page_language(tree, metas, jsonld_value(articles, "inLanguage"))
     if options.cleanup:
         prune_time_furniture(tree)
         # trafilatura deletes every <time> with its words; those left are in the story's
@@ -196,4 +199,5 @@ def extract(
         published_at=dates.published_at,
         updated_at=dates.updated_at,
         date_source=dates.source,
+        language=language,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
 from newsmon.feeds import FeedEntry
 from newsmon.items import FeedPolled
+from newsmon.language import learn_language
 from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Feed, Source, UTCDateTime
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.record import record_failure, record_page  # noqa: F401  (pipelines import them here)
@@ -98,6 +99,8 @@ def record_feed_poll(
     now = result.fetched_at
     if result.parsed is not None:
         feed.entries_seen = len(result.parsed.entries)
+        if result.parsed.language:
+            learn_language(feed.source, result.parsed.language, origin="feed")
     error = result.error or (result.parsed.error if result.parsed else None)
     usable = result.not_modified or bool(result.parsed and result.parsed.entries)
     feed.consecutive_errors = 0 if usable or error is None else feed.consecutive_errors + 1
