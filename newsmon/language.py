@@ -81,14 +81,17 @@ def learn_language(source: Source, tag: str | None, *, origin: Literal["feed", "
 
 
 def set_language(source: Source, typed: str) -> list[str]:
-    """`sources set --language TAG` pins the tag; `auto` unpins and forgets it, to learn anew.
+    """Pin a checked tag (`sources set --language TAG`), or unpin with `auto`.
 
+    `auto` forgets the tag, to learn it anew at the next poll of the source's feeds.
     Returns one line per setting changed; raises BadLanguage naming the bad tag.
     """
     if typed.strip().lower() == AUTO:
         if not source.language_pinned:
             return []
         source.language_pinned, source.language = False, None
+        for feed in source.feeds:  # a 304 would not say the language again: read them afresh
+            feed.etag = feed.last_modified = None
         return ["language: auto (learnt from its feeds and pages)"]
     tag = normalize_tag(typed)
     if tag is None:
