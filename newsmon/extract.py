@@ -42,7 +42,7 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 4
+CLEANUP_REVISION = 5
 
 
 @dataclass(frozen=True)

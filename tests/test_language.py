@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from lxml.html import fromstring
 from sqlalchemy import select
 
+from newsmon.extract import extract
 from newsmon.language import normalize_tag, page_language
 from newsmon.models import Article, Source
 from newsmon.web.app import create_app
@@ -140,3 +141,31 @@ def test_one_changed_chinese_character_on_the_page_is_one_changed_character(
     assert (diff["words_added"], diff["words_removed"]) == (1, 1)
     page = client.get(f"/articles/{article_id}/diff/0/1").text
     assert '<td class="new" dir="auto" lang="zh-CN">' in page and "<ins>三</ins>" in page
+
+
+PROMOS = [
+    "Abonnez-vous à notre newsletter quotidienne",
+    "Suivez-nous sur Facebook et Instagram",
+    "En savoir plus",
+    "Melden Sie sich für unseren Newsletter an",
+    "Folgen Sie uns auf Twitter",
+    "Mehr zum Thema",
+    "Suscríbete a nuestro boletín",
+    "Síguenos en Twitter y Facebook",
+    "Más información:",
+]
+PROSE = [
+    "Suivez-nous dans les rues de Paris, où la police a arrêté trois hommes mardi soir.",
+    "Folgen Sie uns, sagte der Polizist, dann zeigte er auf das Auto des Bürgermeisters.",
+    "Mehr zum Thema Verkehr steht im Bericht, den der Stadtrat am Montag vorgelegt hat.",
+    "Más información llegará el lunes, dijo el alcalde a los periodistas en el ayuntamiento.",
+]
+
+
+def test_promo_lines_in_french_german_and_spanish_leave_the_text_and_prose_stays():
+    paragraphs = list(PROSE)
+    for i, promo in enumerate(PROMOS):
+        paragraphs.insert(i % len(paragraphs), promo)
+    page = f"<html><body><article><h1>Le pont</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}"
+    text = extract(page + "</article></body></html>").text
+    assert text.split("\n") == PROSE
