@@ -178,6 +178,8 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             Article.etag,
             Article.last_modified,
             Article.last_raw_hash,
+            Article.status,
+            Article.quiet_since,
         ).where(Article.id.in_(ids))
     ):
         v = latest.get(a.id)
@@ -190,6 +192,8 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             latest_hash=v.content_hash if v else None,
             latest_extractor=v.extractor if v else None,
             source_id=a.source_id,
+            status=a.status,
+            quiet_since=a.quiet_since,
         )
     return [found[i] for i in ids if i in found]
 

@@ -97,6 +97,15 @@ class Config(BaseSettings):
     max_entries_per_poll: int = setting(
         1000, "Most feed entries stored per poll (newest first).", "a whole number >= 1", ge=1
     )
+    sitemap_max_age: Duration = setting(
+        "2d", "Sitemap entries dated earlier than this are left out.", "a duration"
+    )
+    sitemap_max_children: int = setting(
+        20,
+        "Most child sitemaps of a sitemap index fetched per poll (newest first).",
+        "a whole number >= 1",
+        ge=1,
+    )
     lease: Duration = setting(
         "10m", "How long a crawler's claim on a feed or article lasts.", "a duration"
     )

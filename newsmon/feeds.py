@@ -26,11 +26,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One article a feed announces."""
+    """One article a feed or sitemap announces; `origin` is where its date came from."""
 
     url: str
     title: str | None = None
     published_at: datetime | None = None
+    origin: str = "feed"  # one of models.DATE_ORIGINS: "feed" or "sitemap"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ class ArticleTask:
     latest_hash: str | None = None
     latest_extractor: str | None = None
     source_id: int | None = None
+    # The article's state when claimed: a check that finds nothing new writes on this
+    # footing without reading the row again (newsmon.record.record_quiet_check).
+    status: str | None = None
+    quiet_since: datetime | None = None
 
 
 @dataclass
@@ -46,6 +50,7 @@ class FeedPolled:
     parsed: ParsedFeed | None = None
     not_modified: bool = False
     error: str | None = None
+    kind: str | None = None  # "feed" or "sitemap" when the body was recognised as one
 
 
 @dataclass

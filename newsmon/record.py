@@ -7,12 +7,13 @@ works inside the caller's transaction; the caller commits.
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import claim_url, owner_of
@@ -36,6 +37,7 @@ from newsmon.urls import canonical_or_none
 logger = logging.getLogger(__name__)
 
 MISSING_STATUSES = (404, 410)
+SAME_BYTES = "same page bytes"
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,92 @@ def _note(*parts: str | None) -> str | None:
     return "; ".join(p for p in parts if p) or None
 
 
+@functools.cache
+def _quiet_update(validators: bool) -> Update:
+    """Built once: a statement made per check costs more than the write itself.
+    (Bound names may not be column names, hence the `b_` prefix.)"""
+    values = {
+        "last_checked_at": bindparam("b_now"),
+        "last_status": bindparam("b_status"),
+        "consecutive_errors": 0,
+        "consecutive_missing": 0,
+        "next_check_at": bindparam("b_next_check_at"),
+        "lease_until": None,
+        "lease_owner": None,
+    }
+    if validators:
+        values.update(etag=bindparam("b_etag"), last_modified=bindparam("b_last_modified"))
+    return (
+        update(Article)
+        .where(
+            Article.id == bindparam("b_article_id"),
+            Article.status == "active",
+            Article.quiet_since == bindparam("b_quiet_since"),
+        )
+        .values(values)
+    )
+
+
+@functools.cache
+def _check_insert() -> Insert:
+    return insert(Check)
+
+
+def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolicy) -> str | None:
+    """A 304, or the very bytes of the stored version: one UPDATE and one check row.
+
+    Most checks of a quiet article end here, so this path neither loads the article
+    nor goes through the session's unit of work: it updates the row on the footing
+    the claim read (active, quiet since the same moment). Returns None when the row
+    has moved on since the claim (frozen by the sweep, gone, merged, a new version),
+    so the caller takes the full path.
+    """
+    task = item.task
+    quiet = item.not_modified or (item.same_raw and task.latest_hash is not None)
+    if not quiet or task.status != "active" or task.quiet_since is None:
+        return None
+    now = item.fetched_at
+    validators = bool(item.etag or item.last_modified)
+    # The session's connection, not session.execute: that would flush pending objects.
+    connection = session.connection()
+    matched = connection.execute(
+        _quiet_update(validators),
+        {
+            "b_article_id": task.article_id,
+            "b_quiet_since": task.quiet_since,
+            "b_now": now,
+            "b_status": item.status,
+            "b_next_check_at": policy.next_check(quiet_since=task.quiet_since, now=now),
+            "b_etag": item.etag,
+            "b_last_modified": item.last_modified,
+        },
+    ).rowcount
+    if matched != 1:
+        return None
+    outcome, detail = ("not_modified", None) if item.not_modified else ("unchanged", SAME_BYTES)
+    connection.execute(
+        _check_insert(),
+        {
+            "article_id": task.article_id,
+            "at": now,
+            "http_status": item.status,
+            "outcome": outcome,
+            "duration_ms": item.duration_ms,
+            "detail": detail,
+            "content_hash": None,
+        },
+    )
+    item.outcome = outcome
+    return outcome
+
+
 def record_page(
     session: Session, *, item: PageItem, policy: RecheckPolicy, max_flips: int = 2
 ) -> str:
     """Store one fetched page: a new version if its text changed, else just the check."""
+    quiet = record_quiet_check(session, item=item, policy=policy)
+    if quiet is not None:
+        return quiet
     article = session.get(Article, item.task.article_id)
     if article is None or article.status == "frozen":
         return "skipped"
@@ -208,7 +292,7 @@ def record_page(
     if item.not_modified:
         return _check(session, article, item, "not_modified")
     if title is None or text is None or digest is None:
-        return _check(session, article, item, "unchanged", "same page bytes")
+        return _check(session, article, item, "unchanged", SAME_BYTES)
     return _store_text(
         session, article, item, policy, (title, text, digest), refused=refused, max_flips=max_flips
     )

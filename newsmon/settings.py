@@ -27,6 +27,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsmon.guardfetch.GuardMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsmon.robots.SharedRobotsTxtMiddleware": 100,
+    # Off, like the spider middlewares below (see there why).
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
 }
 DOWNLOAD_HANDLERS = {
     "http": "newsmon.guardfetch.GuardedHTTPDownloadHandler",
@@ -60,3 +64,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 NEWSMON_DATABASE_URL = "sqlite:///newsmon.db"
 NEWSMON_CONTACT_URL = "https://github.com/newsmon/newsmon"
 USER_AGENT = f"newsmon/{version('newsmon')} (+{NEWSMON_CONTACT_URL})"
+
+# Every request is one claimed task, never a followed link: depth, referer and URL
+# length bookkeeping have nothing to do (URLs are checked where they enter), there is
+# no HTTP auth or allowed_domains, and newsmon's own metrics count what the downloader
+# stats would. Each of these costs a call per request on the crawl's one thread.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+}

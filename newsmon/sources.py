@@ -27,6 +27,7 @@ class SourceSpec:
     name: str
     feeds: tuple[str, ...]
     homepage: str | None = None
+    sitemaps: tuple[str, ...] = ()  # URLs known to be sitemaps (robots.txt says so)
 
 
 def starter_sources() -> list[SourceSpec]:
@@ -50,10 +51,10 @@ def _check_slug(typed: str) -> str:
 def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[Source, int]:
     """Add a source, or new feeds to an existing one. Returns the source and feeds added."""
     slug = _check_slug(spec.slug)
-    urls = []
-    for url in spec.feeds:
+    urls: dict[str, str] = {}  # canonical URL -> kind until its first poll says otherwise
+    for url, kind in [*((u, "feed") for u in spec.feeds), *((u, "sitemap") for u in spec.sitemaps)]:
         try:
-            urls.append(canonicalize(url))
+            urls.setdefault(canonicalize(url), kind)
         except BadURL as exc:
             raise SourceError(f"bad feed URL {url[:100]!r}: {exc}") from exc
     source = session.scalar(select(Source).where(Source.slug == slug))
@@ -64,7 +65,7 @@ def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[So
         session.add(source)
         session.flush()
     added = 0
-    for url in urls:
+    for url, kind in urls.items():
         owner = session.scalar(select(Feed).where(Feed.url == url))
         if owner is not None:
             if owner.source_id != source.id:
@@ -72,7 +73,12 @@ def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[So
             continue
         session.add(
             Feed(
-                source_id=source.id, url=url, next_poll_at=now, consecutive_errors=0, entries_seen=0
+                source_id=source.id,
+                url=url,
+                kind=kind,
+                next_poll_at=now,
+                consecutive_errors=0,
+                entries_seen=0,
             )
         )
         added += 1

@@ -49,6 +49,7 @@ def _article_row(source_id: int, entry: FeedEntry, now: datetime) -> dict[str, A
         "first_seen_at": now,
         "quiet_since": now,
         "published_at": entry.published_at,
+        "published_from": entry.origin if entry.published_at else None,
         "title": entry.title,
         "status": "active",
         "next_check_at": now,
@@ -79,7 +80,7 @@ def add_entries(
             session.execute(
                 update(Article)
                 .where(Article.id == seen.article_id, Article.published_at.is_(None))
-                .values(published_at=entry.published_at)
+                .values(published_at=entry.published_at, published_from=entry.origin)
             )
     fresh = {entry.url: entry for entry in entries if entry.url not in known}
     rows = [_article_row(source_id, entry, now) for entry in fresh.values()]
@@ -105,6 +106,8 @@ def record_feed_poll(
     usable = result.not_modified or bool(result.parsed and result.parsed.entries)
     feed.consecutive_errors = 0 if usable or error is None else feed.consecutive_errors + 1
     feed.last_error = error
+    if result.kind:  # what the URL served decides: a sitemap or a feed
+        feed.kind = result.kind
     feed.last_status = result.status
     feed.last_polled_at = now
     if result.etag or result.last_modified or not result.not_modified:

@@ -1,4 +1,11 @@
-"""What a feed poll yields: the parsed entries of a fetched feed, or why there are none."""
+"""What a feed poll yields: the parsed entries of a fetched feed or sitemap, or why there are none.
+
+What the URL serves decides how it is read: a document whose root is `urlset` or
+`sitemapindex` is a sitemap (newsmon.sitemaps), anything else goes to the feed
+parser. A sitemap index's children are fetched in the same poll through the
+crawl's own downloader (so the SSRF guard, robots.txt and per-site limits apply),
+only those changed within the cut-off, at most `sitemap_max_children` of them.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,51 @@ import asyncio
 import logging
 from datetime import datetime
 
+import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsmon.feeds import parse_feed
+from newsmon.config import Config, parse_duration
+from newsmon.feeds import ParsedFeed, parse_feed
 from newsmon.items import FeedPolled, FeedTask
+from newsmon.sitemaps import (
+    ChildSitemap,
+    SitemapError,
+    decompressed,
+    is_sitemap,
+    merged,
+    parse_sitemap,
+    root_tag,
+)
+from newsmon.textclean import clean_line
 from spiders import describe_failure, header
 
 logger = logging.getLogger(__name__)
 
 
-async def feed_polled(response: Response, task: FeedTask, now: datetime) -> FeedPolled:
-    """Parse the feed off the event loop (feedparser is CPU work on untrusted bytes)."""
+def _headers(response: Response) -> dict[str, str]:
+    return {
+        k.decode("latin-1").lower(): v[0].decode("latin-1")
+        for k, v in response.headers.items()
+        if v
+    }
+
+
+def _read(body: bytes, url: str, headers: dict[str, str]) -> tuple[str | None, ParsedFeed]:
+    """Feed parser for feeds; for sitemaps only the kind (their entries need the cut-off)."""
+    if is_sitemap(body):
+        return "sitemap", ParsedFeed()
+    parsed = parse_feed(body, url=url, headers=headers)
+    if parsed.error and root_tag(body) == "html":
+        parsed = ParsedFeed(error="not a feed or sitemap: the URL serves an HTML page")
+    return ("feed" if parsed.version else None), parsed
+
+
+async def feed_polled(
+    response: Response, task: FeedTask, now: datetime, crawler: Crawler
+) -> FeedPolled:
+    """Parse the feed or sitemap off the event loop (CPU work on untrusted bytes)."""
     item = FeedPolled(task=task, fetched_at=now, status=response.status)
     if response.status == 304:
         item.not_modified = True
@@ -26,17 +66,67 @@ async def feed_polled(response: Response, task: FeedTask, now: datetime) -> Feed
     else:
         item.etag = header(response, "ETag")
         item.last_modified = header(response, "Last-Modified")
-        headers = {
-            k.decode("latin-1").lower(): v[0].decode("latin-1")
-            for k, v in response.headers.items()
-            if v
-        }
-        item.parsed = await asyncio.to_thread(
-            parse_feed, response.body, url=response.url, headers=headers
-        )
+        try:
+            body = decompressed(response.body, _max_size(crawler))
+        except SitemapError as exc:
+            item.error = str(exc)
+        else:
+            item.kind, item.parsed = await asyncio.to_thread(
+                _read, body, response.url, _headers(response)
+            )
+            if item.kind == "sitemap":
+                item.parsed = await _sitemap(body, response.url, now, crawler)
     if item.error or (item.parsed and item.parsed.error):
         logger.warning("feed %s: %s", task.url, item.error or item.parsed.error)  # type: ignore[union-attr]
     return item
+
+
+def _max_size(crawler: Crawler) -> int:
+    """The crawl's DOWNLOAD_MAXSIZE, also the cap on a gzip file's decompressed size."""
+    return crawler.settings.getint("DOWNLOAD_MAXSIZE")
+
+
+def _config(crawler: Crawler) -> Config:
+    config = crawler.settings.get("NEWSMON_CONFIG")
+    return config if isinstance(config, Config) else Config()  # `scrapy crawl` by hand
+
+
+async def _sitemap(body: bytes, url: str, now: datetime, crawler: Crawler) -> ParsedFeed:
+    """A urlset's recent entries, or an index's recent children's entries, merged."""
+    config = _config(crawler)
+    since = now - parse_duration(config.sitemap_max_age)
+    parsed = await asyncio.to_thread(
+        parse_sitemap, body, url=url, since=since, max_children=config.sitemap_max_children
+    )
+    if parsed.feed.warnings:
+        logger.info("sitemap %s: %s", url, "; ".join(parsed.feed.warnings))
+    if not parsed.is_index or parsed.feed.error:
+        return parsed.feed
+    results = await asyncio.gather(*(_child(c, since, crawler) for c in parsed.children))
+    parts = [part for part in results if isinstance(part, ParsedFeed)]
+    errors = [part for part in results if isinstance(part, str)]
+    return merged(parsed.feed, parts, errors)
+
+
+async def _child(child: ChildSitemap, since: datetime, crawler: Crawler) -> ParsedFeed | str:
+    """One child sitemap's recent entries, or one line saying why there are none."""
+    request = scrapy.Request(child.url, dont_filter=True)
+    try:
+        response = await crawler.engine.download_async(request)  # type: ignore[union-attr]
+    except Exception as exc:  # a refused, failed or dropped download is this child's alone
+        return f"child sitemap {child.url}: {describe_failure(Failure(exc))}"
+    if response.status >= 400:
+        return f"child sitemap {child.url}: HTTP {response.status}"
+    try:
+        body = decompressed(response.body, _max_size(crawler))
+    except SitemapError as exc:
+        return f"child sitemap {child.url}: {exc}"
+    parsed = await asyncio.to_thread(parse_sitemap, body, url=response.url, since=since)
+    if parsed.is_index:  # indexes do not nest (sitemaps.org); one level is the bound
+        return f"child sitemap {child.url}: a sitemap index inside an index, not followed"
+    if parsed.feed.error:
+        return clean_line(f"child sitemap {child.url}: {parsed.feed.error}")
+    return parsed.feed
 
 
 def feed_failed(task: FeedTask, failure: Failure | str, now: datetime) -> FeedPolled:

@@ -70,7 +70,7 @@ class WatchSpider(scrapy.Spider):
         task = response.meta["task"]
         try:
             if isinstance(task, FeedTask):
-                item: Any = await feed_polled(response, task, self.clock.now())
+                item: Any = await feed_polled(response, task, self.clock.now(), self.crawler)
             else:
                 item = page_fetched(response, task, self.clock.now())
         except Exception as exc:  # a response we cannot read fails its task, nothing else

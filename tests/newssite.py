@@ -9,6 +9,7 @@ redirect loop, a huge page, a binary body, undecodable bytes, an empty page.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import itertools
@@ -99,6 +100,7 @@ class NewsSite:
             self.timeout_seconds = 5.0
             self.big_feed_entries = 0
             self.feed_language = None
+            self.robots = "User-agent: *\nDisallow: /private/\n"
             self.hold = None
             self.stable = False
             self.churn = False
@@ -354,6 +356,8 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, site.robots, "text/plain")
             if path.startswith("/feeds/"):
                 return self._feed(path)
+            if path.startswith("/sitemap"):
+                return self._sitemap(path)
             if path.startswith("/go/"):  # a moved story: a permanent redirect to its page
                 return self._send(301, "", headers={"Location": "/news/" + path[4:]})
             if path.startswith("/news/"):
@@ -403,6 +407,17 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("If-None-Match") == etag:
                 return self._send(304, b"", headers={"ETag": etag})
             return self._send(200, body, "application/rss+xml; charset=utf-8", {"ETag": etag})
+
+        def _sitemap(self, path: str) -> None:
+            with site.lock:
+                found = sitemap(site, path, self._base())
+            if found is None:
+                return self._send(404, "no such sitemap")
+            body, ctype = found
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                return self._send(304, b"", headers={"ETag": etag})
+            return self._send(200, body, ctype, {"ETag": etag})
 
         def _article(self, slug: str) -> None:
             with site.lock:
@@ -455,6 +470,48 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             raise AssertionError(fault)
 
     return Handler
+
+
+SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+NEWS_NS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+
+
+def sitemap(site: NewsSite, path: str, base: str) -> tuple[bytes, str] | None:
+    """The site's sitemaps: a plain urlset, a Google News sitemap (also gzipped as a file),
+    and an index of the gzipped news sitemap and an old archive sitemap (which is a 404)."""
+    stories = list(site.stories.values())
+    if path == "/sitemap-index.xml":
+        newest = max((s.published for s in stories), default=datetime(2026, 1, 1, tzinfo=UTC))
+        children = [
+            ("/sitemap-news.xml.gz", newest),
+            ("/sitemap-archive.xml", datetime(2020, 1, 1, tzinfo=UTC)),
+        ]
+        body = "".join(
+            f"<sitemap><loc>{base}{loc}</loc><lastmod>{when.isoformat()}</lastmod></sitemap>"
+            for loc, when in children
+        )
+        xml = f"<sitemapindex {SITEMAP_NS}>{body}</sitemapindex>"
+        return b'<?xml version="1.0" encoding="UTF-8"?>' + xml.encode(), "application/xml"
+    if path == "/sitemap.xml":
+        urls = "".join(
+            f"<url><loc>{base}/news/{s.slug}</loc><lastmod>{s.published.isoformat()}</lastmod></url>"
+            for s in stories
+        )
+    elif path in ("/sitemap-news.xml", "/sitemap-news.xml.gz"):
+        urls = "".join(
+            f"<url><loc>{base}/news/{s.slug}</loc><news:news><news:publication>"
+            "<news:name>Loopback Gazette</news:name><news:language>en</news:language>"
+            f"</news:publication><news:publication_date>{s.published.isoformat()}"
+            f"</news:publication_date><news:title>{html.escape(s.title)}</news:title>"
+            "</news:news></url>"
+            for s in stories
+        )
+    else:
+        return None
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset {SITEMAP_NS} {NEWS_NS}>{urls}</urlset>'
+    if path.endswith(".gz"):  # a gzip file, not Content-Encoding: the magic bytes say so
+        return gzip.compress(xml.encode(), mtime=0), "application/x-gzip"
+    return xml.encode(), "application/xml"
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import click
 from sqlalchemy import func, select
 
 from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.clock import SystemClock
+from newsmon.config import Config
 from newsmon.db import transaction
 from newsmon.models import Article, Feed, Source
 from newsmon.sources import (
@@ -19,6 +22,9 @@ from newsmon.sources import (
     starter_sources,
 )
 from newsmon.terminal import safe, safe_json
+from newsmon.urls import BadURL, canonicalize
+
+MAX_DISCOVERED = 50  # robots.txt files of big sites list dozens; more is a mistake
 
 
 @click.group()
@@ -32,6 +38,11 @@ def sources() -> None:
 @click.option("--name", help="Display name (default: the slug).")
 @click.option("--homepage", help="The site's home page.")
 @click.option("--starter", is_flag=True, help="Add the shipped list of major news feeds.")
+@click.option(
+    "--discover",
+    metavar="SITE_URL",
+    help="Also add the sitemaps the site's robots.txt lists in its Sitemap: lines.",
+)
 @pass_ctx
 def add(
     ctx: Context,
@@ -40,19 +51,62 @@ def add(
     name: str | None,
     homepage: str | None,
     starter: bool,
+    discover: str | None,
 ) -> None:
-    """Add source SLUG with its FEED_URLS (or more feeds to an existing source)."""
+    """Add source SLUG with its FEED_URLS (or more feeds to an existing source).
+
+    A FEED_URL may be an RSS/Atom feed or an XML sitemap (index, urlset, Google News,
+    gzipped or not): what it serves when polled decides how it is read.
+    """
+    sitemaps = discovered_sitemaps(ctx.config, discover) if discover else ()
     if starter:
         specs = starter_sources()
-    elif slug and feed_urls:
-        specs = [SourceSpec(slug=slug, name=name or slug, feeds=feed_urls, homepage=homepage)]
+    elif slug and (feed_urls or sitemaps):
+        specs = [
+            SourceSpec(
+                slug=slug,
+                name=name or slug,
+                feeds=feed_urls,
+                homepage=homepage,
+                sitemaps=sitemaps,
+            )
+        ]
     else:
-        fail("give a SLUG and at least one FEED_URL, or --starter")
+        fail("give a SLUG and at least one FEED_URL or --discover SITE_URL, or --starter")
     now = SystemClock().now()
     with transaction(ctx.engine()) as session:
         for spec in specs:
             source, added = add_source(session, spec=spec, now=now)
-            click.echo(f"{source.slug}: {added_line(added, len(set(spec.feeds)))}")
+            given = len(set(spec.feeds) | set(spec.sitemaps))
+            click.echo(f"{source.slug}: {added_line(added, given)}")
+
+
+def discovered_sitemaps(config: Config, site_url: str) -> tuple[str, ...]:
+    """The sitemaps SITE_URL's robots.txt lists, fetched through the SSRF guard; each is
+    printed. Fails with one line when robots.txt cannot be fetched or lists none."""
+    from newsmon.guardedget import FetchError, fetch  # Scrapy only for this command
+    from newsmon.sitemaps import sitemaps_in_robots
+
+    try:
+        robots_url = urljoin(canonicalize(site_url), "/robots.txt")
+    except BadURL as exc:
+        fail(f"bad site URL {site_url[:100]!r}: {exc}")
+    try:
+        fetched = fetch(config, robots_url)
+    except FetchError as exc:
+        fail(f"cannot fetch {robots_url}: {exc}")
+    if fetched.status != 200:
+        fail(f"cannot fetch {robots_url}: HTTP {fetched.status}")
+    found, refused = sitemaps_in_robots(fetched.body, fetched.url)
+    for link, why in refused:
+        click.echo(f"skipped Sitemap: line {safe(link)!r}: {safe(why)}", err=True)
+    if not found:
+        fail(f"{robots_url} lists no sitemaps (no usable Sitemap: lines); give sitemap URLs")
+    if len(found) > MAX_DISCOVERED:
+        click.echo(f"{robots_url} lists {len(found)} sitemaps; adding the first {MAX_DISCOVERED}")
+    for url in found[:MAX_DISCOVERED]:
+        click.echo(f"found sitemap {safe(url)}")
+    return tuple(found[:MAX_DISCOVERED])
 
 
 def added_line(added: int, given: int) -> str:
@@ -103,12 +157,14 @@ def list_(ctx: Context, as_json: bool) -> None:
                 if feed["last_error"]
                 else (f"HTTP {feed['last_status']}" if feed["last_status"] else "not polled yet")
             )
-            click.echo(f"    {safe(feed['url'])}  [{state}]")
+            kind = f"{feed['kind']}  " if feed["last_polled_at"] or feed["kind"] != "feed" else ""
+            click.echo(f"    {safe(feed['url'])}  {kind}[{state}]")
 
 
 def _feed_json(feed: Feed) -> dict[str, object]:
     return {
         "url": feed.url,
+        "kind": feed.kind,
         "last_polled_at": feed.last_polled_at.isoformat() if feed.last_polled_at else None,
         "last_status": feed.last_status,
         "last_error": feed.last_error,
