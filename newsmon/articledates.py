@@ -12,9 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement, or_
+
+from newsmon.models import Article
+
 if TYPE_CHECKING:
     from newsmon.extract import Extracted
-    from newsmon.models import Article
 
 PAGE = "page"
 _SAID_BY = {"page": "stated on the page", "sitemap": "from the sitemap", "feed": "from the feed"}
@@ -31,6 +34,11 @@ def merged_date(
     if stated is None or (current is not None and origin != PAGE):
         return current, origin
     return stated, PAGE
+
+
+def open_to_feed_dates() -> ColumnElement[bool]:
+    """Articles a feed or sitemap may still date: undated, or dated only by their page."""
+    return or_(Article.published_at.is_(None), Article.published_from == PAGE)
 
 
 def adopt_page_dates(article: Article, extracted: Extracted) -> None:

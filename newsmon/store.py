@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
+from newsmon.articledates import open_to_feed_dates
 from newsmon.feeds import FeedEntry
 from newsmon.items import FeedPolled
 from newsmon.language import learn_language
@@ -79,7 +80,7 @@ def add_entries(
         if seen and seen.undated and entry.published_at is not None:  # another feed dates it
             session.execute(
                 update(Article)
-                .where(Article.id == seen.article_id, Article.published_at.is_(None))
+                .where(Article.id == seen.article_id, open_to_feed_dates())
                 .values(published_at=entry.published_at, published_from=entry.origin)
             )
     fresh = {entry.url: entry for entry in entries if entry.url not in known}

@@ -71,6 +71,14 @@ def test_page_dates_are_stored_and_labelled_when_the_feed_has_none(
     assert api["published_at"].startswith("2026-02-14T10:30")
     assert api["updated_at"].startswith("2026-02-15T07:45")
 
+    # The feed dates the story at last: the feed's date replaces the page's.
+    site.stories["ferry-strike"].feed_dated = True
+    site.stories["ferry-strike"].published = FEED_DATE
+    clock.advance(hours=1)
+    crawler.once()
+    redated = article(db, "ferry-strike")
+    assert (redated.published_at, redated.published_from) == (FEED_DATE, "feed")
+
 
 @pytest.mark.sqlite_only
 def test_an_updated_n_minutes_ago_line_that_changes_on_every_request_keeps_one_version(
