@@ -9,6 +9,7 @@ from lxml.html import fromstring
 from sqlalchemy import select
 
 from newsmon.extract import extract
+from newsmon.feeds import parse_feed
 from newsmon.language import normalize_tag, page_language
 from newsmon.models import Article, Source
 from newsmon.web.app import create_app
@@ -47,6 +48,17 @@ def feed_language(client: TestClient, path: str) -> str | None:
 )  # fmt: skip
 def test_tags_from_feeds_pages_and_people_are_normalised_or_dropped(typed, tag):
     assert normalize_tag(typed) == tag
+
+
+def test_feeds_state_their_language_in_rss_language_or_atom_xml_lang():
+    atom = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="AR_eg">'
+        b"<title>t</title><entry><title>x</title><link href='http://a.test/1'/></entry></feed>"
+    )
+    assert parse_feed(atom, url="http://a.test/feed").language == "ar-EG"
+    rss = b"<rss version='2.0'><channel><title>t</title><language>{}</language></channel></rss>"
+    assert parse_feed(rss.replace(b"{}", b"en-us"), url="http://a.test/").language == "en-US"
+    assert parse_feed(rss.replace(b"{}", b"<b>x</b>"), url="http://a.test/").language is None
 
 
 def test_the_page_language_prefers_the_article_statement_then_html_lang_then_og_locale():
