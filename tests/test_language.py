@@ -120,6 +120,8 @@ def test_sources_set_language_pins_a_checked_tag_and_auto_unpins(
     article_id = db.scalar(select(Article.id))
     assert 'lang="pt-BR"' in client.get(f"/articles/{article_id}").text
 
+    listed = newsmon(tmp_path, "sources", "list", env=env).stdout
+    assert "gazette  gazette  (1 articles, pt-BR (pinned))" in listed
     bad = newsmon(tmp_path, "sources", "set", "gazette", "--language", "portuguese!", env=env)
     assert "bad language 'portuguese!'" in one_error_line(bad)
     auto = newsmon(tmp_path, "sources", "set", "gazette", "--language", "auto", env=env)

@@ -141,6 +141,8 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "name": source.name,
                     "enabled": source.enabled,
                     "articles": counts.get(source.id, 0),
+                    "language": source.language,
+                    "language_pinned": source.language_pinned,
                     "feeds": [_feed_json(f) for f in source.feeds],
                 }
             )
@@ -150,7 +152,9 @@ def list_(ctx: Context, as_json: bool) -> None:
     if not rows:
         click.echo("no sources yet: `newsmon sources add SLUG FEED_URL` or `--starter`")
     for row in rows:
-        click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles)")
+        language = f", {safe(row['language'])}" if row["language"] else ""
+        language += " (pinned)" if row["language_pinned"] else ""
+        click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles{language})")
         for feed in row["feeds"]:
             state = (
                 safe(feed["last_error"])
