@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from newsmon.articledates import open_to_feed_dates
 from newsmon.identity import Owner
 from newsmon.models import Article, ArticleUrl, Version
 
@@ -42,7 +43,7 @@ class Known:
 
     article_id: int
     source_id: int
-    undated: bool  # no publication date yet: another feed may give one
+    undated: bool  # no date from a feed or sitemap yet: another feed may give one
 
 
 def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
@@ -50,9 +51,7 @@ def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
     if not urls:
         return {}
     rows = session.execute(
-        select(
-            ArticleUrl.url, ArticleUrl.article_id, Article.source_id, Article.published_at.is_(None)
-        )
+        select(ArticleUrl.url, ArticleUrl.article_id, Article.source_id, open_to_feed_dates())
         .join(Article, Article.id == ArticleUrl.article_id)
         .where(ArticleUrl.url.in_(urls))
     )

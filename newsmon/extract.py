@@ -33,6 +33,7 @@ from newsmon.extractrules import (
     selected_title,
 )
 from newsmon.fingerprint import normalize_line, normalize_text
+from newsmon.language import page_language
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
 from newsmon.pagemeta import strip_site_name as strip_site_name
@@ -48,7 +49,7 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 4
+CLEANUP_REVISION = 5
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Extracted:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     date_source: str | None = None
+    language: str | None = None  # the BCP 47 tag the page states (newsmon.language)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -193,6 +195,7 @@ def extract(
     title = selected_title(tree, rules) or headline(tree, url, metas, articles)
     byline = _byline(tree, metas, articles)
     dates = page_dates(tree, metas, articles)
+    language = page_language(tree, metas, jsonld_value(articles, "inLanguage"))
     if options.cleanup:
         prune_time_furniture(tree)
         # trafilatura deletes every <time> with its words; those left are in the story's
@@ -215,4 +218,5 @@ def extract(
         published_at=dates.published_at,
         updated_at=dates.updated_at,
         date_source=dates.source,
+        language=language,
     )

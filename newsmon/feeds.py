@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsmon.feedbytes import sanitize_document
+from newsmon.language import normalize_tag
 from newsmon.textclean import clean_line, clean_optional
 from newsmon.urls import BadURL, canonicalize
 
@@ -44,6 +45,7 @@ class ParsedFeed:
     rejected: tuple[tuple[str, str], ...] = ()  # (excerpt of the link, why it was refused)
     version: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    language: str | None = None  # the feed's `<language>` or `xml:lang`, a BCP 47 tag
 
 
 def _when(entry: Mapping[str, object]) -> datetime | None:
@@ -170,4 +172,5 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
         rejected=tuple(rejected),
         version=parsed.get("version", ""),
         warnings=warnings,
+        language=normalize_tag(parsed.feed.get("language")),
     )

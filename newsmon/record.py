@@ -17,6 +17,7 @@ from sqlalchemy import Insert, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import claim_url, owner_of
+from newsmon.articledates import adopt_page_dates
 from newsmon.changeclass import change_runs, classify
 from newsmon.diff import diff_texts, summarize
 from newsmon.fingerprint import (
@@ -28,6 +29,7 @@ from newsmon.fingerprint import (
 )
 from newsmon.identity import CanonicalClaim, alias_allowed, decide_canonical
 from newsmon.items import PageItem
+from newsmon.language import learn_language
 from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Version
 from newsmon.policy import RecheckPolicy
 from newsmon.urls import canonical_or_none
@@ -378,3 +380,6 @@ def _add_version(
     article.version_count += 1
     article.title = title or article.title
     article.last_changed_at = article.quiet_since = item.fetched_at
+    adopt_page_dates(article, item.extracted)
+    if item.extracted.language:
+        learn_language(article.source, item.extracted.language, origin="page")

@@ -10,6 +10,7 @@ from importlib.resources import files
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsmon.language import BadLanguage, set_language
 from newsmon.models import SOURCE_RENDERS, Article, Feed, Source
 from newsmon.sourcemodes import apply_mode_changes
 from newsmon.urls import BadURL, canonicalize
@@ -135,4 +136,9 @@ def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
         if source.render != changes.render:
             source.render = changes.render
             said.append(f"render: {changes.render}")
+    if changes.language is not None:
+        try:
+            said += set_language(source, changes.language)
+        except BadLanguage as exc:
+            raise SourceError(str(exc)) from exc
     return said

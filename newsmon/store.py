@@ -16,8 +16,10 @@ from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
+from newsmon.articledates import open_to_feed_dates
 from newsmon.feeds import FeedEntry
 from newsmon.items import FeedPolled
+from newsmon.language import learn_language
 from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Feed, Source, UTCDateTime
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.record import record_failure, record_page  # noqa: F401  (pipelines import them here)
@@ -78,7 +80,7 @@ def add_entries(
         if seen and seen.undated and entry.published_at is not None:  # another feed dates it
             session.execute(
                 update(Article)
-                .where(Article.id == seen.article_id, Article.published_at.is_(None))
+                .where(Article.id == seen.article_id, open_to_feed_dates())
                 .values(published_at=entry.published_at, published_from=entry.origin)
             )
     fresh = {entry.url: entry for entry in entries if entry.url not in known}
@@ -99,6 +101,8 @@ def record_feed_poll(
     now = result.fetched_at
     if result.parsed is not None:
         feed.entries_seen = len(result.parsed.entries)
+        if result.parsed.language:
+            learn_language(feed.source, result.parsed.language, origin="feed")
     error = result.error or (result.parsed.error if result.parsed else None)
     usable = result.not_modified or bool(result.parsed and result.parsed.entries)
     feed.consecutive_errors = 0 if usable or error is None else feed.consecutive_errors + 1

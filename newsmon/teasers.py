@@ -36,7 +36,10 @@ _BARE_PROMO = re.compile(
     r"(follow|like) us on .*|don'?t miss:?|related:?|read more:?|image copyright .*|"
     r"getty images|image caption .*|media caption .*|"
     r"publicité|anzeige|werbung|publicidad|pubblicità|publicidade|advertentie|annons|"
-    r"reklame|reklama|partager( cet article)?|teilen|compartir|condividi|compartilhar|delen)$",
+    r"reklame|reklama|partager( cet article)?|teilen|compartir|condividi|compartilhar|delen|"
+    r"(à )?lire aussi|en savoir plus|lesen sie auch|mehr zum thema|jetzt abonnieren|"
+    r"le(e|a) también|más información|suscríbete|abonnez-vous|leggi anche|iscriviti|saiba mais)"
+    r":?$",
     re.IGNORECASE,
 )
 _TEASER_TAG = re.compile(
@@ -47,8 +50,10 @@ _SOCIAL_CALL = re.compile(
     r"^(follow|like) (us|.{1,60}) on (twitter|facebook|instagram|youtube|tiktok|linkedin)|"
     r"^(like|enjoyed) this (story|article)\?|share (it|this) with a friend|"
     r"^sign up (for|to) (our|the) .{0,60}newsletter|^get (our|the) .{0,40}newsletter|"
-    r"^(abonnez-vous|inscrivez-vous|abonnieren sie|suscríbete|iscriviti|assine|"
-    r"schrijf je in|abonner på)\b.{0,80}(newsletter|lettre)",
+    r"^(abonnez-vous|inscrivez-vous|abonnieren sie|melden sie sich|suscríbete|iscriviti|assine|"
+    r"schrijf je in|abonner på)\b.{0,80}(newsletter|lettre|boletín|nieuwsbrief)|"
+    r"^(suivez-nous|retrouvez-nous|folgen sie uns|síguenos|seguici|siga-nos|volg ons)"
+    r"\b.{0,40}(twitter|facebook|instagram|youtube|tiktok|linkedin|whatsapp|telegram)",
     re.IGNORECASE,
 )
 

@@ -52,6 +52,10 @@ class Story:
     charset: str = "utf-8"  # the page's encoding, sent in Content-Type (and <meta> if UTF-8)
     scripted: bool = False  # the story's paragraphs are put into the page by a script
     embeds: tuple[str, ...] = ()  # URLs the page loads as script and image and fetches
+    lang: str = "en"  # the page's <html lang>
+    feed_dated: bool = True  # the feeds give its publication date
+    updated: datetime | None = None  # the page's article:modified_time
+    live_label: bool = False  # an "Updated N minutes ago" line whose N changes on every request
 
 
 @dataclass
@@ -84,6 +88,7 @@ class NewsSite:
         self.routes: dict[str, tuple[str, str]] = {}  # path -> ("301" | "refresh", target URL)
         self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
         self.big_feed_entries = 0  # entries of /feeds/big.xml, oldest first in time
+        self.feed_language: str | None = None  # the RSS feed's <language>
 
     # -- control -----------------------------------------------------------------
     def reset(self) -> None:
@@ -97,6 +102,7 @@ class NewsSite:
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
             self.big_feed_entries = 0
+            self.feed_language = None
             self.robots = "User-agent: *\nDisallow: /private/\n"
             self.hold = None
             self.stable = False
@@ -203,6 +209,13 @@ class NewsSite:
         body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
         if story.scripted:
             body = _scripted(paragraphs, story.embeds)
+        if story.live_label:
+            body = f"<p>Updated {views % 57 + 2} minutes ago</p>\n{body}"
+        modified = (
+            f'<meta property="article:modified_time" content="{story.updated.isoformat()}">'
+            if story.updated
+            else ""
+        )
         related = "".join(
             f'<li><a href="/news/{s.slug}">{html.escape(s.title)}</a></li>'
             for s in list(self.stories.values())[:5]
@@ -210,7 +223,7 @@ class NewsSite:
         )
         reads = "".join(f"<li>{html.escape(t)}</li>" for t in most_read[:3])
         return f"""<!DOCTYPE html>
-<html lang="en"><head>{meta_charset}
+<html lang="{html.escape(story.lang)}"><head>{meta_charset}{modified}
 <title>{html.escape(story.title)} - Loopback Gazette</title>
 <meta property="og:site_name" content="Loopback Gazette">
 <meta name="author" content="{html.escape(story.byline.removeprefix("By "))}">
@@ -255,11 +268,13 @@ without limits. Offer ends in {int(now) % 60} minutes.</p></aside>
             items.append(
                 f"<item><title>{html.escape(s.title)}</title><link>{html.escape(link)}</link>"
                 f'<guid isPermaLink="false">{s.slug}</guid>'
-                f"<pubDate>{format_datetime(s.published)}</pubDate></item>"
+                + (f"<pubDate>{format_datetime(s.published)}</pubDate>" if s.feed_dated else "")
+                + "</item>"
             )
+        language = f"<language>{self.feed_language}</language>" if self.feed_language else ""
         return (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Loopback Gazette</title><link>{base}/</link>"
+            f"<title>Loopback Gazette</title><link>{base}/</link>{language}"
             f"<description>News</description>{''.join(items)}</channel></rss>"
         )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.newssite import Story
 from tests.web_fixtures import fill, serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -99,5 +100,56 @@ def test_api_page_lists_every_endpoint_with_the_network_off(browser, config, clo
         page.get_by_role("link", name="/api/articles", exact=True).click()
         assert '"items"' in page.content()
         assert elsewhere == [] and blocked == []
+    finally:
+        served.stop()
+
+
+ARABIC = [
+    "أعلن المجلس البلدي يوم الثلاثاء أن الجسر القديم سيغلق أمام السيارات لمدة عام كامل.",
+    "وقال مسؤولون إن أعمال الصيانة ستبدأ الشهر المقبل وستكلف نحو عشرين مليون دينار.",
+    "وأضاف المتحدث باسم المجلس أن الحافلات ستسلك طريقا بديلا طوال فترة الإغلاق.",
+]
+
+
+@pytest.mark.sqlite_only
+def test_an_arabic_diff_reads_right_to_left_inside_the_english_page(
+    browser, site, crawler, add_feed, clock, config
+):
+    site.publish(Story(slug="jisr", title="إغلاق الجسر القديم", paragraphs=list(ARABIC), lang="ar"))
+    add_feed("akhbar", site.url("/feeds/rss.xml"))
+    crawler.once()
+    site.edit("jisr", paragraph=(1, ARABIC[1].replace("عشرين", "ثلاثين")))
+    clock.advance(minutes=20)
+    assert crawler.once().articles_changed == 1
+    served = serve(config, clock)
+    try:
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(served.base + "/")
+                else route.abort("internetdisconnected")
+            ),
+        )
+        page = context.new_page()
+        page.goto(served.base + "/")
+        page.get_by_role("link", name="diff", exact=True).first.click()
+        page.wait_for_url("**/diff/0/1")
+        changed = page.locator("tr.changed td.new").first
+        assert "ثلاثين" in changed.inner_text()
+        assert changed.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert changed.get_attribute("lang") == "ar"
+        headline = page.locator("tr.headline-diff td.new")
+        assert headline.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        # laid out from the right: the short headline ends at its cell's right edge
+        cell = headline.bounding_box()
+        line = headline.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " const b = r.getClientRects()[0]; return {left: b.left, right: b.right}; }"
+        )
+        assert cell is not None and cell["x"] + cell["width"] - line["right"] < 12
+        assert line["left"] - cell["x"] > cell["width"] / 3
+        assert page.locator("nav.pager").evaluate("e => getComputedStyle(e).direction") == "ltr"
     finally:
         served.stop()

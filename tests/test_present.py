@@ -45,5 +45,5 @@ def test_spans_are_escaped_and_marked():
 
 def test_feed_summaries_drop_characters_xml_forbids():
     html = summary_html([{"kind": "changed", "spans": [["insert", "bad\x00\x0bchars"]]}])
-    assert html == "<p><ins>badchars</ins></p>"
+    assert html == '<p dir="auto"><ins>badchars</ins></p>'
     assert xml_safe("ok\x1f") == "ok"

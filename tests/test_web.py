@@ -29,7 +29,7 @@ def test_home_lists_changes_newest_first_with_old_headlines(web):
     html = page.text
     first = html.index("Water firm admits dumping sewage in river")
     assert first < html.index("/diff/0/1")
-    assert "was: Council reviews river pollution cases" in html
+    assert "was: Council reviews river pollution cases" in text_of(html)
     assert f'href="/articles/{web.ids["river-pollution"]}/diff/1/2"' in html
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "default-src 'none'" in page.headers["content-security-policy"]

@@ -141,6 +141,8 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "name": source.name,
                     "enabled": source.enabled,
                     "articles": counts.get(source.id, 0),
+                    "language": source.language,
+                    "language_pinned": source.language_pinned,
                     "feeds": [_feed_json(f) for f in source.feeds],
                     "extract_rules": source.extract_rules,
                     "render": source.render,
@@ -152,7 +154,9 @@ def list_(ctx: Context, as_json: bool) -> None:
     if not rows:
         click.echo("no sources yet: `newsmon sources add SLUG FEED_URL` or `--starter`")
     for row in rows:
-        click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles)")
+        language = f", {safe(row['language'])}" if row["language"] else ""
+        language += " (pinned)" if row["language_pinned"] else ""
+        click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles{language})")
         if row["extract_rules"] or row["render"] != "http":
             click.echo(f"    {safe(mode_line(row['extract_rules'], row['render']))}")
         for feed in row["feeds"]:

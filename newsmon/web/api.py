@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -23,6 +23,7 @@ from newsmon.web.errors import declared
 router = APIRouter(prefix="/api", tags=["api"])
 NO_ARTICLE = "There is no article with this id"
 NO_VERSION = "There is no such article, or it has no such version"
+DateOrigin = Literal["feed", "sitemap", "page"]  # newsmon.models.DATE_ORIGINS
 
 
 class FeedOut(BaseModel):
@@ -52,6 +53,12 @@ class ArticleOut(BaseModel):
     version_count: int
     first_seen_at: datetime
     published_at: datetime | None
+    published_from: DateOrigin | None = Field(
+        description="Where published_at was read: the feed, the sitemap, or the page itself"
+    )
+    updated_at: datetime | None = Field(description="When the article says it was last updated")
+    updated_from: DateOrigin | None = Field(description="Where updated_at was read")
+    language: str | None = Field(description="The source's language, a BCP 47 tag")
     last_checked_at: datetime | None
     last_changed_at: datetime | None
 
@@ -107,6 +114,10 @@ def _article_out(a: Article) -> ArticleOut:
         version_count=a.version_count,
         first_seen_at=a.first_seen_at,
         published_at=a.published_at,
+        published_from=a.published_from,  # type: ignore[arg-type]
+        updated_at=a.updated_at,
+        updated_from=a.updated_from,  # type: ignore[arg-type]
+        language=a.source.language,
         last_checked_at=a.last_checked_at,
         last_changed_at=a.last_changed_at,
     )

@@ -32,6 +32,7 @@ def make_templates() -> Jinja2Templates:
         later=present.later,
         spans_html=present.spans_html,
         changes_sentence=present.changes_sentence,
+        text=present.text_attrs,
     )
     env.globals.update(class_words=present.class_words, event_sentence=event_sentence)
     return templates

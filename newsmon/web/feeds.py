@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
+from sqlalchemy import select
 
 from newsmon.models import Article, Source
 from newsmon.web import changefilter, data
@@ -33,15 +34,20 @@ def build_feed(
     site_url: str,
     kind: Literal["rss", "atom"],
     base: str,
+    language: str | None = None,
 ) -> bytes:
-    """One feed entry per change, each with a stable GUID and a link to its diff page."""
+    """One feed entry per change, each with a stable GUID and a link to its diff page.
+
+    `language` is the watched text's (the source's); a feed mixing languages has none.
+    """
     fg = FeedGenerator()
     fg.id(self_url)
     fg.title(xml_safe(title))
     fg.link(href=site_url, rel="alternate")
     fg.link(href=self_url, rel="self")
     fg.description(xml_safe(f"{title}: every change newsmon captured"))
-    fg.language("en")
+    if language:
+        fg.language(language)
     entries: list[data.Change | EventEntry] = [*changes, *events]
     entries.sort(key=_entry_time, reverse=True)
     for change in reversed(entries[:FEED_SIZE]):  # feedgen prepends; keep newest first
@@ -105,6 +111,7 @@ def feed_response(
     source: str | None = None,
     article_id: int | None = None,
     filters: ChangeFilter | None = None,
+    language: str | None = None,
 ) -> Response:
     filters = filters or ChangeFilter()
     if kind not in MEDIA:
@@ -114,7 +121,7 @@ def feed_response(
         session, source=source, article_id=article_id
     )
     at = max((t for t in (at, event_at) if t is not None), default=None)
-    marker = f"{request.url.path}?{request.url.query}:{newest}:{event}"
+    marker = f"{request.url.path}?{request.url.query}:{newest}:{event}:{language}"
     etag = '"' + hashlib.sha256(marker.encode()).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
     if at is not None:
@@ -137,6 +144,7 @@ def feed_response(
         site_url=base + site_path,
         kind=kind,
         base=base,  # type: ignore[arg-type]
+        language=language,
     )
     return Response(body, media_type=MEDIA[kind], headers=headers)
 
@@ -167,10 +175,22 @@ def feed_filters(
 FiltersDep = Annotated[ChangeFilter, Depends(feed_filters)]
 
 
+def common_language(session: SessionDep) -> str | None:
+    """The one language every source is in, if there is one; else the feed declares none."""
+    languages = session.scalars(select(Source.language).distinct().limit(2)).all()
+    return languages[0] if len(languages) == 1 else None
+
+
 @router.get("/feeds/changes.{kind}")
 def all_changes(request: Request, kind: str, session: SessionDep, filters: FiltersDep) -> Response:
     return feed_response(
-        request, session, kind=kind, title="newsmon: all changes", site_path="/", filters=filters
+        request,
+        session,
+        kind=kind,
+        title="newsmon: all changes",
+        site_path="/",
+        filters=filters,
+        language=common_language(session),
     )
 
 
@@ -189,6 +209,7 @@ def source_changes(
         site_path=f"/sources/{slug}",
         source=slug,
         filters=filters,
+        language=source.language,
     )
 
 
@@ -207,4 +228,5 @@ def article_changes(
         site_path=f"/articles/{article_id}",
         article_id=article_id,
         filters=filters,
+        language=article.source.language,
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from newsmon.articledates import origin_words
 from newsmon.diff import diff_texts
 from newsmon.models import Article
 from newsmon.queries import NotFound, version_pair, versions_of
@@ -83,9 +84,18 @@ def get_article(session: SessionDep, article_id: int) -> Article:
 
 
 def origin_sentence(article: Article) -> str:
+    """When the article appeared, and where that date was read: cited dates need a source."""
     if article.published_at:
-        return f"first published on {present.when(article.published_at)}"
+        said = origin_words(article.published_from)
+        return f"first published on {present.when(article.published_at)} ({said})"
     return f"first seen on {present.when(article.first_seen_at)}"
+
+
+def updated_sentence(article: Article) -> str | None:
+    if article.updated_at is None:
+        return None
+    said = origin_words(article.updated_from)
+    return f"It was last updated on {present.when(article.updated_at)} ({said})."
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -110,6 +120,7 @@ def article_page(
         versions=versions,
         state=state,
         origin=origin_sentence(article),
+        updated=updated_sentence(article),
         changes=max(len(versions) - 1, 0),
         events=changefilter.events(session, article_id=article.id, limit=100),
     )

@@ -94,14 +94,28 @@ def spans_html(spans: Iterable[Sequence[str]] | Iterable[object]) -> Markup:
     return Markup("").join(out)
 
 
+def text_attrs(lang: str | None = None) -> Markup:
+    """Attributes for a block of the site's text: its direction from its own letters, its language.
+
+    `dir="auto"` lets Arabic and Hebrew run right to left while the English chrome
+    around them does not; `lang` is the source's tag (None: inherit the page's).
+    """
+    if not lang:
+        return Markup(' dir="auto"')
+    return Markup(' dir="auto" lang="{}"').format(lang)
+
+
 def summary_html(summary: list | None) -> str:
     """A stored change summary as an HTML fragment for feeds (escaped text, ins/del marks)."""
     if not summary:
         return "<p>Text changed.</p>"
     parts = []
     for row in summary:
-        label = "Headline: " if row.get("headline") else ""
-        parts.append(f"<p>{escape(label)}{spans_html(row['spans'])}</p>")
+        spans = spans_html(row["spans"])
+        if row.get("headline"):  # the English label must not set the headline's direction
+            parts.append(f'<p>Headline: <span dir="auto">{spans}</span></p>')
+        else:
+            parts.append(f'<p dir="auto">{spans}</p>')
     return xml_safe("".join(parts))
 
 
