@@ -67,12 +67,12 @@ NEWSMON_DATABASE_URL = "sqlite:///newsmon.db"
 NEWSMON_CONTACT_URL = "https://github.com/newsmon/newsmon"
 USER_AGENT = f"newsmon/{version('newsmon')} (+{NEWSMON_CONTACT_URL})"
 
-# Every request is one claimed task, never a followed link: depth, referer and URL
-# length bookkeeping have nothing to do (URLs are checked where they enter), there is
+# Every request is one claimed task, never a followed link: depth and URL length
+# bookkeeping have nothing to do (URLs are checked where they enter), there is
 # no HTTP auth or allowed_domains, and newsmon's own metrics count what the downloader
 # stats would. Each of these costs a call per request on the crawl's one thread.
+# (The referer middleware stays: the redirect middlewares warn at start-up without it.)
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import cli_env
+from tests.cli_helpers import cli_env, newsmon, one_error_line
 from tests.newssite import story
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +81,18 @@ def test_extract_a_saved_page(tmp_path, run):
     result = json.loads(run("extract", str(page), "--json").stdout)
     assert result["title"] == "Dam bursts"
     assert result["text"] == "The dam burst at dawn and the valley flooded within an hour."
+
+
+def test_extract_fetches_a_url_through_the_guard(site, tmp_path, run):
+    site.publish(story("ferry-strike"))
+    page = json.loads(run("extract", site.url("/news/ferry-strike"), "--json").stdout)
+    assert "Paragraph 1 of the ferry-strike report" in page["text"]
+    # The same address with loopback not opened: refused before any request is made.
+    hits = len(site.hits("/news/ferry-strike"))
+    shut = cli_env(tmp_path, NEWSMON_ALLOW_NETWORKS="")
+    done = newsmon(tmp_path, "extract", site.url("/news/ferry-strike"), env=shut)
+    assert "cannot fetch" in one_error_line(done) and "127.0.0.1" in done.stderr
+    assert len(site.hits("/news/ferry-strike")) == hits
 
 
 @pytest.mark.parametrize(

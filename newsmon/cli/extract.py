@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ def extract_cmd(ctx: Context, target: str, as_json: bool, slug: str | None) -> N
     from newsmon.extractrules import RuleMiss
 
     rules = _source_rules(ctx, slug) if slug else None
-    html, url = _read_page(target)
+    html, url = _read_page(ctx, target)
     try:
         result = extract(html, url, rules=rules)
     except RuleMiss as exc:
@@ -50,7 +49,11 @@ def _source_rules(ctx: Context, slug: str) -> ExtractRules | None:
         return ExtractRules.from_json(source_by_slug(session, slug).extract_rules)
 
 
-def _read_page(target: str, max_bytes: int = 16 * 1024 * 1024) -> tuple[bytes, str | None]:
+def _read_page(
+    ctx: Context, target: str, max_bytes: int = 16 * 1024 * 1024
+) -> tuple[bytes, str | None]:
+    """A saved page, or a URL fetched as a crawl would: through the SSRF guard, with
+    the crawl's size cap, timeout and User-Agent."""
     if "://" not in target:
         path = Path(target)
         if not path.is_file():
@@ -58,9 +61,12 @@ def _read_page(target: str, max_bytes: int = 16 * 1024 * 1024) -> tuple[bytes, s
         return path.read_bytes()[:max_bytes], None
     if not is_fetchable(target):
         fail(f"only http(s) URLs can be fetched: {target}")
-    request = urllib.request.Request(target, headers={"User-Agent": "newsmon-extract"})
+    from newsmon.guardedget import FetchError, fetch
+
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read(max_bytes), response.url
-    except (OSError, ValueError) as exc:
+        fetched = fetch(ctx.config, target)
+    except FetchError as exc:
         fail(f"cannot fetch {target}: {exc}")
+    if fetched.status >= 400:
+        fail(f"cannot fetch {target}: HTTP {fetched.status}")
+    return fetched.body, fetched.url
