@@ -108,7 +108,8 @@ def test_site_pages(count: int = 40) -> list[tuple[str, str, datetime]]:
         )
         for i in range(count)
     ]
-    return [(site.render_article(s), s.title, s.published) for s in stories]
+    base = "http://gazette.test"  # rendered, never served: no server to ask for its address
+    return [(site.render_article(s, base), s.title, s.published) for s in stories]
 
 
 def accuracy(rendered: list[tuple[str, str, datetime]]) -> None:
