@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from sqlalchemy import update
+
+from newsmon.models import Source
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
-
-    from newsmon.models import Source
+    from sqlalchemy.orm import Session
 
 # Tags that say "no particular language": useless as a page's lang.
 _NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
@@ -78,6 +81,27 @@ def learn_language(source: Source, tag: str | None, *, origin: Literal["feed", "
         return False
     source.language = tag
     return True
+
+
+def learn_page_language(session: Session, source_id: int, tag: str | None) -> None:
+    """A captured page's language fills a source that has none (and is not pinned).
+
+    One conditional UPDATE instead of loading the source for every captured version;
+    once the source has a language it matches no row, so concurrent crawlers never
+    queue on the source's row for it.
+    """
+    if tag is None:
+        return
+    session.execute(
+        update(Source)
+        .where(
+            Source.id == source_id,
+            Source.language.is_(None),
+            Source.language_pinned.is_(False),
+        )
+        .values(language=tag)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_language(source: Source, typed: str) -> list[str]:

@@ -29,7 +29,7 @@ from newsmon.fingerprint import (
 )
 from newsmon.identity import CanonicalClaim, alias_allowed, decide_canonical
 from newsmon.items import PageItem
-from newsmon.language import learn_language
+from newsmon.language import learn_page_language
 from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Version
 from newsmon.policy import RecheckPolicy
 from newsmon.urls import canonical_or_none
@@ -381,5 +381,4 @@ def _add_version(
     article.title = title or article.title
     article.last_changed_at = article.quiet_since = item.fetched_at
     adopt_page_dates(article, item.extracted)
-    if item.extracted.language:
-        learn_language(article.source, item.extracted.language, origin="page")
+    learn_page_language(session, article.source_id, item.extracted.language)
