@@ -8,6 +8,7 @@ extract pipeline the rules of every page, and neither may cost a query a page.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,7 +50,8 @@ class ModeCache:
 
     Loaded at first use; again after `max_age` seconds, so that `sources set` reaches
     a continuous crawl (`newsmon run`) within a minute; and again for a source added
-    since, at most once a second.
+    since, at most once a second. Requests that find it stale together share one load:
+    a crawl starts a hundred of them at once.
     """
 
     def __init__(self, database_url: str, max_age: float = 60.0) -> None:
@@ -57,15 +59,25 @@ class ModeCache:
         self.max_age = max_age
         self._modes: dict[int, SourceMode] | None = None
         self._loaded = 0.0
+        self._loading: asyncio.Future[dict[int, SourceMode]] | None = None
 
     async def get(self, source_id: int | None) -> SourceMode:
         if source_id is None:
             return PLAIN
         age = time.monotonic() - self._loaded
         if self._modes is None or age > self.max_age or (source_id not in self._modes and age > 1):
-            self._modes = await in_db_thread(self.database_url, load_modes)
-            self._loaded = time.monotonic()
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load())
+            self._modes = await asyncio.shield(self._loading)
         return self._modes.get(source_id, PLAIN)
+
+    async def _load(self) -> dict[int, SourceMode]:
+        try:
+            modes = await in_db_thread(self.database_url, load_modes)
+            self._loaded = time.monotonic()
+            return modes
+        finally:
+            self._loading = None
 
 
 def changed_rules(current: ExtractRules | None, changes: SourceChanges) -> ExtractRules | None:
