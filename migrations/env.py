@@ -31,7 +31,18 @@ def run_migrations_online() -> None:
     engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "")
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # A batch migration rebuilds a table (create, copy, drop, rename). With
+                # foreign keys on, dropping the old `sources` or `articles` would cascade
+                # into every article and version. Off for the migration's connection
+                # (only possible outside a transaction), checked once it is done.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
             _run(conn)
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} broken foreign key(s)")
     finally:
         engine.dispose()
 

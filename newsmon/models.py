@@ -19,7 +19,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ARTICLE_STATUSES = ("active", "frozen", "gone")
@@ -70,7 +69,7 @@ class Source(Base):
     render: Mapped[str] = mapped_column(String(16), default="http", server_default="http")
     # BCP 47 tag from the feed or the pages, or set by the operator (then pinned).
     language: Mapped[str | None] = mapped_column(String(35))
-    language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 

@@ -26,3 +26,51 @@ def test_sqlite_pragmas(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def _counts(engine) -> dict[str, int]:
+    tables = ("sources", "feeds", "articles", "versions", "checks")
+    with engine.connect() as conn:
+        return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
+
+
+def test_migrating_a_database_with_history_keeps_every_row(database_url):
+    """Upgrading (and downgrading) a watched site's database loses nothing: a table
+    rebuilt by a batch migration must not cascade into articles and versions."""
+    upgrade(database_url, "0005")
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        at = "'2026-01-01 00:00:00'"
+        conn.exec_driver_sql(
+            f"INSERT INTO sources (slug, name, enabled, created_at) VALUES ('a', 'A', true, {at})"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO feeds (source_id, url, consecutive_errors, next_poll_at, entries_seen)"
+            f" SELECT id, 'https://a.example/feed', 0, {at}, 0 FROM sources"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO articles (source_id, url, first_seen_at, status, version_count,"
+            " consecutive_errors, consecutive_missing, quiet_since)"
+            f" SELECT id, 'https://a.example/x', {at}, 'active', 1, 0, 0, {at} FROM sources"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO versions (article_id, number, captured_at, content_hash, title, text,"
+            " extractor, words_added, words_removed, title_changed)"
+            f" SELECT id, 0, {at}, 'h', 'T', 'Text.', 'x', 0, 0, false FROM articles"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO checks (article_id, at, outcome) SELECT id, {at}, 'changed' FROM articles"
+        )
+    engine.dispose()
+    before = _counts(make_engine(database_url))
+    assert before == {"sources": 1, "feeds": 1, "articles": 1, "versions": 1, "checks": 1}
+    upgrade(database_url)
+    assert _counts(make_engine(database_url)) == before
+    from alembic import command
+
+    from newsmon.db import alembic_config
+
+    command.downgrade(alembic_config(database_url), "0005")
+    assert _counts(make_engine(database_url)) == before
+    upgrade(database_url)
+    assert _counts(make_engine(database_url)) == before

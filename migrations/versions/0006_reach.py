@@ -1,9 +1,11 @@
 """reach: sitemaps beside feeds, per-source extraction rules, rendering and language,
 and the page's own dates with where each date came from
 
-Only columns are added: in SQLite that is a plain ALTER TABLE. A check constraint
-would make Alembic rebuild `sources`, and dropping the old table under foreign keys
-would cascade into every article; the allowed values are checked in code instead.
+Only columns with constant defaults are added: in SQLite that is a plain ALTER TABLE.
+A check constraint, or a default given as an SQL expression such as `sa.false()`,
+would make Alembic rebuild `sources`; the allowed values are checked in code instead.
+(migrations/env.py also turns SQLite's foreign keys off for migrations, so a rebuild,
+as every downgrade's drop_column is, cannot cascade into articles.)
 
 Revision ID: 0006
 Revises: 0005
@@ -33,9 +35,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("language", sa.String(length=35), nullable=True))
         batch_op.add_column(
-            sa.Column(
-                "language_pinned", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("language_pinned", sa.Boolean(), nullable=False, server_default="0")
         )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("published_from", sa.String(length=16), nullable=True))
