@@ -28,6 +28,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from newsmon.feedbytes import sanitize_document
 from newsmon.feeds import LINK_EXCERPT, FeedEntry, ParsedFeed
+from newsmon.identity import same_site
 from newsmon.textclean import clean_line, clean_optional
 from newsmon.urls import BadURL, canonicalize
 
@@ -116,9 +117,9 @@ def parse_date(text: str | None) -> datetime | None:
         return None
     try:
         when = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):  # year 9999 at -05:00 overflows on the way to UTC
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _records(body: bytes) -> tuple[str, list[dict[str, Any]], str | None]:
@@ -130,36 +131,52 @@ def _records(body: bytes) -> tuple[str, list[dict[str, Any]], str | None]:
     return sitemap.type, records, problem
 
 
-def _entry(record: dict[str, Any], url: str) -> FeedEntry:
-    """The record as a feed entry; its link is canonical or BadURL says why not."""
+def _on_site(link: str, sitemap_url: str) -> str:
+    """The canonical link, when it is on the sitemap's own site (the sitemaps protocol
+    allows no other host); BadURL says why not. Else one site's sitemap could file
+    pages into another source."""
+    canonical = canonicalize(link, sitemap_url)
+    if not same_site(canonical, sitemap_url):
+        raise BadURL("not on the sitemap's own site")
+    return canonical
+
+
+def _entry(record: dict[str, Any], url: str) -> tuple[FeedEntry, datetime | None]:
+    """The record as a feed entry, and the date that says how recent it is.
+
+    Only `news:publication_date` is a publication date; `lastmod` is when the page last
+    changed (an old story edited today), so it only decides whether the entry is recent.
+    """
     link = clean_line(record.get("loc") or "")
     if not link:
         raise BadURL("entry has no <loc>")
-    published = parse_date(record.get("news_publication_date")) or parse_date(record.get("lastmod"))
-    return FeedEntry(
-        url=canonicalize(link, url),
+    published = parse_date(record.get("news_publication_date"))
+    entry = FeedEntry(
+        url=_on_site(link, url),
         title=clean_optional(record.get("news_title")),
         published_at=published,
         origin="sitemap",
     )
+    return entry, published or parse_date(record.get("lastmod"))
 
 
 def _recent_entries(
-    records: list[dict[str, Any]], url: str, since: datetime
+    records: list[dict[str, Any]], url: str, since: datetime, until: datetime | None
 ) -> tuple[list[FeedEntry], list[tuple[str, str]], int, int]:
-    """Entries dated at or after `since`; the rejected links; counts of old and undated."""
+    """Entries dated between `since` and `until`; the rejected links; counts of old and
+    undated (a date in the future says no more than none, and would sort first)."""
     entries: dict[str, FeedEntry] = {}
     rejected: list[tuple[str, str]] = []
     old = undated = 0
     for record in records:
         try:
-            entry = _entry(record, url)
+            entry, recency = _entry(record, url)
         except BadURL as exc:
             rejected.append((clean_line(record.get("loc") or "")[:LINK_EXCERPT], str(exc)))
             continue
-        if entry.published_at is None:
+        if recency is None or (until is not None and recency > until):  # dated to come
             undated += 1
-        elif entry.published_at < since:
+        elif recency < since:
             old += 1
         else:
             entries.setdefault(entry.url, entry)
@@ -170,8 +187,10 @@ def _newest_first(entries: list[FeedEntry]) -> tuple[FeedEntry, ...]:
     return tuple(sorted(entries, key=lambda e: -(e.published_at or _EPOCH).timestamp()))
 
 
-def _urlset(records: list[dict[str, Any]], url: str, since: datetime) -> ParsedFeed:
-    entries, rejected, old, undated = _recent_entries(records, url, since)
+def _urlset(
+    records: list[dict[str, Any]], url: str, since: datetime, until: datetime | None
+) -> ParsedFeed:
+    entries, rejected, old, undated = _recent_entries(records, url, since, until)
     counts = [
         f"{old} older than the cut-off" if old else "",
         f"{undated} undated" if undated else "",
@@ -195,7 +214,7 @@ def _children(
     for record in records:
         link = clean_line(record.get("loc") or "")
         try:
-            child = ChildSitemap(canonicalize(link, url), parse_date(record.get("lastmod")))
+            child = ChildSitemap(_on_site(link, url), parse_date(record.get("lastmod")))
         except BadURL as exc:
             rejected.append((link[:LINK_EXCERPT], str(exc)))
             continue
@@ -207,7 +226,12 @@ def _children(
 
 
 def parse_sitemap(
-    body: bytes, *, url: str, since: datetime, max_children: int = 20
+    body: bytes,
+    *,
+    url: str,
+    since: datetime,
+    max_children: int = 20,
+    until: datetime | None = None,
 ) -> ParsedSitemap:
     """Parse one (decompressed) sitemap document; never raises on bad input.
 
@@ -217,6 +241,7 @@ def parse_sitemap(
         since: the cut-off: entries dated before it, and children last modified
             before it, are left out.
         max_children: most children of an index to fetch, newest first.
+        until: entries dated later than this (the future) count as undated.
     """
     body, removed = sanitize_document(body)  # as feeds: one NUL must not cost every entry
     try:
@@ -229,7 +254,7 @@ def parse_sitemap(
         feed = ParsedFeed(rejected=tuple(rejected), skipped=len(rejected), version="sitemapindex")
         parsed = ParsedSitemap(feed, children=children, is_index=True)
     else:
-        parsed = ParsedSitemap(_urlset(records, url, since))
+        parsed = ParsedSitemap(_urlset(records, url, since, until))
         warnings = []
     if removed:
         warnings.append(f"removed {removed} characters XML forbids (NUL, controls)")

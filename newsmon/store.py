@@ -77,7 +77,8 @@ def add_entries(
             del known[url]
     for entry in entries:
         seen = known.get(entry.url)
-        if seen and seen.undated and entry.published_at is not None:  # another feed dates it
+        # Another feed of the same source dates it; another source's feed never does.
+        if seen and seen.source_id == source_id and seen.undated and entry.published_at:
             session.execute(
                 update(Article)
                 .where(Article.id == seen.article_id, open_to_feed_dates())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -91,25 +91,48 @@ def _config(crawler: Crawler) -> Config:
     return config if isinstance(config, Config) else Config()  # `scrapy crawl` by hand
 
 
+# Clocks differ; a date further ahead than this is not a date (newsmon.sitemaps).
+FUTURE_SKEW = timedelta(days=1)
+
+
 async def _sitemap(body: bytes, url: str, now: datetime, crawler: Crawler) -> ParsedFeed:
     """A urlset's recent entries, or an index's recent children's entries, merged."""
     config = _config(crawler)
     since = now - parse_duration(config.sitemap_max_age)
+    until = now + FUTURE_SKEW
     parsed = await asyncio.to_thread(
-        parse_sitemap, body, url=url, since=since, max_children=config.sitemap_max_children
+        parse_sitemap,
+        body,
+        url=url,
+        since=since,
+        until=until,
+        max_children=config.sitemap_max_children,
     )
     if parsed.feed.warnings:
         logger.info("sitemap %s: %s", url, "; ".join(parsed.feed.warnings))
     if not parsed.is_index or parsed.feed.error:
         return parsed.feed
-    results = await asyncio.gather(*(_child(c, since, crawler) for c in parsed.children))
+    results = await asyncio.gather(*(_child(c, since, until, crawler) for c in parsed.children))
     parts = [part for part in results if isinstance(part, ParsedFeed)]
     errors = [part for part in results if isinstance(part, str)]
     return merged(parsed.feed, parts, errors)
 
 
-async def _child(child: ChildSitemap, since: datetime, crawler: Crawler) -> ParsedFeed | str:
-    """One child sitemap's recent entries, or one line saying why there are none."""
+async def _child(
+    child: ChildSitemap, since: datetime, until: datetime, crawler: Crawler
+) -> ParsedFeed | str:
+    """One child sitemap's recent entries, or one line saying why there are none: what
+    goes wrong with one child is that child's alone, never the whole index poll's."""
+    try:
+        return await _child_entries(child, since, until, crawler)
+    except Exception as exc:
+        logger.exception("child sitemap %s", child.url)
+        return clean_line(f"child sitemap {child.url}: {type(exc).__name__}: {exc}")[:300]
+
+
+async def _child_entries(
+    child: ChildSitemap, since: datetime, until: datetime, crawler: Crawler
+) -> ParsedFeed | str:
     request = scrapy.Request(child.url, dont_filter=True)
     try:
         response = await crawler.engine.download_async(request)  # type: ignore[union-attr]
@@ -121,7 +144,9 @@ async def _child(child: ChildSitemap, since: datetime, crawler: Crawler) -> Pars
         body = decompressed(response.body, _max_size(crawler))
     except SitemapError as exc:
         return f"child sitemap {child.url}: {exc}"
-    parsed = await asyncio.to_thread(parse_sitemap, body, url=response.url, since=since)
+    parsed = await asyncio.to_thread(
+        parse_sitemap, body, url=response.url, since=since, until=until
+    )
     if parsed.is_index:  # indexes do not nest (sitemaps.org); one level is the bound
         return f"child sitemap {child.url}: a sitemap index inside an index, not followed"
     if parsed.feed.error:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from newsmon.articledates import merged_date
 from newsmon.models import Article
@@ -93,3 +93,40 @@ def test_an_updated_n_minutes_ago_line_that_changes_on_every_request_keeps_one_v
     stored = article(db, "live-tram-works")
     assert stored.version_count == 1
     assert len(site.hits("/news/live-tram-works")) == 4  # every check saw a new label
+
+
+def test_another_sources_feed_never_dates_an_article(config, clock, db):
+    """Source B listing source A's article must not rewrite A's record of it."""
+    from newsmon.db import ensure_schema, transaction
+    from newsmon.feeds import FeedEntry
+    from newsmon.models import Source
+    from newsmon.store import add_entries
+
+    now = clock.now()
+    engine = ensure_schema(config.database_url)
+    with transaction(engine) as s:
+        a, b = (Source(slug=x, name=x, enabled=True, created_at=now) for x in ("a", "b"))
+        s.add_all([a, b])
+        s.flush()
+        ids = a.id, b.id
+    url = "https://a.example/news/x"
+    with transaction(engine) as s:
+        add_entries(s, source_id=ids[0], entries=[FeedEntry(url=url)], now=now)
+        s.execute(
+            update(Article)
+            .where(Article.url == url)
+            .values(published_at=datetime(2020, 1, 1, tzinfo=UTC), published_from="page")
+        )
+    dated = FeedEntry(url=url, published_at=datetime(2026, 11, 23, tzinfo=UTC), origin="sitemap")
+    with transaction(engine) as s:
+        add_entries(s, source_id=ids[1], entries=[dated], now=now)
+    db.expire_all()
+    article = db.scalar(select(Article).where(Article.url == url))
+    assert (article.published_at, article.published_from) == (
+        datetime(2020, 1, 1, tzinfo=UTC),
+        "page",
+    )
+    with transaction(engine) as s:  # its own source's feed may
+        add_entries(s, source_id=ids[0], entries=[dated], now=now)
+    db.expire_all()
+    assert db.scalar(select(Article.published_from).where(Article.url == url)) == "sitemap"

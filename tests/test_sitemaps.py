@@ -131,17 +131,27 @@ def test_sitemap_entries_pass_the_same_checks_as_feed_entries():
         b"<url><loc>javascript:alert(1)</loc><lastmod>2026-03-02</lastmod></url>"
         b"<url><loc>https://gazette.example/news/undated</loc></url>"
         b"<url><loc>https://gazette.example/news/b</loc><lastmod>2026-03-01</lastmod></url>"
+        b"<url><loc>https://other.example/news/c</loc><lastmod>2026-03-01</lastmod></url>"
+        b"<url><loc>https://gazette.example/news/d</loc><lastmod>2999-01-01</lastmod></url>"
+        b"<url><loc>https://gazette.example/news/e</loc>"
+        b"<lastmod>9999-12-31T23:00:00-05:00</lastmod></url>"
         b"</urlset>"
     )
-    since = datetime(2026, 2, 28, tzinfo=UTC)
-    parsed = parse_sitemap(body, url="https://gazette.example/sitemap.xml", since=since).feed
+    since, until = datetime(2026, 2, 28, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+    url = "https://gazette.example/sitemap.xml"
+    parsed = parse_sitemap(body, url=url, since=since, until=until).feed
     assert [(e.url, e.title, e.published_at) for e in parsed.entries] == [
         (
             "https://gazette.example/news/a",
             "Fire at the harbour",
             datetime(2026, 3, 2, 7, tzinfo=UTC),
         ),
-        ("https://gazette.example/news/b", None, datetime(2026, 3, 1, tzinfo=UTC)),
+        # lastmod says when the page last changed, not when it was published
+        ("https://gazette.example/news/b", None, None),
     ]
-    assert parsed.rejected == (("javascript:alert(1)", "not an http(s) URL"),)
-    assert "skipped 1 undated entries" in parsed.warnings
+    assert parsed.rejected == (
+        ("javascript:alert(1)", "not an http(s) URL"),
+        ("https://other.example/news/c", "not on the sitemap's own site"),
+    )
+    # no date, a date to come, and a date past the calendar's end all count as undated
+    assert "skipped 3 undated entries" in parsed.warnings
