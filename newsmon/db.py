@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -150,16 +150,12 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
-_factories: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
-
-
+@functools.lru_cache(maxsize=32)
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """One per engine: each sessionmaker makes a Session subclass, and a new class costs
-    SQLAlchemy's event set-up on every session it opens (most of a short transaction)."""
-    factory = _factories.get(engine)
-    if factory is None:
-        factory = _factories[engine] = sessionmaker(engine, expire_on_commit=False)
-    return factory
+    SQLAlchemy's event set-up on every session it opens (most of a short transaction).
+    Bounded, since a cached factory keeps its engine alive."""
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ extract pipeline the rules of every page, and neither may cost a query a page.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ class SourceMode:
 
 
 PLAIN = SourceMode()
+logger = logging.getLogger(__name__)
 
 
 def load_modes(session: Session) -> dict[int, SourceMode]:
@@ -48,10 +50,12 @@ def load_modes(session: Session) -> dict[int, SourceMode]:
 class ModeCache:
     """source id -> SourceMode for one crawl, all sources in one query.
 
-    Loaded at first use; again after `max_age` seconds, so that `sources set` reaches
-    a continuous crawl (`newsmon run`) within a minute; and again for a source added
-    since, at most once a second. Requests that find it stale together share one load:
-    a crawl starts a hundred of them at once.
+    Loaded at first use, when every request waits for it; after `max_age` seconds it
+    is reloaded in the background while requests go on with what it held, so that
+    `sources set` reaches a continuous crawl (`newsmon run`) within a minute without
+    a request ever queuing behind the database thread's writes. A source added since
+    the last load triggers a reload at most once a second. Requests that need a load
+    together share one; a load that fails keeps the modes it had.
     """
 
     def __init__(self, database_url: str, max_age: float = 60.0) -> None:
@@ -65,19 +69,30 @@ class ModeCache:
         if source_id is None:
             return PLAIN
         age = time.monotonic() - self._loaded
-        if self._modes is None or age > self.max_age or (source_id not in self._modes and age > 1):
-            if self._loading is None:
-                self._loading = asyncio.ensure_future(self._load())
-            self._modes = await asyncio.shield(self._loading)
+        if self._modes is None or (source_id not in self._modes and age > 1):
+            self._modes = await asyncio.shield(self._load())
+        elif age > self.max_age:
+            self._load()  # in the background: this request uses what the cache holds
         return self._modes.get(source_id, PLAIN)
 
-    async def _load(self) -> dict[int, SourceMode]:
+    def _load(self) -> asyncio.Future[dict[int, SourceMode]]:
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._fetch())
+        return self._loading
+
+    async def _fetch(self) -> dict[int, SourceMode]:
         try:
             modes = await in_db_thread(self.database_url, load_modes)
-            self._loaded = time.monotonic()
-            return modes
+        except Exception:
+            if self._modes is None:
+                raise
+            logger.warning("could not reload sources' rules; keeping the ones loaded")
+            modes = self._modes
         finally:
             self._loading = None
+        self._loaded = time.monotonic()
+        self._modes = modes
+        return modes
 
 
 def changed_rules(current: ExtractRules | None, changes: SourceChanges) -> ExtractRules | None:
