@@ -1,4 +1,5 @@
-"""Change classes: is a new version a `minor` fix, a `headline` rewrite, or an `edit`? Pure.
+"""Change classes: is a new version a `minor` fix, a `headline` rewrite, an `edit`, or a
+`method` change (newsmon reads the page another way)? Pure.
 
 Subscribers drown when a punctuation fix sits beside a rewritten lede, so every
 version is classed when it is captured, and feeds and notifications filter on it.
@@ -12,8 +13,13 @@ from typing import Literal
 
 from newsmon.diff import Span, TextDiff
 
-ChangeClass = Literal["minor", "headline", "edit"]
-CHANGE_CLASSES: tuple[ChangeClass, ...] = ("minor", "headline", "edit")
+ChangeClass = Literal["minor", "headline", "edit", "method"]
+CHANGE_CLASSES: tuple[ChangeClass, ...] = ("minor", "headline", "edit", "method")
+# Left out of feeds and notifications unless asked for: `minor` fixes, and `method`,
+# a version whose text may differ only because newsmon now reads the page another
+# way (new rules, browser rendering, an upgrade) and the stored page cannot show
+# what the old text would be under the new way.
+QUIET_CLASSES: tuple[ChangeClass, ...] = ("minor", "method")
 
 _WORDS = re.compile(r"\w+")
 

@@ -335,6 +335,20 @@ def _store_text(
     return _check(session, article, item, "changed", _note(settled, refused), digest)
 
 
+def _change_class(previous: Version | None, item: PageItem, title: str, text: str) -> str | None:
+    """`method` when the extractor changed and the stored page could not be re-read the
+    new way (a rule that does not fit the old page, a switch to or from the browser, no
+    stored page): the difference may be newsmon's, so it is not presented as an edit."""
+    if previous is None:
+        return None
+    assert item.extracted is not None
+    if previous.extractor != item.extracted.extractor and item.baseline_hash is None:
+        return "method"
+    return classify(
+        old_title=previous.title, old_text=previous.text, new_title=title, new_text=text
+    )
+
+
 def _add_version(
     session: Session, article: Article, item: PageItem, *, title: str, text: str, digest: str
 ) -> None:
@@ -368,11 +382,7 @@ def _add_version(
             words_removed=diff.words_removed,
             title_changed=previous is not None and previous.title != title,
             summary=summarize(diff) if previous is not None else None,
-            change_class=classify(
-                old_title=previous.title, old_text=previous.text, new_title=title, new_text=text
-            )
-            if previous
-            else None,
+            change_class=_change_class(previous, item, title, text),
             removed_text=removed or None,
             added_text=added or None,
         )

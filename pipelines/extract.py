@@ -44,6 +44,19 @@ def decode_stored(page: StoredPage) -> str:
     return html_to_unicode(content_type, page.body)[1]
 
 
+BROWSER_TAG = "+browser"
+
+
+def render_tag(render: str) -> str:
+    """How the page was fetched is part of the extractor: a rendered DOM and the served
+    HTML of one story extract differently, and that difference is not an edit."""
+    return BROWSER_TAG if render == "browser" else ""
+
+
+def render_tag_of(extractor: str | None) -> str:
+    return BROWSER_TAG if extractor and extractor.endswith(BROWSER_TAG) else ""
+
+
 def cleaned(extracted: Extracted) -> Extracted:
     """Page text crosses the trust boundary here: no NUL, C0 controls or lone surrogates
     reach the database (PostgreSQL refuses NUL; every store and terminal is spared)."""
@@ -69,8 +82,9 @@ class ExtractPipeline(DatabaseComponent):
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.error or item.not_modified:
             return item
-        rules = (await self.modes.get(item.task.source_id)).rules
-        current = extractor_version() + rules_tag(rules)
+        mode = await self.modes.get(item.task.source_id)
+        rules, method = mode.rules, render_tag(mode.render)
+        current = extractor_version() + rules_tag(rules) + method
         item.raw_key = raw_key(item.body, current)
         if item.raw_key == item.task.last_raw_key:
             item.same_raw = True
@@ -79,10 +93,11 @@ class ExtractPipeline(DatabaseComponent):
         workers = self.config.workers()
         started = time.perf_counter()
         try:
+            extracted = await extract_off_loop(
+                item.body, item.url, workers=workers, encoding=item.encoding, rules=rules
+            )
             item.extracted = cleaned(
-                await extract_off_loop(
-                    item.body, item.url, workers=workers, encoding=item.encoding, rules=rules
-                )
+                dataclasses.replace(extracted, extractor=extracted.extractor + method)
             )
             process_metrics().extraction(time.perf_counter() - started)
         except RuleMiss as exc:  # the page no longer has what the rule names: say which
@@ -94,7 +109,10 @@ class ExtractPipeline(DatabaseComponent):
         if not item.extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
             return item
-        if item.task.latest_extractor not in (None, current):
+        previous_method = render_tag_of(item.task.latest_extractor)
+        if item.task.latest_extractor not in (None, current) and previous_method == method:
+            # (A page fetched another way cannot be re-fetched that way from the store:
+            # no baseline, and the version is classed `method`, not an edit.)
             previous = await self.in_transaction(
                 lambda session: latest_raw_page(session, item.task.article_id)
             )

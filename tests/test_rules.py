@@ -166,3 +166,34 @@ def test_extract_command_shows_a_page_under_a_sources_rules(tmp_path):
     newsmon(tmp_path, "sources", "set", "gazette", "--body-selector", "div.gone")
     missed = newsmon(tmp_path, "extract", str(saved), "--source", "gazette")
     assert one_error_line(missed) == "newsmon: error: body selector 'div.gone' matched nothing"
+
+
+@pytest.mark.sqlite_only
+def test_new_text_under_a_new_rule_with_no_comparable_page_is_a_method_change(
+    site, crawler, add_feed, clock, db, config
+):
+    """Without a stored page to re-read under the new rule, the new text may differ only
+    because newsmon reads the page another way: stored, but not announced as an edit."""
+    import feedparser
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from newsmon.web.app import create_app
+
+    site.publish(story("pier-repairs"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    set_rules(config, "gazette", body_selector="article.story")
+    crawler.once()
+    with transaction(ensure_schema(config.database_url)) as session:  # stored before pages were
+        session.execute(update(Version).values(raw_html=None))
+    set_rules(config, "gazette", exclude=("figure", "div.share"))
+    clock.advance(minutes=20)
+    crawler.once()
+    versions, _ = stored(db, "pier-repairs")
+    assert [v.change_class for v in versions] == [None, "method"]
+    with TestClient(create_app(config, clock)) as client:
+        quiet = feedparser.parse(client.get("/feeds/changes.rss").content)
+        asked = feedparser.parse(client.get("/feeds/changes.rss?class=method").content)
+        page = client.get(f"/articles/{versions[1].article_id}").text
+    assert quiet.entries == [] and len(asked.entries) == 1
+    assert "re-read by a new extraction method" in page

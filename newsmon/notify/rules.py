@@ -102,9 +102,11 @@ def payload(facts: ChangeFacts, *, base_url: str) -> bytes:
 
 def message(facts: ChangeFacts, *, base_url: str) -> tuple[str, str]:
     """(title, body) for apprise destinations, in plain text."""
-    kind = {"minor": "minor change", "headline": "headline change"}.get(
-        facts.change_class or "", "edit"
-    )
+    kind = {
+        "minor": "minor change",
+        "headline": "headline change",
+        "method": "re-read by a new extraction method",
+    }.get(facts.change_class or "", "edit")
     title = f"{facts.source}: ‘{facts.title}’ changed ({kind})"
     diff = (
         f"{base_url.rstrip('/')}/articles/{facts.article_id}/diff/{facts.number - 1}/{facts.number}"

@@ -11,7 +11,7 @@ from fastapi import HTTPException
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from newsmon.changeclass import CHANGE_CLASSES
+from newsmon.changeclass import CHANGE_CLASSES, QUIET_CLASSES
 from newsmon.models import Article, ArticleEvent, Source, Version
 from newsmon.search import Query, QueryError, parse
 from newsmon.searchsql import conditions
@@ -19,7 +19,8 @@ from newsmon.searchsql import conditions
 
 @dataclass(frozen=True)
 class ChangeFilter:
-    """A feed's filters; by default every change but `minor` ones, and every event."""
+    """A feed's filters; by default every change but `minor` and `method` ones (see
+    newsmon.changeclass.QUIET_CLASSES), and every event."""
 
     include_minor: bool = False
     classes: tuple[str, ...] = ()
@@ -38,8 +39,9 @@ class ChangeFilter:
             out += conditions(session, self.query)
         if self.classes:
             out.append(Version.change_class.in_(self.classes))
-        elif not self.include_minor:  # versions stored before classes existed count as edits
-            out.append(or_(Version.change_class.is_(None), Version.change_class != "minor"))
+        else:  # versions stored before classes existed count as edits
+            quiet = ("method",) if self.include_minor else QUIET_CLASSES
+            out.append(or_(Version.change_class.is_(None), Version.change_class.not_in(quiet)))
         if self.sources:
             out.append(Source.slug.in_(self.sources))
         return out

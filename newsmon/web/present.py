@@ -121,4 +121,8 @@ def summary_html(summary: list | None) -> str:
 
 def class_words(change_class: str) -> str:
     """A change class as a reader says it: "minor change", "headline change", "edit"."""
-    return {"minor": "minor change", "headline": "headline change"}.get(change_class, "edit")
+    return {
+        "minor": "minor change",
+        "headline": "headline change",
+        "method": "re-read by a new extraction method",
+    }.get(change_class, "edit")
