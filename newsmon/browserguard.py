@@ -7,7 +7,9 @@ redirects switched off and hands the answer to the page: a redirect comes back t
 the browser as a 3xx, and the next hop passes the route again (Playwright's routes
 never see the hops of a redirect Chromium follows itself). Images, media and fonts
 are not fetched at all: they hold no text. WebSockets are answered by the route,
-never connected; service workers are blocked where the context is made.
+never connected; service workers are blocked where the context is made. A response
+larger than the download cap is not handed to the page (Playwright buffers it whole
+first, so the cap bounds what reaches Chromium, not the driver's memory).
 
 What remains: Playwright resolves the host again when it connects, so a DNS answer
 that changes between the check and the connection (rebinding with a zero TTL) could
@@ -73,9 +75,10 @@ async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
 class BrowserGuard:
     """Installed on every rendered page: checks, then fetches without following redirects."""
 
-    def __init__(self, allow: tuple[IPNetwork, ...], timeout: float) -> None:
+    def __init__(self, allow: tuple[IPNetwork, ...], timeout: float, max_bytes: int = 0) -> None:
         self.allow = allow
         self.timeout_ms = timeout * 1000
+        self.max_bytes = max_bytes  # each response's cap, as for plain downloads; 0: none
         self.refused: list[str] = []  # reasons, newest last (the crawl's stats count them)
 
     async def install(self, page: Any, request: Any) -> None:
@@ -106,7 +109,19 @@ class BrowserGuard:
             logger.debug("rendered page: %s failed: %s", request.url, exc)
             await route.abort("failed")
             return
+        if self._too_big(response.headers.get("content-length"), len(await response.body())):
+            self._refuse(request.url, f"refused: larger than {self.max_bytes} bytes")
+            await route.abort("blockedbyclient")
+            return
         await route.fulfill(response=response)
+
+    def _too_big(self, declared: str | None, size: int) -> bool:
+        """Playwright buffers a routed response whole, bounded only by the timeout; a
+        response beyond the download cap at least goes no further than the driver."""
+        if not self.max_bytes:
+            return False
+        claimed = int(declared) if declared and declared.isdigit() else 0
+        return max(claimed, size) > self.max_bytes
 
     async def websocket(self, socket_route: WebSocketRoute) -> None:
         """Never connected: a story's text does not arrive over a live socket."""

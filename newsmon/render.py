@@ -93,7 +93,9 @@ class RenderingDownloadHandler:
         options = crawler.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
         self.chromium = options.get("executable_path") or "/usr/bin/chromium"
         self.guard = BrowserGuard(
-            allowed_networks(crawler), crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+            allowed_networks(crawler),
+            crawler.settings.getfloat("DOWNLOAD_TIMEOUT"),
+            max_bytes=crawler.settings.getint("DOWNLOAD_MAXSIZE"),
         )
         self.browser = _browsers.setdefault(crawler, _Browser())
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")

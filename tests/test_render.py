@@ -80,6 +80,28 @@ def test_a_scripted_story_is_captured_only_in_the_browser_which_reaches_no_block
     assert all("HeadlessChrome" not in h.headers.get("User-Agent", "") for h in site.log)
 
 
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_a_rendered_page_gets_no_response_beyond_the_download_cap(
+    site, crawler, add_feed, clock, db, config
+):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    runs = b"document.currentScript.parentNode.insertAdjacentHTML('beforeend', '<p>%s ran.</p>');"
+    small = site.raw_feed("/feeds/small.js", runs % b"The small script")
+    cap = int(config.max_page_mb * 1024 * 1024)
+    big = site.raw_feed("/feeds/big.js", runs % b"The big script" + b"//" + b"x" * cap)
+    site.publish(story("quay-works", n=3, scripted=True, embeds=(small, big)))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    render(config, "gazette", "browser")
+    crawler.once()
+    texts, checks = texts_and_checks(db, "quay-works")
+    assert checks[-1].outcome == "changed", checks[-1].detail
+    assert "The small script ran." in texts[-1]  # delivered scripts do run
+    assert "The big script ran." not in texts[-1]
+    assert site.hits("/feeds/big.js")  # fetched by the guard, then not handed to the page
+
+
 @pytest.mark.sqlite_only
 def test_without_chromium_the_check_names_the_missing_browser(
     site, reactor, add_feed, clock, db, config
