@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.article_urls import insert_articles, known_urls, yield_canonical
@@ -102,7 +102,7 @@ def record_feed_poll(
     now = result.fetched_at
     if result.parsed is not None:
         feed.entries_seen = len(result.parsed.entries)
-        if result.parsed.language:
+        if result.parsed.language and _speaks_for_source(session, feed):
             learn_language(feed.source, result.parsed.language, origin="feed")
     error = result.error or (result.parsed.error if result.parsed else None)
     usable = result.not_modified or bool(result.parsed and result.parsed.entries)
@@ -117,6 +117,14 @@ def record_feed_poll(
     feed.next_poll_at = policy.next_poll(now=now, consecutive_errors=feed.consecutive_errors)
     feed.lease_until = feed.lease_owner = None
     return FeedOutcome(added, error)
+
+
+def _speaks_for_source(session: Session, feed: Feed) -> bool:
+    """A source's first feed states its language; its other feeds only fill one in when
+    none is known, so a source with editions in two languages does not switch on every
+    poll (and with it every page's `lang` and every feed's ETag)."""
+    first = session.scalar(select(func.min(Feed.id)).where(Feed.source_id == feed.source_id))
+    return feed.id == first or feed.source.language is None
 
 
 def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> int:

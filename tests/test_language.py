@@ -183,3 +183,22 @@ def test_promo_lines_in_french_german_and_spanish_leave_the_text_and_prose_stays
     page = f"<html><body><article><h1>Le pont</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}"
     text = extract(page + "</article></body></html>").text
     assert text.split("\n") == PROSE
+
+
+@pytest.mark.sqlite_only
+def test_a_source_with_feeds_in_two_languages_keeps_its_first_feeds(
+    site, crawler, add_feed, clock, db
+):
+    site.feed_language = "en"
+    arabic = site.raw_feed(
+        "/feeds/arabic.xml",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Arabic edition</title>'
+        b"<link>http://gazette.example/ar/</link><description>d</description>"
+        b"<language>ar</language></channel></rss>",
+    )
+    add_feed("gazette", site.url("/feeds/rss.xml"), arabic)
+    for _ in range(4):  # both feeds polled each pass, in no fixed order
+        crawler.once()
+        db.expire_all()
+        assert db.scalar(select(Source.language)) == "en"
+        clock.advance(minutes=20)
