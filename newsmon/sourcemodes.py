@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from newsmon.db import in_db_thread
-from newsmon.extractrules import ExtractRules, RuleError, check_selector
+from newsmon.extractrules import MAX_EXCLUDES, ExtractRules, RuleError, check_selector
 from newsmon.models import Source
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ def changed_rules(current: ExtractRules | None, changes: SourceChanges) -> Extra
     if changes.body_selector is not None:
         body = check_selector(changes.body_selector, "body selector") or None
     if changes.exclude is not None:
+        if len(changes.exclude) > MAX_EXCLUDES:
+            raise RuleError(f"at most {MAX_EXCLUDES} exclude selectors")
         exclude = tuple(check_selector(css, "exclude selector") for css in changes.exclude)
     return ExtractRules.from_json(ExtractRules(title, body, exclude).to_json())
 

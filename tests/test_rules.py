@@ -113,6 +113,8 @@ def test_bad_selectors_are_refused_and_clear_rules_goes_back_to_generic(config, 
     add_feed("gazette", "https://gazette.example/feed.xml")
     with pytest.raises(SourceError, match=r"bad body selector 'div\[\[': "):
         set_rules(config, "gazette", body_selector="div[[")
+    with pytest.raises(SourceError, match="at most 50 exclude selectors"):
+        set_rules(config, "gazette", exclude=tuple(f".ad-{i}" for i in range(51)))
     set_rules(config, "gazette", body_selector="main", exclude=("aside", ".ad"))
     assert set_rules(config, "gazette", body_selector="main") == []  # nothing changed
     assert set_rules(config, "gazette", clear_rules=True) == ["rules: cleared, generic extraction"]
