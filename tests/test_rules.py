@@ -199,3 +199,47 @@ def test_new_text_under_a_new_rule_with_no_comparable_page_is_a_method_change(
         page = client.get(f"/articles/{versions[1].article_id}").text
     assert quiet.entries == [] and len(asked.entries) == 1
     assert "re-read by a new extraction method" in page
+
+
+@pytest.mark.sqlite_only
+def test_a_crawls_many_requests_for_source_rules_cost_one_query(config, add_feed):
+    """A crawl starts a hundred requests at once; each needs its source's rules. They
+    share one load, and a reload after the cache ages happens behind their backs."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from newsmon.db import shared_engine
+    from newsmon.sourcemodes import ModeCache
+
+    add_feed("gazette", "https://gazette.example/feed.xml")
+    set_rules(config, "gazette", body_selector="main")
+    source_id = _source_id(config)
+    engine = shared_engine(config.database_url)
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if "FROM sources" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+
+        async def crawl_start() -> list[str | None]:
+            cache = ModeCache(config.database_url, max_age=0.05)
+            first = await asyncio.gather(*(cache.get(source_id) for _ in range(100)))
+            await asyncio.sleep(0.1)  # aged: the next request is served at once, reload behind
+            later = await cache.get(source_id)
+            await asyncio.sleep(0.5)  # room for the reload behind its back to finish
+            return [m.rules.body_selector if m.rules else None for m in [*first, later]]
+
+        selectors = asyncio.run(crawl_start())
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert set(selectors) == {"main"}
+    assert len(reads) == 2  # the first load, shared by 100 requests; one reload
+
+
+def _source_id(config) -> int:
+    with transaction(ensure_schema(config.database_url)) as session:
+        return source_by_slug(session, "gazette").id
