@@ -2,20 +2,15 @@
 
 A rendered page fetches on its own: scripts, XHR, frames, redirects. Each goes
 through a Playwright route on the page, which checks the URL (newsmon.urls) and
-every address its host resolves to (newsmon.netguard), then fetches it with
-redirects switched off and hands the answer to the page: a redirect comes back to
-the browser as a 3xx, and the next hop passes the route again (Playwright's routes
-never see the hops of a redirect Chromium follows itself). Images, media and fonts
-are not fetched at all: they hold no text. WebSockets are answered by the route,
-never connected; service workers are blocked where the context is made. A response
-larger than the download cap is not handed to the page (Playwright buffers it whole
-first, so the cap bounds what reaches Chromium, not the driver's memory).
-
-What remains: Playwright resolves the host again when it connects, so a DNS answer
-that changes between the check and the connection (rebinding with a zero TTL) could
-still reach a private address. The plain HTTP path connects only to the addresses
-it checked (newsmon.guardconnect); a browser cannot be pinned that way without a
-proxy of its own. Only sources an operator sets to `render = browser` take this path.
+every address its host resolves to (newsmon.netguard), then fetches it itself with
+newsmon's guarded HTTP handler, as a plain article is fetched: it connects only to
+the addresses it checked (so DNS rebinding finds no gap between check and connect),
+streams under the download cap and times out like any download. Redirects are not
+followed there: the 3xx goes back to the browser, and the next hop passes the route
+again (Playwright's routes never see the hops of a redirect Chromium follows itself).
+Images, media and fonts are not fetched at all: they hold no text. WebSockets are
+answered by the route, never connected; service workers are blocked where the context
+is made. Neither Chromium nor Playwright opens a connection of its own.
 """
 
 from __future__ import annotations
@@ -23,8 +18,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from scrapy import Request as ScrapyRequest
+from scrapy.http import Response
 
 from newsmon.guardfetch import request_refusal
 from newsmon.netguard import IPNetwork, refusal
@@ -72,13 +71,27 @@ async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
     return await resolved_refusal(parts.hostname or "", port, allow)
 
 
-class BrowserGuard:
-    """Installed on every rendered page: checks, then fetches without following redirects."""
+# Request headers the guarded fetch sets itself, or that would make the answer one the
+# page cannot use: the body goes to Chromium as it arrived, so no compression is asked for.
+_DROPPED_REQUEST = frozenset({"host", "connection", "content-length", "accept-encoding"})
+# Response headers that describe the transfer rather than the body handed to the page.
+_DROPPED_RESPONSE = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
 
-    def __init__(self, allow: tuple[IPNetwork, ...], timeout: float, max_bytes: int = 0) -> None:
+Fetch = Callable[[ScrapyRequest], Awaitable[Response]]
+
+
+class BrowserGuard:
+    """Installed on every rendered page: checks every request, then fetches it through
+    newsmon's guarded HTTP handler (connections only to the addresses it checked, the
+    download cap, the timeout) without following redirects, and hands the answer to
+    the page."""
+
+    def __init__(self, allow: tuple[IPNetwork, ...], timeout: float, fetch: Fetch) -> None:
         self.allow = allow
-        self.timeout_ms = timeout * 1000
-        self.max_bytes = max_bytes  # each response's cap, as for plain downloads; 0: none
+        self.timeout = timeout
+        self.fetch = fetch
         self.refused: list[str] = []  # reasons, newest last (the crawl's stats count them)
 
     async def install(self, page: Any, request: Any) -> None:
@@ -104,24 +117,25 @@ class BrowserGuard:
             await route.continue_()
             return
         try:
-            response = await route.fetch(max_redirects=0, timeout=self.timeout_ms)
-        except Exception as exc:  # unreachable, timed out: that request fails, as in a browser
+            response = await self.fetch(self._scrapy_request(request))
+        except Exception as exc:  # refused, unreachable, too big, timed out: that request fails
             logger.debug("rendered page: %s failed: %s", request.url, exc)
             await route.abort("failed")
             return
-        if self._too_big(response.headers.get("content-length"), len(await response.body())):
-            self._refuse(request.url, f"refused: larger than {self.max_bytes} bytes")
-            await route.abort("blockedbyclient")
-            return
-        await route.fulfill(response=response)
+        await route.fulfill(
+            status=response.status, headers=_page_headers(response), body=response.body
+        )
 
-    def _too_big(self, declared: str | None, size: int) -> bool:
-        """Playwright buffers a routed response whole, bounded only by the timeout; a
-        response beyond the download cap at least goes no further than the driver."""
-        if not self.max_bytes:
-            return False
-        claimed = int(declared) if declared and declared.isdigit() else 0
-        return max(claimed, size) > self.max_bytes
+    def _scrapy_request(self, request: BrowserRequest) -> ScrapyRequest:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED_REQUEST}
+        return ScrapyRequest(
+            request.url,
+            method=request.method,
+            headers=headers,
+            body=request.post_data_buffer or b"",
+            dont_filter=True,
+            meta={"download_timeout": self.timeout},
+        )
 
     async def websocket(self, socket_route: WebSocketRoute) -> None:
         """Never connected: a story's text does not arrive over a live socket."""
@@ -132,3 +146,13 @@ class BrowserGuard:
         logger.info("rendered page: %s %s", url[:200], reason)
         self.refused.append(reason)
         del self.refused[:-100]
+
+
+def _page_headers(response: Response) -> dict[str, str]:
+    """The response's headers as the page should see them (one value per name)."""
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1")
+        if key.lower() not in _DROPPED_RESPONSE:
+            out[key] = ", ".join(v.decode("latin-1") for v in values)
+    return out

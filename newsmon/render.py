@@ -95,7 +95,7 @@ class RenderingDownloadHandler:
         self.guard = BrowserGuard(
             allowed_networks(crawler),
             crawler.settings.getfloat("DOWNLOAD_TIMEOUT"),
-            max_bytes=crawler.settings.getint("DOWNLOAD_MAXSIZE"),
+            fetch=self.http.download_request,
         )
         self.browser = _browsers.setdefault(crawler, _Browser())
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
