@@ -100,6 +100,10 @@ def test_a_rendered_page_gets_no_response_beyond_the_download_cap(
     assert "The small script ran." in texts[-1]  # delivered scripts do run
     assert "The big script ran." not in texts[-1]
     assert site.hits("/feeds/big.js")  # fetched by the guard, then not handed to the page
+    # Fetched by newsmon's guarded handler (connects only to the addresses it checked),
+    # not by Playwright, which would ask for compression.
+    for hit in site.hits("/feeds/small.js"):
+        assert "accept-encoding" not in {name.lower() for name in hit.headers}
 
 
 @pytest.mark.sqlite_only
