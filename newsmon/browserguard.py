@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from scrapy import Request as ScrapyRequest
 from scrapy.http import Response
 
-from newsmon.guardfetch import request_refusal
+from newsmon.guardfetch import Refused, request_refusal
 from newsmon.netguard import IPNetwork, refusal
 
 if TYPE_CHECKING:
@@ -52,8 +52,9 @@ async def resolved_refusal(host: str, port: int, allow: tuple[IPNetwork, ...]) -
     return None if infos else f"refused: {host} has no address"
 
 
-async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
-    """Why a rendered page must not fetch `url`, or None."""
+def address_free_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    """Why `url` may not be fetched, judged from the URL alone (scheme, literal address,
+    port), or None. Its host's addresses are checked where a connection is made."""
     parts = urlsplit(url)
     if parts.scheme in NO_NETWORK_SCHEMES:
         return None
@@ -61,8 +62,15 @@ async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
         return f"refused: {parts.scheme or 'no'} scheme"
     if parts.scheme in ("ws", "wss"):  # the URL check knows http(s): the same host and port
         url = parts._replace(scheme="https" if parts.scheme == "wss" else "http").geturl()
-    reason = request_refusal(url, allow)
-    if reason:
+    return request_refusal(url, allow)
+
+
+async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    """Why a rendered page must not fetch `url`, or None: the URL, then every address
+    its host resolves to (for requests Chromium would make itself)."""
+    reason = address_free_refusal(url, allow)
+    parts = urlsplit(url)
+    if reason or parts.scheme in NO_NETWORK_SCHEMES:
         return reason
     try:
         port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
@@ -92,7 +100,6 @@ class BrowserGuard:
         self.allow = allow
         self.timeout = timeout
         self.fetch = fetch
-        self.refused: list[str] = []  # reasons, newest last (the crawl's stats count them)
 
     async def install(self, page: Any, request: Any) -> None:
         """scrapy-playwright's page init callback: routes added last run first."""
@@ -108,7 +115,9 @@ class BrowserGuard:
         if request.resource_type in SKIPPED_TYPES:
             await route.abort("blockedbyclient")
             return
-        reason = await url_refusal(request.url, self.allow)
+        # The addresses are checked once, by the guarded fetch as it connects (a lookup
+        # here would be a second one, and not the one the connection uses).
+        reason = address_free_refusal(request.url, self.allow)
         if reason:
             self._refuse(request.url, reason)
             await route.abort("blockedbyclient")
@@ -118,7 +127,11 @@ class BrowserGuard:
             return
         try:
             response = await self.fetch(self._scrapy_request(request))
-        except Exception as exc:  # refused, unreachable, too big, timed out: that request fails
+        except Refused as exc:  # an address the guard does not open
+            self._refuse(request.url, str(exc))
+            await route.abort("blockedbyclient")
+            return
+        except Exception as exc:  # unreachable, too big, timed out: that request fails
             logger.debug("rendered page: %s failed: %s", request.url, exc)
             await route.abort("failed")
             return
@@ -144,8 +157,6 @@ class BrowserGuard:
 
     def _refuse(self, url: str, reason: str) -> None:
         logger.info("rendered page: %s %s", url[:200], reason)
-        self.refused.append(reason)
-        del self.refused[:-100]
 
 
 def _page_headers(response: Response) -> dict[str, str]:
