@@ -13,7 +13,7 @@ language yet. A pinned language is never replaced.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
@@ -73,11 +73,10 @@ def page_language(tree: HtmlElement, metas: dict[str, str], inlanguage: str | No
     return None
 
 
-def learn_language(source: Source, tag: str | None, *, origin: Literal["feed", "page"]) -> bool:
-    """Record a language a feed or page stated for `source`; True when it changed."""
+def learn_feed_language(source: Source, tag: str | None) -> bool:
+    """Record the language a feed stated for `source` (which feed may: newsmon.store);
+    True when it changed. Pages only fill a gap: `learn_page_language`."""
     if tag is None or source.language_pinned or source.language == tag:
-        return False
-    if origin == "page" and source.language is not None:
         return False
     source.language = tag
     return True

@@ -19,7 +19,7 @@ from newsmon.article_urls import insert_articles, known_urls, yield_canonical
 from newsmon.articledates import open_to_feed_dates
 from newsmon.feeds import FeedEntry
 from newsmon.items import FeedPolled
-from newsmon.language import learn_language
+from newsmon.language import learn_feed_language
 from newsmon.models import Article, ArticleEvent, ArticleUrl, Check, Feed, Source, UTCDateTime
 from newsmon.policy import FeedPolicy, RecheckPolicy
 from newsmon.record import record_failure, record_page  # noqa: F401  (pipelines import them here)
@@ -103,7 +103,7 @@ def record_feed_poll(
     if result.parsed is not None:
         feed.entries_seen = len(result.parsed.entries)
         if result.parsed.language and _speaks_for_source(session, feed):
-            learn_language(feed.source, result.parsed.language, origin="feed")
+            learn_feed_language(feed.source, result.parsed.language)
     error = result.error or (result.parsed.error if result.parsed else None)
     usable = result.not_modified or bool(result.parsed and result.parsed.entries)
     feed.consecutive_errors = 0 if usable or error is None else feed.consecutive_errors + 1
