@@ -5,7 +5,8 @@
 seconds, prints one line per site (`slug feed-url`), then serves until its
 standard input closes. MODE: `churn` (boilerplate changes on every request; with
 `+edit` the story too), `stable` (the same bytes every time), `etag` (stable
-pages that answer conditional requests with 304).
+pages that answer conditional requests with 304), `real` (the extraction benchmark's
+real news pages from ../shared/data, in turn, each request's bytes different).
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def real_pages() -> list[tuple[str, str]]:
+    """The benchmark's pages, (original URL, HTML); the caller checks the data is there."""
+    from tests.data import benchmark_pages
+
+    return [(url, html) for _, url, html, _ in benchmark_pages()]
 
 
 def main() -> None:
@@ -26,6 +34,7 @@ def main() -> None:
         float(sys.argv[3]),
         sys.argv[4],
     )
+    real = real_pages() if mode == "real" else []
     sites = []
     for h in range(hosts):
         site = newssite.start(newssite.NewsSite(), address=f"127.0.0.{h + 1}")
@@ -33,7 +42,11 @@ def main() -> None:
         site.stable = mode in ("stable", "etag")
         site.churn = mode == "churn+edit"
         for i in range(per_host):
-            site.publish(story(f"h{h}-story-{i:02d}", n=8, etag=mode == "etag"))
+            slug, page = f"h{h}-story-{i:02d}", None
+            if real:  # served as its own site serves it: its canonical names this page
+                original, page = real[(h * per_host + i) % len(real)]
+                page = page.replace(original, site.url(f"/news/{slug}"))
+            site.publish(story(slug, n=8, etag=mode == "etag", page_html=page))
         sites.append(site)
         print(f"site{h} {site.url('/feeds/rss.xml')}", flush=True)
     print("ready", flush=True)

@@ -35,7 +35,14 @@ from newsmon.extractrules import (
 from newsmon.fingerprint import normalize_line, normalize_text
 from newsmon.language import page_language
 from newsmon.pagedates import page_dates
-from newsmon.pagemeta import headline, jsonld_articles, jsonld_value, meta_content, meta_map
+from newsmon.pagemeta import (
+    canonical_link,
+    headline,
+    jsonld_articles,
+    jsonld_value,
+    meta_content,
+    meta_map,
+)
 from newsmon.pagemeta import strip_site_name as strip_site_name
 from newsmon.teasers import is_promo_line, prune_link_teasers
 
@@ -77,6 +84,7 @@ class Extracted:
     updated_at: datetime | None = None
     date_source: str | None = None
     language: str | None = None  # the BCP 47 tag the page states (newsmon.language)
+    canonical_url: str | None = None  # its rel=canonical, absolute (newsmon.pagemeta)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -189,6 +197,7 @@ def extract(
     tree = load_html(_decoded(body, encoding))
     if tree is None:
         return Extracted(title="", byline=None, text="", extractor=extractor)
+    canonical = canonical_link(tree, url)
     if rules is not None:
         drop_excluded(tree, rules)
     articles, metas = jsonld_articles(tree), meta_map(tree)
@@ -219,4 +228,5 @@ def extract(
         updated_at=dates.updated_at,
         date_source=dates.source,
         language=language,
+        canonical_url=canonical,
     )

@@ -64,7 +64,6 @@ class PageItem:
     duration_ms: int | None = None
     etag: str | None = None
     last_modified: str | None = None
-    canonical_url: str | None = None
     body: bytes = b""
     encoding: str | None = None
     not_modified: bool = False

@@ -68,7 +68,8 @@ def _resolve_canonical(
     Returns the article the page belongs to (the canonical's owner, when this article
     had no versions and is folded into it) and the reason a canonical was refused.
     """
-    canonical = canonical_or_none(item.canonical_url)
+    assert item.extracted is not None
+    canonical = canonical_or_none(item.extracted.canonical_url)
     if not canonical or canonical == article.url:
         return article, None
     owner = owner_of(session, canonical, digest)
@@ -180,9 +181,11 @@ def _note(*parts: str | None) -> str | None:
 
 
 @functools.cache
-def _quiet_update(validators: bool) -> Update:
+def _quiet_update(validators: bool, same_text: bool) -> Update:
     """Built once: a statement made per check costs more than the write itself.
-    (Bound names may not be column names, hence the `b_` prefix.)"""
+    (Bound names may not be column names, hence the `b_` prefix.) A page whose text
+    was compared also records the bytes it was compared from, and holds only while
+    the article still has the URL the claim read."""
     values = {
         "last_checked_at": bindparam("b_now"),
         "last_status": bindparam("b_status"),
@@ -194,15 +197,15 @@ def _quiet_update(validators: bool) -> Update:
     }
     if validators:
         values.update(etag=bindparam("b_etag"), last_modified=bindparam("b_last_modified"))
-    return (
-        update(Article)
-        .where(
-            Article.id == bindparam("b_article_id"),
-            Article.status == "active",
-            Article.quiet_since == bindparam("b_quiet_since"),
-        )
-        .values(values)
-    )
+    footing = [
+        Article.id == bindparam("b_article_id"),
+        Article.status == "active",
+        Article.quiet_since == bindparam("b_quiet_since"),
+    ]
+    if same_text:
+        values["last_raw_hash"] = bindparam("b_raw_key")
+        footing.append(Article.url == bindparam("b_url"))
+    return update(Article).where(*footing).values(values)
 
 
 @functools.cache
@@ -211,37 +214,47 @@ def _check_insert() -> Insert:
 
 
 def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolicy) -> str | None:
-    """A 304, or the very bytes of the stored version: one UPDATE and one check row.
+    """A 304, the very bytes of the stored version, or new bytes whose text is the stored
+    version's (the commonest check of a news page: only its boilerplate moved): one
+    UPDATE and one check row.
 
     Most checks of a quiet article end here, so this path neither loads the article
     nor goes through the session's unit of work: it updates the row on the footing
-    the claim read (active, quiet since the same moment). Returns None when the row
-    has moved on since the claim (frozen by the sweep, gone, merged, a new version),
-    so the caller takes the full path.
+    the claim read (active, quiet since the same moment, at the same URL). Returns
+    None when the row has moved on since the claim (frozen by the sweep, gone, merged,
+    a new version) or when the page names another URL for itself, so the caller takes
+    the full path.
     """
     task = item.task
-    quiet = item.not_modified or (item.same_raw and task.latest_hash is not None)
-    if not quiet or task.status != "active" or task.quiet_since is None:
+    if task.status != "active" or task.quiet_since is None or task.latest_hash is None:
+        return None
+    digest = None
+    if item.not_modified:
+        outcome, detail = "not_modified", None
+    elif item.same_raw:
+        outcome, detail = "unchanged", SAME_BYTES
+    elif _same_text_same_url(item):
+        outcome, detail, digest = "unchanged", None, task.latest_hash
+    else:
         return None
     now = item.fetched_at
     validators = bool(item.etag or item.last_modified)
     # The session's connection, not session.execute: that would flush pending objects.
     connection = session.connection()
-    matched = connection.execute(
-        _quiet_update(validators),
-        {
-            "b_article_id": task.article_id,
-            "b_quiet_since": task.quiet_since,
-            "b_now": now,
-            "b_status": item.status,
-            "b_next_check_at": policy.next_check(quiet_since=task.quiet_since, now=now),
-            "b_etag": item.etag,
-            "b_last_modified": item.last_modified,
-        },
-    ).rowcount
+    values = {
+        "b_article_id": task.article_id,
+        "b_quiet_since": task.quiet_since,
+        "b_now": now,
+        "b_status": item.status,
+        "b_next_check_at": policy.next_check(quiet_since=task.quiet_since, now=now),
+        "b_etag": item.etag,
+        "b_last_modified": item.last_modified,
+        "b_url": task.url,
+        "b_raw_key": item.raw_key,
+    }
+    matched = connection.execute(_quiet_update(validators, digest is not None), values).rowcount
     if matched != 1:
         return None
-    outcome, detail = ("not_modified", None) if item.not_modified else ("unchanged", SAME_BYTES)
     connection.execute(
         _check_insert(),
         {
@@ -251,11 +264,32 @@ def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolic
             "outcome": outcome,
             "duration_ms": item.duration_ms,
             "detail": detail,
-            "content_hash": None,
+            "content_hash": digest,
         },
     )
     item.outcome = outcome
     return outcome
+
+
+def _same_text_same_url(item: PageItem) -> bool:
+    """Extracted text identical to the latest version's, and nothing on the page or its
+    redirects that could file it under another URL (the full path decides those)."""
+    extracted = item.extracted
+    if extracted is None or not item.raw_key:
+        return False
+    url = item.task.url
+    if canonical_or_none(extracted.canonical_url) not in (None, url):
+        return False
+    if canonical_or_none(item.url) not in (None, url):
+        return False
+    return _page_text(item)[2] == item.task.latest_hash
+
+
+def _page_text(item: PageItem) -> tuple[str, str, str]:
+    """The extracted title and text as stored, and their content hash."""
+    assert item.extracted is not None
+    title, text = normalize_title(item.extracted.title), normalize_text(item.extracted.text)
+    return title, text, content_hash(title, text)
 
 
 def record_page(
@@ -271,9 +305,7 @@ def record_page(
     fresh = not item.not_modified and not (item.same_raw and article.version_count)
     refused = title = text = digest = None
     if fresh:
-        assert item.extracted is not None
-        title, text = normalize_title(item.extracted.title), normalize_text(item.extracted.text)
-        digest = content_hash(title, text)
+        title, text, digest = _page_text(item)
         article, refused = _resolve_canonical(session, article, item, digest)
         if article.status == "frozen":
             return "skipped"

@@ -30,7 +30,9 @@ from pipelines import DatabaseComponent
 
 def raw_key(body: bytes, extractor: str) -> str:
     """Identifies what extraction would produce: the page's bytes under one extractor."""
-    return hashlib.sha256(extractor.encode() + b"\0" + body).hexdigest()
+    digest = hashlib.sha256(extractor.encode() + b"\0")
+    digest.update(body)  # a page is big: hashed where it lies, never copied
+    return digest.hexdigest()
 
 
 def decode_stored(page: StoredPage) -> str:

@@ -40,7 +40,6 @@ def page_fetched(response: Response, task: ArticleTask, now: datetime) -> PageIt
         return item
     item.etag = header(response, "ETag")
     item.last_modified = header(response, "Last-Modified")
-    item.canonical_url = _canonical_link(response)
     item.body, item.encoding = response.body, response.encoding
     return item
 
@@ -49,13 +48,3 @@ def page_failed(task: ArticleTask, failure: Failure | str, now: datetime) -> Pag
     error = failure if isinstance(failure, str) else describe_failure(failure)
     logger.warning("article %s: %s", task.url, error)
     return PageItem(task=task, fetched_at=now, url=task.url, error=error)
-
-
-def _canonical_link(response: TextResponse) -> str | None:
-    href = response.xpath('//link[@rel="canonical"]/@href').get()
-    if not href:
-        return None
-    try:
-        return response.urljoin(href.strip())
-    except ValueError:  # not even a URL: identity rules will refuse it anyway
-        return None

@@ -249,3 +249,21 @@ def test_related_link_lists_and_byline_metadata_lines_do_not_reach_the_text():
     meta = "<p>05/10/2026 - Publicado por: Clarissa Borba - Categoria: Cidade</p>"
     html = page().replace(f"<p>{STORY[2]}</p>", f"{meta}<p>{STORY[2]}</p>{facts}{related}")
     assert extract(html).text.split("\n") == [*STORY, "- Length: 120 metres", "- Built in 1898"]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<link rel="canonical" href="/news/story">', "https://site.example/news/story"),
+        (
+            '<base href="https://cdn.site.example/amp/"><link rel="canonical" href="story">',
+            "https://cdn.site.example/amp/story",
+        ),
+        ('<link rel="canonical" href="  ">', None),
+        ('<link rel="canonical" href="http://[bad">', None),
+        ("", None),
+    ],
+)
+def test_the_page_names_its_canonical_url_as_a_browser_reads_it(head, expected):
+    page = f"<html><head>{head}</head><body><h1>T</h1><p>{'Story text. ' * 40}</p></body></html>"
+    assert extract(page, "https://site.example/amp/story?x=1").canonical_url == expected

@@ -1,5 +1,6 @@
-"""The quiet path (a 304, or the stored bytes again) writes on the footing its claim
-read; when the row has moved on meanwhile, the full path decides instead."""
+"""The quiet path (a 304, the stored bytes again, or the stored text again) writes on
+the footing its claim read; when the row has moved on meanwhile, the full path decides
+instead."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from sqlalchemy import func, select, update
 
 from newsmon.claims import ClaimRequest, claim_articles
 from newsmon.db import ensure_schema, transaction
+from newsmon.extract import Extracted
+from newsmon.fingerprint import content_hash, normalize_text, normalize_title
 from newsmon.items import ArticleTask, PageItem
 from newsmon.models import Article, Check, Source, Version
 from newsmon.record import record_page
@@ -102,3 +105,60 @@ def test_a_schedule_restarted_after_the_claim_is_counted_from_its_new_start(conf
     policy = config.recheck_policy()
     expected = policy.next_check(quiet_since=restarted, now=clock.now())
     assert db.get(Article, article_id).next_check_at == expected
+
+
+def _same_text(config, clock, task: ArticleTask, canonical: str | None = None) -> str:
+    """New bytes (the boilerplate moved) whose extracted text is the stored version's."""
+    item = PageItem(task=task, fetched_at=clock.now(), url=task.url, status=200)
+    item.body, item.raw_key = b"<html>new bytes</html>", "raw-2"
+    item.extracted = Extracted(
+        title="Quiet", byline=None, text="Quiet text.", extractor="x", canonical_url=canonical
+    )
+    with transaction(ensure_schema(config.database_url)) as s:
+        return record_page(s, item=item, policy=config.recheck_policy())
+
+
+def _stored_as_extracted(config, article_id: int) -> str:
+    digest = content_hash(normalize_title("Quiet"), normalize_text("Quiet text."))
+    with transaction(ensure_schema(config.database_url)) as s:
+        s.execute(
+            update(Version).where(Version.article_id == article_id).values(content_hash=digest)
+        )
+    return digest
+
+
+def test_new_bytes_with_the_stored_text_are_one_unchanged_check(config, clock, db):
+    article_id = _article(config, clock)
+    digest = _stored_as_extracted(config, article_id)
+    task = _claim(config, clock)
+    clock.advance(hours=3)
+    assert _same_text(config, clock, task) == "unchanged"
+    db.expire_all()
+    article = db.get(Article, article_id)
+    assert article.last_checked_at == clock.now() and article.lease_until is None
+    assert article.last_raw_hash == "raw-2"  # the next identical bytes skip extraction
+    assert db.scalar(select(Check.content_hash)) == digest
+    assert db.scalar(select(func.count()).select_from(Version)) == 1
+
+
+def test_a_page_naming_another_url_for_itself_is_decided_by_the_full_path(config, clock, db):
+    article_id = _article(config, clock)
+    _stored_as_extracted(config, article_id)
+    task = _claim(config, clock)
+    canonical = "https://quiet.example/story-renamed"
+    assert _same_text(config, clock, task, canonical=canonical) == "unchanged"
+    db.expire_all()
+    assert db.get(Article, article_id).url == canonical
+
+
+def test_an_article_moved_after_its_claim_is_decided_by_the_full_path(config, clock, db):
+    article_id = _article(config, clock)
+    _stored_as_extracted(config, article_id)
+    task = _claim(config, clock)
+    with transaction(ensure_schema(config.database_url)) as s:  # another crawl, meanwhile
+        moved = "https://quiet.example/story-moved"
+        s.execute(update(Article).where(Article.id == article_id).values(url=moved))
+    # The page still names the URL the claim read: the full path files it back there.
+    assert _same_text(config, clock, task, canonical=task.url) == "unchanged"
+    db.expire_all()
+    assert db.get(Article, article_id).url == task.url
