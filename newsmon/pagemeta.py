@@ -31,14 +31,17 @@ def canonical_link(tree: HtmlElement, url: str | None) -> str | None:
     """The page's `<link rel="canonical">`, made absolute against the page's URL and
     its `<base href>`, as a browser would read it. Unchecked: identity rules decide
     whether the page may be filed under it."""
-    hrefs = tree.xpath('//link[@rel="canonical"]/@href')
-    href = hrefs[0].strip() if hrefs else ""
+    href = base = None
+    for element in tree.iter("link", "base"):  # one walk over the tree for both
+        if element.tag == "base":
+            base = base if base is not None else element.get("href")
+        elif href is None and element.get("rel") == "canonical":
+            href = element.get("href")
+    href = (href or "").strip()
     if not href:
         return None
-    bases = tree.xpath("//base/@href")
     try:
-        base = urljoin(url or "", bases[0].strip()) if bases else url or ""
-        return urljoin(base, href)
+        return urljoin(urljoin(url or "", base.strip()) if base else url or "", href)
     except ValueError:  # not even a URL: identity rules would refuse it anyway
         return None
 
