@@ -1,9 +1,10 @@
 """Throughput benchmark: `newsmon run` against the naive loop and the extraction ceiling.
 
-Run on demand: `python bench/throughput.py [SECONDS]`. Everything is measured in
-this one process on this machine, against loopback news sites (tests/newssite.py)
-whose every response is delayed 100 ms and whose boilerplate changes on every
-request (so every check extracts):
+Run on demand: `python bench/throughput.py [SECONDS]`. Everything is measured in one
+run on this machine (each `newsmon run` measurement in a fresh process of its own, as
+the service is one process), against loopback news sites (tests/newssite.py) whose
+every response is delayed 100 ms and whose boilerplate changes on every request (so
+every check extracts):
 
 - the sequential baseline: fetch a page, extract it, next page (diffengine's way);
 - the extraction-only ceiling: `extract_workers` processes extracting the same pages;
@@ -23,6 +24,7 @@ request (so every check extracts):
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -155,7 +157,15 @@ class Run:
     cpu: float  # CPU seconds per check: this process and its extraction workers
 
 
-def continuous_run(
+def continuous_run(*args, **kwargs) -> Run:
+    """One `newsmon run` measurement in a fresh process, as the service is one process:
+    no crawl measured before it leaves its heap, threads or worker pools behind."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_continuous_run, *args, **kwargs).result()
+
+
+def _continuous_run(
     seconds: float,
     workdir: Path,
     *,
@@ -194,6 +204,9 @@ def continuous_run(
         reactor.run(service.stop)
         crawl.result(120)
         sites.stop()
+        from newsmon.workers import shutdown_pools
+
+        shutdown_pools()
     return run
 
 
