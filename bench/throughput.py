@@ -160,7 +160,7 @@ def count_checks(config, table: str = "Check") -> int:
         return conn.execute(query).scalar_one()
 
 
-# Politeness off and no latency: the crawl is bound by CPU, most of it extraction.
+# Politeness off and no latency: the crawl is bound by CPU alone.
 UNBOUND = {"download_delay": 0.0, "autothrottle": False, "concurrent_per_domain": 8}
 
 
