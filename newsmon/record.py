@@ -213,7 +213,9 @@ def _check_insert() -> Insert:
     return insert(Check)
 
 
-def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolicy) -> str | None:
+def record_quiet_check(
+    session: Session, *, item: PageItem, policy: RecheckPolicy, digest: str | None = None
+) -> str | None:
     """A 304, the very bytes of the stored version, or new bytes whose text is the stored
     version's (the commonest check of a news page: only its boilerplate moved): one
     UPDATE and one check row.
@@ -223,18 +225,17 @@ def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolic
     the claim read (active, quiet since the same moment, at the same URL). Returns
     None when the row has moved on since the claim (frozen by the sweep, gone, merged,
     a new version) or when the page names another URL for itself, so the caller takes
-    the full path.
+    the full path. `digest`: the extracted text's hash (`_page_text`), when extracted.
     """
     task = item.task
     if task.status != "active" or task.quiet_since is None or task.latest_hash is None:
         return None
-    digest = None
     if item.not_modified:
-        outcome, detail = "not_modified", None
+        outcome, detail, digest = "not_modified", None, None
     elif item.same_raw:
-        outcome, detail = "unchanged", SAME_BYTES
-    elif _same_text_same_url(item):
-        outcome, detail, digest = "unchanged", None, task.latest_hash
+        outcome, detail, digest = "unchanged", SAME_BYTES, None
+    elif digest == task.latest_hash and _names_only_its_own_url(item):
+        outcome, detail = "unchanged", None
     else:
         return None
     now = item.fetched_at
@@ -271,18 +272,15 @@ def record_quiet_check(session: Session, *, item: PageItem, policy: RecheckPolic
     return outcome
 
 
-def _same_text_same_url(item: PageItem) -> bool:
-    """Extracted text identical to the latest version's, and nothing on the page or its
-    redirects that could file it under another URL (the full path decides those)."""
-    extracted = item.extracted
+def _names_only_its_own_url(item: PageItem) -> bool:
+    """Nothing on the page or its redirects could file it under another URL (the full
+    path decides those)."""
+    extracted, url = item.extracted, item.task.url
     if extracted is None or not item.raw_key:
         return False
-    url = item.task.url
     if canonical_or_none(extracted.canonical_url) not in (None, url):
         return False
-    if canonical_or_none(item.url) not in (None, url):
-        return False
-    return _page_text(item)[2] == item.task.latest_hash
+    return canonical_or_none(item.url) in (None, url)
 
 
 def _page_text(item: PageItem) -> tuple[str, str, str]:
@@ -296,7 +294,8 @@ def record_page(
     session: Session, *, item: PageItem, policy: RecheckPolicy, max_flips: int = 2
 ) -> str:
     """Store one fetched page: a new version if its text changed, else just the check."""
-    quiet = record_quiet_check(session, item=item, policy=policy)
+    page = _page_text(item) if item.extracted is not None else None
+    quiet = record_quiet_check(session, item=item, policy=policy, digest=page[2] if page else None)
     if quiet is not None:
         return quiet
     article = session.get(Article, item.task.article_id)
@@ -305,7 +304,8 @@ def record_page(
     fresh = not item.not_modified and not (item.same_raw and article.version_count)
     refused = title = text = digest = None
     if fresh:
-        title, text, digest = _page_text(item)
+        assert page is not None
+        title, text, digest = page
         article, refused = _resolve_canonical(session, article, item, digest)
         if article.status == "frozen":
             return "skipped"
