@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from newsmon.article_urls import claim_url
 from newsmon.claims import ClaimRequest, claim_articles
 from newsmon.db import ensure_schema, transaction
 from newsmon.extract import Extracted
 from newsmon.fingerprint import content_hash, normalize_text, normalize_title
 from newsmon.items import ArticleTask, PageItem
-from newsmon.models import Article, Check, Source, Version
+from newsmon.models import Article, ArticleUrl, Check, Source, Version
 from newsmon.record import record_page
 
 
@@ -49,6 +50,18 @@ def _claim(config, clock) -> ArticleTask:
     return task
 
 
+def _checked_now(config, clock, db, article_id: int) -> Article:
+    """The article as a check now leaves it: checked, lease freed, next check scheduled."""
+    db.expire_all()
+    article = db.get(Article, article_id)
+    assert article.last_checked_at == clock.now() and article.lease_until is None
+    policy = config.recheck_policy()
+    assert article.next_check_at == policy.next_check(
+        quiet_since=article.quiet_since, now=clock.now()
+    )
+    return article
+
+
 def _not_modified(config, clock, task: ArticleTask) -> str:
     item = PageItem(task=task, fetched_at=clock.now(), url=task.url, status=304)
     item.not_modified = True
@@ -61,13 +74,7 @@ def test_a_304_moves_the_schedule_and_frees_the_lease(config, clock, db):
     task = _claim(config, clock)
     clock.advance(hours=3)
     assert _not_modified(config, clock, task) == "not_modified"
-    db.expire_all()
-    article = db.get(Article, article_id)
-    assert article.last_checked_at == clock.now() and article.lease_until is None
-    policy = config.recheck_policy()
-    assert article.next_check_at == policy.next_check(
-        quiet_since=article.quiet_since, now=clock.now()
-    )
+    article = _checked_now(config, clock, db, article_id)
     assert article.etag == '"v1"'  # a 304 without validators keeps the stored ones
     assert db.scalar(select(Check.outcome)) == "not_modified"
 
@@ -133,9 +140,7 @@ def test_new_bytes_with_the_stored_text_are_one_unchanged_check(config, clock, d
     task = _claim(config, clock)
     clock.advance(hours=3)
     assert _same_text(config, clock, task) == "unchanged"
-    db.expire_all()
-    article = db.get(Article, article_id)
-    assert article.last_checked_at == clock.now() and article.lease_until is None
+    article = _checked_now(config, clock, db, article_id)
     assert article.last_raw_hash == "raw-2"  # the next identical bytes skip extraction
     assert db.scalar(select(Check.content_hash)) == digest
     assert db.scalar(select(func.count()).select_from(Version)) == 1
@@ -162,3 +167,32 @@ def test_an_article_moved_after_its_claim_is_decided_by_the_full_path(config, cl
     assert _same_text(config, clock, task, canonical=task.url) == "unchanged"
     db.expire_all()
     assert db.get(Article, article_id).url == task.url
+
+
+def test_an_unchanged_page_cannot_file_itself_under_another_sources_article(config, clock, db):
+    """A hostile page keeps its text and names, as its canonical, a story of another
+    source on the same site: the full path refuses, and neither article is touched."""
+    article_id = _article(config, clock)
+    _stored_as_extracted(config, article_id)
+    victim = "https://quiet.example/their-story"
+    with transaction(ensure_schema(config.database_url)) as s:
+        other = Source(slug="other", name="other", enabled=True, created_at=clock.now())
+        s.add(other)
+        s.flush()
+        s.add(
+            Article(
+                source_id=other.id, url=victim, first_seen_at=clock.now(), status="active",
+                quiet_since=clock.now(), next_check_at=clock.now() + timedelta(days=30),
+                version_count=0, consecutive_errors=0, consecutive_missing=0,
+            )
+        )  # fmt: skip
+        s.flush()
+        victim_id = s.scalar(select(Article.id).where(Article.url == victim))
+        claim_url(s, victim, victim_id)
+    task = _claim(config, clock)
+    assert _same_text(config, clock, task, canonical=victim) == "unchanged"
+    db.expire_all()
+    assert db.get(Article, article_id).url == task.url
+    assert "another source" in db.scalar(select(Check.detail))
+    assert db.scalar(select(func.count()).select_from(Version)) == 1
+    assert db.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == victim)) == victim_id
