@@ -127,16 +127,10 @@ def _extract_one(html: str) -> int:
 
 def extraction_ceiling(
     sites: Sites, workers: int, pages: int = 600, min_seconds: float = 15.0
-) -> float:
-    """Only extraction, in `workers` processes, on the pages the crawl fetches; passes
-    over them for at least `min_seconds`, as a one-second figure swings by a quarter."""
-    return _extraction_only(sites, workers, pages, min_seconds)[0]
-
-
-def _extraction_only(
-    sites: Sites, workers: int, pages: int, min_seconds: float
 ) -> tuple[float, float]:
-    """(pages/s, CPU seconds a page) of extraction alone."""
+    """Only extraction, in `workers` processes, on the pages the crawl fetches: pages/s
+    and CPU seconds a page. Passes over the pages for at least `min_seconds`, as a
+    one-second figure swings by a quarter."""
     htmls = [fetch(url) for url in sites.article_urls()[:pages]]
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_extract_one, htmls[: workers * 4]))  # warm the workers
@@ -235,7 +229,7 @@ def real_pages_run(seconds: float, work: Path, workers: int) -> None:
         print(f"real news pages: skipped, shared data not found at {BENCHMARK}")
         return
     sample = Sites(5, 20, mode="real")  # each of the 91 pages at least once
-    ceiling, extraction_cpu = _extraction_only(sample, workers, 100, 15.0)
+    ceiling, extraction_cpu = extraction_ceiling(sample, workers, pages=100)
     sample.stop()
     print(f"extraction only, {workers} processes, real news pages: {ceiling:7.1f} pages/s")
     run = continuous_run(seconds, work, mode="real", name="real")
@@ -292,7 +286,7 @@ def main() -> None:
         work = Path(tmp)
         sample = Sites(3, 20)
         baseline = sequential_baseline(sample)
-        ceiling = extraction_ceiling(sample, workers)
+        ceiling, _ = extraction_ceiling(sample, workers)
         sample.stop()
         print(f"sequential fetch-then-extract baseline: {baseline:7.1f} checks/s")
         print(f"extraction only, {workers} processes:      {ceiling:7.1f} pages/s")
