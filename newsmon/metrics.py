@@ -9,11 +9,14 @@ behind the schedule is, so any web process of a fleet reports the fleet's state.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -27,7 +30,6 @@ from newsmon.models import Article, CrawlerHeartbeat, Feed, Version
 ALIVE_WITHIN = timedelta(minutes=3)  # crawlers write a heartbeat about every 30 s
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 EXTRACTION_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5)
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class CrawlMetrics:
@@ -81,7 +83,14 @@ def database_problem(url: str) -> str | None:
     """For a SQLite file: what is wrong with the file, if anything.
 
     A pooled connection keeps reading a file that was deleted or overwritten (it
-    holds the old inode and its cached pages), so the file itself is looked at.
+    holds the old inode and its cached pages), so the file is looked at anew: by
+    `os.stat`, then by a fresh read-only SQLite connection. Never by `open()`: on
+    POSIX, closing any descriptor of a file drops every lock this process holds on
+    it, and a CLI process beside the service then believes it is alone, checkpoints
+    and deletes the WAL under the running service (SQLite's "How To Corrupt",
+    section 2.2). SQLite's own connections share one lock table per process, so a
+    second connection is safe where a plain descriptor is not; a read-only one
+    cannot checkpoint or remove the WAL when it closes.
     """
     parsed = make_url(url)
     database = parsed.database or ""
@@ -90,15 +99,27 @@ def database_problem(url: str) -> str | None:
     if database.startswith("file:"):
         return None
     path = Path(database).expanduser()
-    if not path.is_file():
-        return f"database file {database} is missing"
     try:
-        with path.open("rb") as f:
-            header = f.read(len(SQLITE_MAGIC))
+        if not stat.S_ISREG(path.stat().st_mode):
+            return f"database file {database} is missing"
+    except FileNotFoundError:
+        return f"database file {database} is missing"
     except OSError as exc:
         return f"database file {database} cannot be read: {exc.strerror or exc}"
-    if header and header != SQLITE_MAGIC:
-        return f"database file {database} is not a SQLite database"
+    try:
+        probe = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return f"database file {database} cannot be read: {exc}"
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return f"database file {database} is not a SQLite database"
+        if "locked" in str(exc) or "busy" in str(exc):
+            return None  # a writer holds it: the file is a database in use
+        return f"database file {database} cannot be read: {exc}"
+    finally:
+        probe.close()
     return None
 
 
