@@ -52,8 +52,8 @@ def _variants() -> dict[str, object]:
 
 def held_out(pages: list[tuple]) -> None:
     """Pick the best option set on one half by F1, report it on the other half."""
-    from newsmon.extract.page import extract
     from bench.quality import half_of
+    from newsmon.extract.page import extract
 
     halves = [[p for p in pages if half_of(p[0]) == h] for h in (0, 1)]
     variants = _variants()

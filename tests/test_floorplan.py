@@ -53,9 +53,9 @@ def stage_imports() -> dict[tuple[str, str], list[str]]:
                 continue
             for name in names:
                 bits = name.split(".")
-                if bits[0] == "newsmon" and len(bits) > 1 and bits[1] in RANKS:
-                    if bits[1] != stage:
-                        found[(stage, bits[1])].append(str(path.relative_to(ROOT)))
+                inside = bits[0] == "newsmon" and len(bits) > 1 and bits[1] in RANKS
+                if inside and bits[1] != stage:
+                    found[(stage, bits[1])].append(str(path.relative_to(ROOT)))
     return found
 
 
@@ -72,9 +72,7 @@ def test_every_module_of_newsmon_lives_in_a_known_stage() -> None:
 
 def test_no_stage_imports_a_stage_above_it() -> None:
     upward = {
-        edge: files
-        for edge, files in stage_imports().items()
-        if RANKS[edge[1]] >= RANKS[edge[0]]
+        edge: files for edge, files in stage_imports().items() if RANKS[edge[1]] >= RANKS[edge[0]]
     }
     assert upward == {}
 
