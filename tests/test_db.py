@@ -62,7 +62,8 @@ def test_migrating_a_database_with_history_keeps_every_row(database_url):
             f"INSERT INTO checks (article_id, at, outcome) SELECT id, {at}, 'changed' FROM articles"
         )
         conn.exec_driver_sql(
-            f"INSERT INTO article_events (article_id, kind, at) SELECT id, 'gone', {at} FROM articles"
+            "INSERT INTO article_events (article_id, kind, at)"
+            f" SELECT id, 'gone', {at} FROM articles"
         )
     engine.dispose()
     before = _counts(make_engine(database_url))
