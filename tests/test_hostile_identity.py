@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
-from newsmon.models import Article, ArticleEvent, Check, Feed, Version
-from newsmon.netguard import parse_networks
-from newsmon.sitemaps import sitemaps_in_robots
+from newsmon.discover.sitemaps import sitemaps_in_robots
+from newsmon.guard.netguard import parse_networks
+from newsmon.storage.models import Article, ArticleEvent, Check, Feed, Version
 from tests.cli_helpers import cli_env, newsmon
 from tests.newssite import NewsSite, story
 

@@ -1,0 +1,1 @@
+"""Deciding what a check means (quiet, new version, re-read) and writing it: policy, diff, change classes."""
