@@ -28,9 +28,10 @@ from newsmon.sources.modes import ModeCache
 from pipelines import DatabaseComponent
 
 
-def raw_key(body: bytes, extractor: str) -> str:
-    """Identifies what extraction would produce: the page's bytes under one extractor."""
-    digest = hashlib.sha256(extractor.encode() + b"\0")
+def raw_key(body: bytes, extractor: str, encoding: str | None) -> str:
+    """Identifies what extraction would produce: the page's bytes, read with one encoding,
+    under one extractor. The same bytes declared in another charset are other text."""
+    digest = hashlib.sha256(f"{extractor}\0{encoding or ''}\0".encode())
     digest.update(body)  # a page is big: hashed where it lies, never copied
     return digest.hexdigest()
 
@@ -87,7 +88,7 @@ class ExtractPipeline(DatabaseComponent):
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
         current = extractor_version() + rules_tag(rules) + method
-        item.raw_key = raw_key(item.body, current)
+        item.raw_key = raw_key(item.body, current, item.encoding)
         if item.raw_key == item.task.last_raw_key:
             item.same_raw = True
             self.stats.inc_value("newsmon/extraction_skipped")

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsmon.config.settings import Config, parse_duration
+from newsmon.core.identity import same_site
 from newsmon.core.textclean import clean_line
 from newsmon.discover.feeds import ParsedFeed, parse_feed
 from newsmon.discover.sitemaps import (
@@ -75,10 +76,24 @@ async def feed_polled(
                 _read, body, response.url, _headers(response)
             )
             if item.kind == "sitemap":
-                item.parsed = await _sitemap(body, response.url, now, crawler)
+                item.error = off_site_redirect(task.url, response.url)
+                if item.error is None:
+                    item.parsed = await _sitemap(body, response.url, now, crawler)
+                else:
+                    item.parsed = None
     if item.error or (item.parsed and item.parsed.error):
         logger.warning("feed %s: %s", task.url, item.error or item.parsed.error)  # type: ignore[union-attr]
     return item
+
+
+def off_site_redirect(configured: str, served: str) -> str | None:
+    """Why a sitemap that redirected to another site is refused, or None if it did not.
+
+    A sitemap speaks only for its own site, the one its URL names as configured: one
+    that redirects elsewhere would file that site's stories under this source."""
+    if same_site(configured, served):
+        return None
+    return clean_line(f"sitemap redirected to another site: {served}")[:300]
 
 
 def _max_size(crawler: Crawler) -> int:
@@ -140,6 +155,9 @@ async def _child_entries(
         return f"child sitemap {child.url}: {describe_failure(Failure(exc))}"
     if response.status >= 400:
         return f"child sitemap {child.url}: HTTP {response.status}"
+    off_site = off_site_redirect(child.url, response.url)
+    if off_site is not None:
+        return f"child sitemap {child.url}: {off_site}"
     try:
         body = decompressed(response.body, _max_size(crawler))
     except SitemapError as exc:

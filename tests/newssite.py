@@ -50,6 +50,7 @@ class Story:
     feed_link: str | None = None  # path the feeds announce, if not /news/<slug>
     etag: bool = False  # answer conditional GETs with 304 (a stable page)
     charset: str = "utf-8"  # the page's encoding, sent in Content-Type (and <meta> if UTF-8)
+    declared_charset: str | None = None  # a charset Content-Type states instead of `charset`
     scripted: bool = False  # the story's paragraphs are put into the page by a script
     embeds: tuple[str, ...] = ()  # URLs the page loads as script and image and fetches
     lang: str = "en"  # the page's <html lang>
@@ -462,10 +463,9 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("If-None-Match") == etag:
                     return self._send(304, b"", headers={"ETag": etag})
                 return self._send(200, page, headers={"ETag": etag})
-            if story.charset != "utf-8":
-                return self._send(
-                    200, page.encode(story.charset), f"text/html; charset={story.charset}"
-                )
+            if story.charset != "utf-8" or story.declared_charset:
+                declared = story.declared_charset or story.charset
+                return self._send(200, page.encode(story.charset), f"text/html; charset={declared}")
             return self._send(200, page)
 
         def _fault(self, fault: str, slug: str) -> None:

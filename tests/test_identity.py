@@ -29,6 +29,7 @@ def claim(canonical: str, owner: Owner | None = None, **kwargs: object) -> Canon
         "source_id": 10,
         "article_has_versions": False,
         "owner": owner,
+        "source_sites": frozenset({"bbc.co.uk"}),
         **kwargs,
     }
     return CanonicalClaim(**values)  # type: ignore[arg-type]

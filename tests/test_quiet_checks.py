@@ -21,7 +21,10 @@ from newsmon.storage.models import Article, ArticleUrl, Check, Source, Version
 def _article(config, clock) -> int:
     now = clock.now()
     with transaction(ensure_schema(config.database_url)) as s:
-        source = Source(slug="quiet", name="quiet", enabled=True, created_at=now)
+        source = Source(
+            slug="quiet", name="quiet", homepage="https://quiet.example/", enabled=True,
+            created_at=now,
+        )  # fmt: skip
         s.add(source)
         s.flush()
         article = Article(

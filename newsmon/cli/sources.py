@@ -86,6 +86,7 @@ def discovered_sitemaps(config: Config, site_url: str) -> tuple[str, ...]:
     printed. Fails with one line when robots.txt cannot be fetched or lists none."""
     from newsmon.crawl.oneoff import FetchError, fetch  # Scrapy only for this command
     from newsmon.discover.sitemaps import sitemaps_in_robots
+    from newsmon.guard.netguard import parse_networks
 
     try:
         robots_url = urljoin(canonicalize(site_url), "/robots.txt")
@@ -97,7 +98,12 @@ def discovered_sitemaps(config: Config, site_url: str) -> tuple[str, ...]:
         fail(f"cannot fetch {robots_url}: {exc}")
     if fetched.status != 200:
         fail(f"cannot fetch {robots_url}: HTTP {fetched.status}")
-    found, refused = sitemaps_in_robots(fetched.body, fetched.url)
+    found, refused = sitemaps_in_robots(
+        fetched.body,
+        robots_url,
+        fetched_url=fetched.url,
+        allow=parse_networks(config.allow_networks),
+    )
     for link, why in refused:
         click.echo(f"skipped Sitemap: line {safe(link)!r}: {safe(why)}", err=True)
     if not found:

@@ -1,14 +1,18 @@
-"""Which URLs may name an article: the rules a page's rel=canonical and redirects must pass.
+"""Which URLs may name an article, and which source owns it: the rules a page's
+rel=canonical, redirects and feed listings must pass.
 
 Pure decisions, no I/O. A page speaks only for its own site: its canonical link may
 merge URLs of one story there, never move text into another site's or another
 source's article, onto a site's front page, or onto a section page many stories share.
+A source's sites are the registrable domains of its feeds (and homepage): a feed on
+another site may list a story first, but the story's own site's source owns it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -38,6 +42,22 @@ def site_of(url: str) -> str:
 
 def same_site(a: str, b: str) -> bool:
     return site_of(a) == site_of(b)
+
+
+def sites_of(urls: Iterable[str | None]) -> frozenset[str]:
+    """The sites of a source: those of its feed URLs (as configured) and its homepage."""
+    return frozenset(site_of(url) for url in urls if url)
+
+
+def takes_over(url: str, *, lister_sites: frozenset[str], holder_sites: frozenset[str]) -> bool:
+    """Whether a source whose feed lists `url` takes its article from the source holding it.
+
+    Only the source on the story's own site takes over, and only from a source whose
+    sites do not include it (an aggregator, another site's feed that listed it first);
+    between two sources of one site, the first to list a story keeps it.
+    """
+    site = site_of(url)
+    return site in lister_sites and site not in holder_sites
 
 
 def _segments(path: str) -> list[str]:
@@ -71,6 +91,7 @@ class CanonicalClaim:
     source_id: int
     article_has_versions: bool
     owner: Owner | None  # who holds `canonical` today, if anyone
+    source_sites: frozenset[str]  # the sites of the article's source (`sites_of`)
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,9 @@ def decide_canonical(claim: CanonicalClaim) -> CanonicalDecision:
     """Accept the canonical only within the page's site, for this story alone.
 
     Refused: another site than the page's or the article's (a redirect does not carry
-    an article off its site); the site's front page; a section above the page; a URL
+    an article off its site); a site that is not one of the source's own (a source whose
+    feed lists another site's pages does not get to name that site's URLs, which that
+    site's own source will list); the site's front page; a section above the page; a URL
     held by another source's article; a URL held by another article whose stored
     text differs (the sign of a page shared by many stories), or any other article
     when this one already has versions (stored evidence is never moved).
@@ -99,6 +122,8 @@ def decide_canonical(claim: CanonicalClaim) -> CanonicalDecision:
         same_site(claim.page_url, claim.canonical) and same_site(claim.article_url, claim.canonical)
     ):
         return _refuse(claim, "is another site")
+    if site_of(claim.canonical) not in claim.source_sites:
+        return _refuse(claim, "is not on the source's own site")
     if _FRONT_PAGE.match(canonical.path):
         return _refuse(claim, "is the site's front page")
     if _is_section_of(canonical.path, urlsplit(claim.page_url).path):

@@ -17,9 +17,11 @@ almost always give `lastmod`). How many were skipped is reported as a warning.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
@@ -31,6 +33,7 @@ from newsmon.core.textclean import clean_line, clean_optional
 from newsmon.core.urls import BadURL, canonicalize
 from newsmon.discover.feedbytes import sanitize_document
 from newsmon.discover.feeds import LINK_EXCERPT, FeedEntry, ParsedFeed
+from newsmon.guard.netguard import IPNetwork, literal_address, refusal
 
 SITEMAP_ROOTS = ("urlset", "sitemapindex")
 GZIP_MAGIC = b"\x1f\x8b"
@@ -308,14 +311,33 @@ def merged(index: ParsedFeed, parts: list[ParsedFeed], errors: list[str]) -> Par
     )
 
 
-def sitemaps_in_robots(body: bytes, robots_url: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The canonical `Sitemap:` URLs of a robots.txt, and the lines refused with why."""
+def sitemaps_in_robots(
+    body: bytes, robots_url: str, *, fetched_url: str | None = None, allow: Sequence[IPNetwork] = ()
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The canonical `Sitemap:` URLs of a robots.txt, and the lines refused with why.
+
+    Only sitemaps on the site whose robots.txt was asked for (`robots_url`, before any
+    redirect) and not on an address the SSRF guard refuses (`allow` opens networks):
+    a sitemap on another site would file that site's stories under this source.
+    Relative lines are read against `fetched_url`, where the file came from.
+    """
     found: dict[str, None] = {}
     rejected: list[tuple[str, str]] = []
-    for raw in sitemap_urls_from_robots(body, base_url=robots_url):
+    for raw in sitemap_urls_from_robots(body, base_url=fetched_url or robots_url):
         link = clean_line(raw)
         try:
-            found.setdefault(canonicalize(link), None)
+            found.setdefault(_own_public_sitemap(link, robots_url, tuple(allow)), None)
         except BadURL as exc:
             rejected.append((link[:LINK_EXCERPT], str(exc)))
     return list(found), rejected
+
+
+def _own_public_sitemap(link: str, robots_url: str, allow: tuple[IPNetwork, ...]) -> str:
+    url = canonicalize(link)
+    if not same_site(url, robots_url):
+        raise BadURL("on another site than the robots.txt")
+    address = literal_address(urlsplit(url).hostname or "")
+    why = refusal(address, allow) if address is not None else None
+    if why:
+        raise BadURL(why)
+    return url

@@ -62,6 +62,7 @@ VERSION_COLUMNS = (
     Version.title_changed,
     Version.extractor,
     Version.encoding,
+    Version.fetched_url,
 )
 
 
@@ -112,6 +113,7 @@ def version_record(row: Any) -> dict[str, Any]:
         "words_added": row.words_added,
         "words_removed": row.words_removed,
         "extractor": row.extractor,
+        "fetched_url": row.fetched_url,
         "text": row.text,
     }
 

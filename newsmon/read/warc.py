@@ -1,6 +1,8 @@
 """WARC export (warcio): each version as the page it was, plus what newsmon read from it.
 
-For every version: a `response` record holding the raw HTML exactly as stored, behind
+For every version: a `response` record for the URL that served the page (after
+redirects; an article's own URL may have redirected elsewhere, or changed since)
+holding the raw HTML exactly as stored, behind
 HTTP headers that are reconstructed (newsmon keeps the body and its encoding, not the
 original headers, and says so in `X-Newsmon-Headers`), dated at the capture; then a
 `metadata` record, concurrent to it, with the extracted headline, byline, text, version
@@ -43,6 +45,7 @@ def metadata(row: Any) -> dict[str, Any]:
         "source": row.source,
         "article_id": row.article_id,
         "url": row.url,
+        "fetched_url": row.fetched_url,
         "version": row.number,
         "captured_at": row.captured_at.isoformat(),
         "content_hash": row.content_hash,
@@ -52,6 +55,12 @@ def metadata(row: Any) -> dict[str, Any]:
         "text": row.text,
         "raw_html_stored": row.raw_html is not None,
     }
+
+
+def target_uri(row: Any) -> str:
+    """The URL the version's body came from. Versions stored before newsmon recorded it
+    (0007) fall back to the article's URL, the only one known for them."""
+    return row.fetched_url or row.url
 
 
 def write_warc(rows: Iterable[Any], out: IO[bytes]) -> Iterator[int]:
@@ -65,7 +74,7 @@ def write_warc(rows: Iterable[Any], out: IO[bytes]) -> Iterator[int]:
         if row.raw_html is not None:
             raw = zlib.decompress(row.raw_html)
             response = writer.create_warc_record(
-                row.url,
+                target_uri(row),
                 "response",
                 payload=BytesIO(raw),
                 length=len(raw),
@@ -76,7 +85,7 @@ def write_warc(rows: Iterable[Any], out: IO[bytes]) -> Iterator[int]:
             concurrent["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
         body = json.dumps(metadata(row), ensure_ascii=False).encode("utf-8")
         record = writer.create_warc_record(
-            row.url,
+            target_uri(row),
             "metadata",
             payload=BytesIO(body),
             length=len(body),

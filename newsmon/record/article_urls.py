@@ -7,16 +7,18 @@ IntegrityError (which on PostgreSQL would also abort the whole transaction).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from newsmon.core.identity import Owner
+from newsmon.core.identity import Owner, sites_of
 from newsmon.record.articledates import open_to_feed_dates
-from newsmon.storage.models import Article, ArticleUrl, Version
+from newsmon.storage.models import Article, ArticleEvent, ArticleUrl, Feed, Source, Version
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -44,6 +46,14 @@ class Known:
     article_id: int
     source_id: int
     undated: bool  # no date from a feed or sitemap yet: another feed may give one
+
+
+@dataclass(frozen=True)
+class PublishedBy:
+    """A feed entry's publication date and where it was read (`feed` or `sitemap`)."""
+
+    at: datetime | None
+    origin: str | None
 
 
 def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
@@ -77,6 +87,35 @@ def yield_canonical(session: Session, url: str, holder_id: int) -> bool:
         return False
     session.execute(delete(ArticleUrl).where(ArticleUrl.url == url))
     session.execute(update(Article).where(Article.id == holder_id).values(url=first))
+    return True
+
+
+def take_over(
+    session: Session, *, known: Known, source_id: int, now: datetime, published: PublishedBy
+) -> bool:
+    """Move an article to `source_id`, whose feed on the story's own site lists it, from
+    the source that listed it first from another site; recorded as a `moved` event.
+
+    Its versions stay with it (they are the story's); the new source's feed dates it,
+    as only its own source's feeds do. False when the article moved meanwhile.
+    """
+    values: dict[str, Any] = {"source_id": source_id}
+    if published.at is not None:
+        values.update(published_at=published.at, published_from=published.origin)
+    moved = session.execute(
+        update(Article)
+        .where(Article.id == known.article_id, Article.source_id == known.source_id)
+        .values(values)
+    ).rowcount
+    if moved != 1:
+        return False
+    slugs = dict(
+        session.execute(
+            select(Source.id, Source.slug).where(Source.id.in_((known.source_id, source_id)))
+        ).all()
+    )
+    detail = f"from {slugs.get(known.source_id)} to {slugs.get(source_id)}"
+    session.add(ArticleEvent(article_id=known.article_id, kind="moved", at=now, detail=detail))
     return True
 
 
@@ -124,3 +163,14 @@ def owner_of(session: Session, url: str, digest: str) -> Owner | None:
         has_versions=row.version_count > 0,
         same_text=latest == digest,
     )
+
+
+def source_sites(session: Session, source_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """Each source's own sites: of its feeds' URLs as configured, and of its homepage."""
+    ids = set(source_ids)
+    feeds = select(Feed.source_id, Feed.url).where(Feed.source_id.in_(ids))
+    homepages = select(Source.id, Source.homepage).where(Source.id.in_(ids))
+    urls: dict[int, list[str | None]] = {source_id: [] for source_id in ids}
+    for source_id, url in session.execute(feeds.union_all(homepages)):
+        urls[source_id].append(url)
+    return {source_id: sites_of(found) for source_id, found in urls.items()}

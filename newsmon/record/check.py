@@ -25,7 +25,7 @@ from newsmon.core.fingerprint import (
 )
 from newsmon.core.identity import CanonicalClaim, alias_allowed, decide_canonical
 from newsmon.core.urls import canonical_or_none
-from newsmon.record.article_urls import claim_url, owner_of
+from newsmon.record.article_urls import claim_url, owner_of, source_sites
 from newsmon.record.articledates import adopt_page_dates
 from newsmon.record.changeclass import change_runs, classify
 from newsmon.record.diff import diff_texts, summarize
@@ -82,6 +82,7 @@ def _resolve_canonical(
             source_id=article.source_id,
             article_has_versions=article.version_count > 0,
             owner=owner,
+            source_sites=source_sites(session, [article.source_id])[article.source_id],
         )
     )
     if decision.url is None:
@@ -126,10 +127,17 @@ def _check(
             duration_ms=item.duration_ms,
             detail=detail[:2000] if detail else None,
             content_hash=digest,
+            fetched_url=_fetched_url(item),
+            encoding=item.encoding,
         )
     )
     item.outcome = outcome
     return outcome
+
+
+def _fetched_url(item: PageItem) -> str | None:
+    """The URL that answered (after redirects); None when nothing answered at all."""
+    return item.url[:2048] if item.status is not None else None
 
 
 def _schedule(article: Article, policy: RecheckPolicy, now: datetime) -> None:
@@ -266,6 +274,8 @@ def record_quiet_check(
             "duration_ms": item.duration_ms,
             "detail": detail,
             "content_hash": digest,
+            "fetched_url": _fetched_url(item),
+            "encoding": item.encoding,
         },
     )
     item.outcome = outcome
@@ -409,6 +419,7 @@ def _add_version(
             raw_html=zlib.compress(item.body, 6) if item.body else None,
             raw_hash=item.raw_key,
             encoding=item.encoding,
+            fetched_url=_fetched_url(item),
             extractor=item.extracted.extractor,
             words_added=diff.words_added,
             words_removed=diff.words_removed,

@@ -15,9 +15,18 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.core.identity import takes_over
 from newsmon.core.urls import canonical_or_none
 from newsmon.discover.feeds import FeedEntry
-from newsmon.record.article_urls import insert_articles, known_urls, yield_canonical
+from newsmon.record.article_urls import (
+    Known,
+    PublishedBy,
+    insert_articles,
+    known_urls,
+    source_sites,
+    take_over,
+    yield_canonical,
+)
 from newsmon.record.articledates import open_to_feed_dates
 from newsmon.record.check import record_failure, record_page  # noqa: F401  (pipelines import them here)
 from newsmon.record.items import FeedPolled
@@ -83,6 +92,7 @@ def add_entries(
     for url, seen in list(known.items()):
         if seen.source_id != source_id and yield_canonical(session, url, seen.article_id):
             del known[url]
+    _take_over_own_stories(session, source_id, entries, known, now)
     for entry in entries:
         seen = known.get(entry.url)
         # Another feed of the same source dates it; another source's feed never does.
@@ -95,6 +105,29 @@ def add_entries(
     fresh = {entry.url: entry for entry in entries if entry.url not in known}
     rows = [_article_row(source_id, entry, now) for entry in fresh.values()]
     return insert_articles(session, rows)
+
+
+def _take_over_own_stories(
+    session: Session,
+    source_id: int,
+    entries: Sequence[FeedEntry],
+    known: dict[str, Known],
+    now: datetime,
+) -> None:
+    """Stories of this source's own site that a source on another site listed first
+    become this source's (newsmon.core.identity.takes_over); `known` is updated in place."""
+    others = {url: seen for url, seen in known.items() if seen.source_id != source_id}
+    if not others:
+        return
+    sites = source_sites(session, {source_id, *(seen.source_id for seen in others.values())})
+    by_url = {entry.url: entry for entry in entries}
+    for url, seen in others.items():
+        if not takes_over(url, lister_sites=sites[source_id], holder_sites=sites[seen.source_id]):
+            continue
+        entry = by_url[url]
+        published = PublishedBy(entry.published_at, entry.origin if entry.published_at else None)
+        if take_over(session, known=seen, source_id=source_id, now=now, published=published):
+            known[url] = Known(seen.article_id, source_id, undated=False)
 
 
 def record_feed_poll(

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ARTICLE_STATUSES = ("active", "frozen", "gone")
-EVENT_KINDS = ("frozen", "gone", "back")
+EVENT_KINDS = ("frozen", "gone", "back", "moved")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 FEED_KINDS = ("feed", "sitemap")
 SOURCE_RENDERS = ("http", "browser")
@@ -177,6 +177,8 @@ class Version(Base):
     raw_hash: Mapped[str | None] = mapped_column(String(64))
     # The character encoding the page was decoded with when fetched: re-extraction uses it.
     encoding: Mapped[str | None] = mapped_column(String(64))
+    # The URL that served `raw_html` (after redirects): not always the article's URL.
+    fetched_url: Mapped[str | None] = mapped_column(String(2048))
     extractor: Mapped[str] = mapped_column(String(100))
     words_added: Mapped[int] = mapped_column(Integer, default=0)
     words_removed: Mapped[int] = mapped_column(Integer, default=0)
@@ -209,6 +211,9 @@ class Check(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # The URL the answer came from (after redirects) and the encoding its body was read with.
+    fetched_url: Mapped[str | None] = mapped_column(String(2048))
+    encoding: Mapped[str | None] = mapped_column(String(64))
 
 
 class CrawlerHeartbeat(Base):
@@ -226,7 +231,8 @@ class CrawlerHeartbeat(Base):
 
 
 class ArticleEvent(Base):
-    """A change of an article's state worth a feed entry: frozen, gone (with its code), back."""
+    """A change of an article's state worth a feed entry: frozen, gone (with its code), back,
+    moved (to the source whose feed on the story's own site lists it; `detail` says from whom)."""
 
     __tablename__ = "article_events"
     __table_args__ = (
@@ -239,6 +245,7 @@ class ArticleEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(index=True)
     http_status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Subscription(Base):

@@ -120,4 +120,7 @@ def event_sentence(event: ArticleEvent) -> str:
     if event.kind == "gone":
         code = f"HTTP {event.http_status}" if event.http_status else "no answer"
         return f"went missing from its site ({code})"
+    if event.kind == "moved":  # listed first by a feed on another site; its own site's source
+        moved = f" ({event.detail})" if event.detail else ""
+        return f"moved to the source whose feed on the story's own site lists it{moved}"
     return "is back on its site"
