@@ -210,9 +210,7 @@ def test_a_bad_backup_is_one_error_line_and_leaves_the_target_untouched(
     assert "there is no backup at" in one_error_line(done)
 
 
-def test_pg_dump_is_found_in_debians_versioned_folder_when_not_on_the_path(
-    monkeypatch, tmp_path
-):
+def test_pg_dump_is_found_in_debians_versioned_folder_when_not_on_the_path(monkeypatch, tmp_path):
     if not list(Path("/usr/lib/postgresql").glob("*/bin/pg_dump")):
         pytest.skip("no /usr/lib/postgresql/N/bin/pg_dump: apt-get install postgresql-client")
     monkeypatch.setenv("PATH", str(tmp_path))

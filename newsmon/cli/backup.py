@@ -6,6 +6,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ class _PageBar:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.bar: click.progressbar | None = None  # type: ignore[type-arg]
+        self.bar: Any = None  # click's ProgressBar, a context manager opened by hand
         self.shown = 0
 
     def __call__(self, done: int, total: int) -> None:
