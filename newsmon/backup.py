@@ -81,11 +81,10 @@ def _check_destination(dest: Path, live: Path | None) -> None:
         raise BackupError(f"cannot write {dest}: folder {dest.parent} does not exist")
     if dest.is_dir():
         raise BackupError(f"cannot write {dest}: it is a folder")
-    if live is not None and str(dest) in (
-        str(live),
-        f"{live}-wal",
-        f"{live}-shm",
-        f"{live}-journal",
+    live_files = [Path(f"{live}{end}") for end in ("", "-wal", "-shm", "-journal")] if live else []
+    if any(
+        dest == f or (_exists(dest) and _exists(f) and os.path.samefile(dest, f))
+        for f in live_files
     ):
         raise BackupError(f"{dest} is the live database: name another file for the backup")
 
