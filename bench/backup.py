@@ -75,8 +75,8 @@ def timed(work) -> float:
 
 def main() -> None:
     from bench.export import populate
-    from newsmon.backup import backup
-    from newsmon.db import dispose_engine, ensure_schema
+    from newsmon.storage.backup import backup
+    from newsmon.storage.db import dispose_engine, ensure_schema
 
     versions = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as folder:

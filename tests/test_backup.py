@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from newsmon.backup import backup
-from newsmon.pgbackup import find_tool
+from newsmon.storage.backup import backup
+from newsmon.storage.pgbackup import find_tool
 from tests.cli_helpers import cli_env, newsmon, one_error_line
 from tests.newssite import story
 from tests.test_service import Service, versions_of

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
-from newsmon.backup import Progress, backup, restore
 from newsmon.cli.common import Context, pass_ctx
-from newsmon.db import masked_url
+from newsmon.storage.backup import Progress, backup, restore
+from newsmon.storage.db import masked_url
 
 
 class _PageBar:
