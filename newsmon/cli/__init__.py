@@ -69,6 +69,7 @@ def main() -> None:
 
 
 def _register() -> None:
+    from newsmon.cli.backup import db_backup, db_restore
     from newsmon.cli.config import db, show_config
     from newsmon.cli.crawl import crawl
     from newsmon.cli.export import export
@@ -79,6 +80,8 @@ def _register() -> None:
     from newsmon.cli.search import search_cmd
     from newsmon.cli.sources import sources
 
+    for db_command in (db_backup, db_restore):
+        db.add_command(db_command)
     for command in (db, show_config, extract_cmd, sources, crawl, run, serve):
         cli.add_command(command)
     for command in (articles, versions, diff, export, search_cmd, notify):

@@ -13,7 +13,7 @@ from newsmon.storage.db import masked_url, upgrade
 
 @click.group()
 def db() -> None:
-    """Database schema."""
+    """Database schema, backups and restores."""
 
 
 @db.command("upgrade")
