@@ -48,7 +48,7 @@ def replay(python: Path, warc: Path, workdir: Path, collection: str = "news") ->
         done = subprocess.run(
             [*manager, *step], cwd=workdir, capture_output=True, text=True, timeout=120
         )
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, done.stdout + done.stderr  # wb-manager errs on stdout
     server = subprocess.Popen(
         [str(python), str(Path(__file__).resolve())],
         cwd=workdir,
