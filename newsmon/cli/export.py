@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -72,15 +73,15 @@ def export(
         total = count_versions(session, selection)
         rows = stream_versions(session, selection, raw=fmt == "warc")
         with _binary_output(output, fmt) as out, _progress(total) as bar:
-            written = _write(fmt, rows, out, bar)
+            written = _write(fmt, rows, out, bar, _filename(output))
     click.echo(f"exported {written} version(s) as {fmt}", err=True)
 
 
-def _write(fmt: str, rows: Any, out: IO[bytes], bar: Any) -> int:
+def _write(fmt: str, rows: Any, out: IO[bytes], bar: Any, filename: str | None) -> int:
     if fmt == "warc":
         from newsmon.read.warc import write_warc
 
-        return _drain(write_warc(rows, out), bar)
+        return _drain(write_warc(rows, out, filename=filename), bar)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     try:
         writer = write_csv if fmt == "csv" else write_jsonl
@@ -88,6 +89,11 @@ def _write(fmt: str, rows: Any, out: IO[bytes], bar: Any) -> int:
     finally:
         text.flush()
         text.detach()  # the caller owns `out`
+
+
+def _filename(output: str | None) -> str | None:
+    """The name a WARC gives itself: the file's, without the directories it was written to."""
+    return os.path.basename(output) if output and output != "-" else None
 
 
 def _drain(progress: Iterator[int], bar: Any) -> int:

@@ -1,12 +1,17 @@
 """WARC export (warcio): each version as the page it was, plus what newsmon read from it.
 
-For every version: a `response` record for the URL that served the page (after
-redirects; an article's own URL may have redirected elsewhere, or changed since)
-holding the raw HTML exactly as stored, behind
-HTTP headers that are reconstructed (newsmon keeps the body and its encoding, not the
-original headers, and says so in `X-Newsmon-Headers`), dated at the capture; then a
-`metadata` record, concurrent to it, with the extracted headline, byline, text, version
-number and content hash as JSON. Replay tools show the page; scripts read the text.
+The file opens with a `warcinfo` record naming newsmon and its version. For every
+version: a `response` record for the URL that served the page (after redirects; an
+article's own URL may have redirected elsewhere, or changed since) holding the raw HTML
+exactly as stored, behind HTTP headers that are reconstructed (newsmon keeps the body
+and its encoding, not the original headers, and says so in `X-Newsmon-Headers`), dated
+at the capture; then a `metadata` record with the extracted headline, byline, text,
+version number and content hash as JSON.
+
+The metadata record has a target of its own (`urn:newsmon:article:ID:version:N`) and
+points at its response with `WARC-Refers-To` and `WARC-Concurrent-To`. Replay tools
+(pywb, ReplayWeb.page) look a capture up by target URI and date: with the page's URL and
+the same date, the JSON would shadow the page it describes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 RECONSTRUCTED = "reconstructed by newsmon: the original response headers were not stored"
+DESCRIPTION = (
+    "newsmon export: per stored version, a response record (the page as stored, headers "
+    "reconstructed) and a metadata record (urn:newsmon:article:ID:version:N, the extracted "
+    "text as JSON) referring to it"
+)
 
 
 def http_headers(raw: bytes, encoding: str | None) -> StatusAndHeaders:
@@ -63,14 +73,35 @@ def target_uri(row: Any) -> str:
     return row.fetched_url or row.url
 
 
-def write_warc(rows: Iterable[Any], out: IO[bytes]) -> Iterator[int]:
-    """A gzipped WARC of `rows` (streamed with their raw HTML); yields after every version."""
+def warcinfo() -> dict[str, str]:
+    """What produced the file, for its opening `warcinfo` record."""
+    return {
+        "software": f"newsmon/{package_version('newsmon')} (warcio/{package_version('warcio')})",
+        "format": "WARC File Format 1.0",  # warcio writes WARC/1.0 records unless told otherwise
+        "description": DESCRIPTION,
+    }
+
+
+def metadata_uri(row: Any) -> str:
+    """The metadata record's own target: never the page's URL, which replay looks up."""
+    return f"urn:newsmon:article:{row.article_id}:version:{row.number}"
+
+
+def write_warc(
+    rows: Iterable[Any], out: IO[bytes], *, filename: str | None = None
+) -> Iterator[int]:
+    """A gzipped WARC of `rows` (streamed with their raw HTML); yields after every version.
+
+    Args:
+        rows: version rows from `newsmon.read.export.stream_versions(..., raw=True)`.
+        out: the binary stream to write to.
+        filename: the file's name, for the warcinfo record (none when writing to a pipe).
+    """
     writer = WARCWriter(out, gzip=True)
-    info = {"software": f"newsmon/{package_version('newsmon')}", "format": "WARC File Format 1.1"}
-    writer.write_record(writer.create_warcinfo_record("newsmon-export.warc.gz", info))
+    writer.write_record(writer.create_warcinfo_record(filename, warcinfo()))
     for row in rows:
         date = datetime_to_iso_date(row.captured_at)
-        concurrent: dict[str, str] = {}
+        describes: dict[str, str] = {}
         if row.raw_html is not None:
             raw = zlib.decompress(row.raw_html)
             response = writer.create_warc_record(
@@ -82,15 +113,16 @@ def write_warc(rows: Iterable[Any], out: IO[bytes]) -> Iterator[int]:
                 warc_headers_dict={"WARC-Date": date},
             )
             writer.write_record(response)
-            concurrent["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
+            response_id = response.rec_headers.get_header("WARC-Record-ID")
+            describes = {"WARC-Refers-To": response_id, "WARC-Concurrent-To": response_id}
         body = json.dumps(metadata(row), ensure_ascii=False).encode("utf-8")
         record = writer.create_warc_record(
-            target_uri(row),
+            metadata_uri(row),
             "metadata",
             payload=BytesIO(body),
             length=len(body),
             warc_content_type="application/json",
-            warc_headers_dict={"WARC-Date": date, **concurrent},
+            warc_headers_dict={"WARC-Date": date, **describes},
         )
         writer.write_record(record)
         yield 1
