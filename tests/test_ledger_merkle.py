@@ -122,6 +122,9 @@ def test_every_inclusion_proof_up_to_40_leaves_verifies_and_tampering_fails() ->
                 assert not merkle.verify_inclusion(index, size, leaf, bent, root)
             if path:
                 assert not merkle.verify_inclusion(index, size, leaf, path[:-1], root)
+            for claimed in range(index + 1, 41):  # a path of another shape for that size
+                if len(tree.inclusion_proof(index, claimed)) != len(path):
+                    assert not merkle.verify_inclusion(index, claimed, leaf, path, root)
             if size > 1:
                 other = (index + 1) % size
                 assert not merkle.verify_inclusion(other, size, leaf, path, root)
@@ -145,6 +148,11 @@ def test_every_consistency_proof_up_to_40_leaves_verifies_and_tampering_fails() 
                 assert not merkle.verify_consistency(old, new, roots[old], roots[new], bent)
             if proof:
                 assert not merkle.verify_consistency(old, new, roots[old], roots[new], proof[:-1])
+            for claimed in range(old, 41):  # a proof of another shape for that size
+                if len(tree.consistency_proof(old, claimed)) != len(proof):
+                    assert not merkle.verify_consistency(
+                        old, claimed, roots[old], roots[new], proof
+                    )
             if old < new:
                 assert not merkle.verify_consistency(new, old, roots[new], roots[old], proof)
                 assert not merkle.verify_consistency(old, new, roots[old], roots[new - 1], proof)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,27 +23,41 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from newsmon.ledger.timestamp import TimeStampResp
+
 MODES = ("ok", "error500", "rejection", "hang")
 POLICY = "1.3.6.1.4.1.55555.1.1"  # an arbitrary test policy OID
 
 
-def make_identity(name: str = "newsmon test TSA") -> tuple[rsa.RSAPrivateKey, bytes]:
-    """A TSA key and its self-signed certificate (DER), valid from a day ago for ten years."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def make_identity(
+    name: str = "newsmon test TSA",
+    *,
+    eku: str = "critical",
+    key: rsa.RSAPrivateKey | None = None,
+    serial: int | None = None,
+) -> tuple[rsa.RSAPrivateKey, bytes]:
+    """A TSA key and its self-signed certificate (DER), valid from a day ago for ten years.
+
+    `eku` is "critical" (as RFC 3161 requires of a TSA), "plain" (not critical) or "none";
+    `key` and `serial` let a test forge a look-alike of another TSA's certificate.
+    """
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial or x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
     )
+    if eku != "none":
+        usage = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING])
+        builder = builder.add_extension(usage, critical=eku == "critical")
+    cert = builder.sign(key, hashes.SHA256())
     return key, cert.public_bytes(serialization.Encoding.DER)
 
 
@@ -57,6 +72,7 @@ class TSA:
         self.cert_der = cert
         self.mode = "ok"
         self.requests = 0
+        self.arrived = threading.Condition()
         self.serials = itertools.count(1)
         self.released = threading.Event()
         self.server: ThreadingHTTPServer | None = None
@@ -73,6 +89,11 @@ class TSA:
         if mode == "hang":
             self.released.clear()
 
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+        """Wait until `predicate()` holds, re-checking it whenever a request arrives."""
+        with self.arrived:
+            return self.arrived.wait_for(predicate, timeout)
+
     def release(self) -> None:
         """Let every held (`hang`) request go, answered with a 500."""
         self.released.set()
@@ -80,7 +101,7 @@ class TSA:
     def respond(self, request_der: bytes) -> bytes:
         """A DER TimeStampResp for a DER TimeStampReq (the `ok` and `rejection` modes)."""
         if self.mode == "rejection":
-            return tsp.TimeStampResp(
+            return TimeStampResp(
                 {"status": {"status": "rejection", "status_string": ["test rejection"]}}
             ).dump()
         request = tsp.TimeStampReq.load(request_der)
@@ -94,7 +115,7 @@ class TSA:
                 "nonce": request["nonce"],
             }
         )
-        return tsp.TimeStampResp(
+        return TimeStampResp(
             {
                 "status": {"status": "granted"},
                 "time_stamp_token": self.sign(tst, with_cert=bool(request["cert_req"].native)),
@@ -153,7 +174,9 @@ def _handler(tsa: TSA) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            tsa.requests += 1
+            with tsa.arrived:
+                tsa.requests += 1
+                tsa.arrived.notify_all()
             mode = tsa.mode
             if mode == "hang":
                 tsa.released.wait()

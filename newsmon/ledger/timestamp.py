@@ -29,6 +29,16 @@ _HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
+class TimeStampResp(tsp.TimeStampResp):
+    """RFC 3161's TimeStampResp: asn1crypto 1.5 makes the token mandatory, so a refusal
+    (status only, no token) would not parse; here it is OPTIONAL, as the RFC says."""
+
+    _fields = [  # noqa: RUF012 (asn1crypto's class-level schema)
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 class TimestampError(ValueError):
     """A time-stamping answer or token that cannot be used, with the reason."""
 
@@ -72,7 +82,7 @@ def build_request(digest: bytes, nonce: int | None = None) -> tuple[bytes, int]:
 def parse_response(der: bytes, *, digest: bytes, nonce: int | None) -> bytes:
     """The DER token from a TimeStampResp, checked to be granted, for `digest`, with `nonce`."""
     try:
-        response = tsp.TimeStampResp.load(der, strict=True)
+        response = TimeStampResp.load(der, strict=True)
         status = response["status"]["status"].native
     except _PARSE_ERRORS as exc:
         raise TimestampError(f"the answer is not a TimeStampResp ({exc})") from exc
@@ -81,7 +91,7 @@ def parse_response(der: bytes, *, digest: bytes, nonce: int | None) -> bytes:
         fail = response["status"]["fail_info"].native
         raise TimestampError(f"the TSA answered {status}: {' '.join(text)} {fail or ''}".strip())
     token = response["time_stamp_token"]
-    if token.contents is None:
+    if token.native is None:
         raise TimestampError("the TSA granted the request but sent no token")
     der_token = token.dump()
     info = token_info(der_token)
@@ -165,8 +175,11 @@ def _signature_problems(signed: cms.SignedData, gen_time: datetime) -> list[str]
     if cert is None:
         return ["the token does not carry the certificate that signed it"]
     problems = []
-    if "time_stamping" not in (cert.extended_key_usage_value.native or []):
+    usage = cert.extended_key_usage_value
+    if usage is None or "time_stamping" not in usage.native:
         problems.append("the signing certificate is not for time stamping")
+    elif "extended_key_usage" not in cert.critical_extensions:
+        problems.append("the signing certificate's time-stamping usage is not critical")
     if not cert.not_valid_before <= gen_time <= cert.not_valid_after:
         problems.append("the token's time is outside its certificate's validity")
     attrs = signer["signed_attrs"]
