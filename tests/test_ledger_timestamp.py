@@ -92,6 +92,17 @@ def test_a_tampered_token_fails_its_signature_check(tsa: tsa_server.TSA) -> None
     assert "the signed attributes' message digest does not match the TSTInfo" in problems
 
 
+def test_any_changed_byte_of_a_token_fails_and_none_raises(tsa: tsa_server.TSA) -> None:
+    """Signed parts, certificate and even the unsigned CMS framing: one form per token."""
+    token = stamp(tsa)
+    passed = []
+    for at in range(len(token)):
+        changed = token[:at] + bytes([token[at] ^ 0x01]) + token[at + 1 :]
+        if not timestamp.verify_token(changed, DIGEST):
+            passed.append(at)
+    assert passed == []
+
+
 def swap_certificate(token: bytes, cert_der: bytes) -> bytes:
     content = cms.ContentInfo.load(token)
     content["content"]["certificates"] = [ax509.Certificate.load(cert_der)]

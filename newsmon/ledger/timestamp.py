@@ -20,7 +20,7 @@ from datetime import datetime
 
 from asn1crypto import cms, tsp, x509
 from cryptography import x509 as cx509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
@@ -169,12 +169,35 @@ def _signer_cert(signed: cms.SignedData) -> x509.Certificate | None:
     return None
 
 
+def _structure_problems(signed: cms.SignedData, signer: cms.SignerInfo) -> list[str]:
+    """RFC 5652's fixed values in the parts no signature covers, so a token has one form."""
+    problems = []
+    if signed["version"].native != "v3":
+        problems.append("the token's SignedData version is not 3")
+    sid_version = "v1" if signer["sid"].name == "issuer_and_serial_number" else "v3"
+    if signer["version"].native != sid_version:
+        problems.append("the token's signer version does not fit its signer identifier")
+    listed = [a["algorithm"].native for a in signed["digest_algorithms"]]
+    if listed != [signer["digest_algorithm"]["algorithm"].native]:
+        problems.append("the token's digest algorithms are not its signer's")
+    named = [
+        *signed["digest_algorithms"],
+        signer["digest_algorithm"],
+        signer["signature_algorithm"],
+    ]
+    if any(
+        a["parameters"].native is not None for a in named if a.native["algorithm"] != "rsassa_pss"
+    ):
+        problems.append("the token's algorithm identifiers carry parameters they do not take")
+    return problems
+
+
 def _signature_problems(signed: cms.SignedData, gen_time: datetime) -> list[str]:
     signer = signed["signer_infos"][0]
+    problems = _structure_problems(signed, signer)
     cert = _signer_cert(signed)
     if cert is None:
-        return ["the token does not carry the certificate that signed it"]
-    problems = []
+        return [*problems, "the token does not carry the certificate that signed it"]
     usage = cert.extended_key_usage_value
     if usage is None or "time_stamping" not in usage.native:
         problems.append("the signing certificate is not for time stamping")
@@ -221,7 +244,10 @@ def _ess_problems(values: dict, cert: x509.Certificate) -> list[str]:
 
 
 def _signature_ok(cert: x509.Certificate, signer: cms.SignerInfo, data: bytes, digest) -> bool:
-    public = cx509.load_der_x509_certificate(cert.dump()).public_key()
+    try:
+        public = cx509.load_der_x509_certificate(cert.dump()).public_key()
+    except (ValueError, UnsupportedAlgorithm, cx509.InvalidVersion):
+        return False
     algo = signer["signature_algorithm"]
     signature = signer["signature"].native
     kind = algo.signature_algo
