@@ -183,3 +183,47 @@ def test_openssl_accepts_the_loopback_tsa_s_tokens(tsa: tsa_server.TSA, tmp_path
         check=False,
     )
     assert "Verification: OK" in done.stdout, done.stdout + done.stderr
+
+
+OPENSSL_TSA = """[ tsa ]
+default_tsa = here
+[ here ]
+dir = .
+serial = ./serial
+signer_cert = ./tsa.pem
+signer_key = ./tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+other_policies = 1.2.3.4.2
+digests = sha256
+ess_cert_id_alg = sha256
+certs = ./tsa.pem
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = openssl test TSA
+[ ext ]
+extendedKeyUsage = critical,timeStamping
+"""
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_a_token_made_by_openssl_verifies(tmp_path: Path) -> None:
+    """Our verifier accepts another implementation's tokens, not only our test TSA's."""
+    (tmp_path / "tsa.cnf").write_text(OPENSSL_TSA)
+    (tmp_path / "serial").write_text("01\n")
+    request, nonce = timestamp.build_request(DIGEST)
+    (tmp_path / "q.tsq").write_bytes(request)
+    for command in (
+        "req -x509 -newkey rsa:2048 -nodes -keyout tsa.key -out tsa.pem -days 30"
+        " -config tsa.cnf -extensions ext",
+        "ts -reply -config tsa.cnf -queryfile q.tsq -out r.tsr",
+    ):
+        subprocess.run(["openssl", *command.split()], cwd=tmp_path, check=True, capture_output=True)
+    answer = (tmp_path / "r.tsr").read_bytes()
+    token = timestamp.parse_response(answer, digest=DIGEST, nonce=nonce)
+    assert timestamp.verify_token(token, DIGEST) == []
+    assert timestamp.verify_token(token, hashlib.sha256(b"x").digest()) == [
+        "the token stamps another digest than the expected SHA-256"
+    ]
