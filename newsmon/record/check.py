@@ -25,6 +25,7 @@ from newsmon.core.fingerprint import (
 )
 from newsmon.core.identity import CanonicalClaim, alias_allowed, decide_canonical
 from newsmon.core.urls import canonical_or_none
+from newsmon.ledger.chain import AT_CAPTURE, previous_record_hash, seal
 from newsmon.record.article_urls import claim_url, owner_of, source_sites
 from newsmon.record.articledates import adopt_page_dates
 from newsmon.record.changeclass import change_runs, classify
@@ -407,29 +408,35 @@ def _add_version(
     )
     assert item.extracted is not None
     removed, added = change_runs(diff) if previous else ("", "")
-    session.add(
-        Version(
-            article_id=article.id,
-            number=article.version_count,
-            captured_at=item.fetched_at,
-            content_hash=digest,
-            title=title,
-            byline=item.extracted.byline,
-            text=text,
-            raw_html=zlib.compress(item.body, 6) if item.body else None,
-            raw_hash=item.raw_key,
-            encoding=item.encoding,
-            fetched_url=_fetched_url(item),
-            extractor=item.extracted.extractor,
-            words_added=diff.words_added,
-            words_removed=diff.words_removed,
-            title_changed=previous is not None and previous.title != title,
-            summary=summarize(diff) if previous is not None else None,
-            change_class=_change_class(previous, item, title, text),
-            removed_text=removed or None,
-            added_text=added or None,
-        )
+    version = Version(
+        article_id=article.id,
+        number=article.version_count,
+        captured_at=item.fetched_at,
+        content_hash=digest,
+        title=title,
+        byline=item.extracted.byline,
+        text=text,
+        raw_html=zlib.compress(item.body, 6) if item.body else None,
+        raw_hash=item.raw_key,
+        encoding=item.encoding,
+        fetched_url=_fetched_url(item),
+        extractor=item.extracted.extractor,
+        words_added=diff.words_added,
+        words_removed=diff.words_removed,
+        title_changed=previous is not None and previous.title != title,
+        summary=summarize(diff) if previous is not None else None,
+        change_class=_change_class(previous, item, title, text),
+        removed_text=removed or None,
+        added_text=added or None,
     )
+    seal(
+        version,
+        article_url=article.url,
+        raw=item.body or None,
+        previous=previous_record_hash(session, article),
+        when=AT_CAPTURE,
+    )
+    session.add(version)
     article.version_count += 1
     article.title = title or article.title
     article.last_changed_at = article.quiet_since = item.fetched_at

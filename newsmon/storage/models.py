@@ -190,8 +190,48 @@ class Version(Base):
     # indexed for `removed:` and `added:` searches (FTS5 triggers / tsvector columns, 0005).
     removed_text: Mapped[str | None] = mapped_column(Text)
     added_text: Mapped[str | None] = mapped_column(Text)
+    # The ledger (newsmon.ledger): the record hash chains this version to the previous one
+    # of its article; `record_url` is the article URL the record committed to (an article's
+    # URL may change later); `chained` says when: "capture", or "upgrade" for versions
+    # stored before the ledger existed, chained when it first ran.
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    record_url: Mapped[str | None] = mapped_column(String(2048))
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    chained: Mapped[str | None] = mapped_column(String(8))
 
     article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class LedgerLeaf(Base):
+    """One record hash in the append-only Merkle log, at its position (from 0).
+
+    No foreign key to `versions`: the log is evidence about the versions table, so a
+    deleted version must leave its leaf behind for `newsmon verify` to point at.
+    """
+
+    __tablename__ = "ledger_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version_id: Mapped[int] = mapped_column(Integer, unique=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    appended_at: Mapped[datetime]
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement of the log's size and root at a moment, with its timestamps."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tree_size: Mapped[int] = mapped_column(Integer, index=True)
+    root: Mapped[str] = mapped_column(String(64))
+    # The signed time, exactly as signed (RFC 3339 UTC with microseconds).
+    signed_time: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(64))
+    # [{"authority": URL, "token": base64 DER}] from RFC 3161 time-stamping authorities.
+    timestamps: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
 
 
 class Check(Base):
