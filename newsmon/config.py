@@ -147,6 +147,12 @@ class Config(BaseSettings):
         "environment, e.g. 127.0.0.0/8,::1/128).",
         "a list of CIDR networks such as 10.0.0.0/8",
     )
+    notify_interval: Duration = setting(
+        "1m",
+        "How often `newsmon run` delivers notifications (rounds run back to back while "
+        "a backlog lasts).",
+        "a duration",
+    )
     chromium_path: str = setting(
         "/usr/bin/chromium",
         "The Chromium that renders articles of sources set to `render = browser`.",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from newsmon.db import ensure_schema, transaction
 from newsmon.models import Delivery
+from newsmon.netguard import parse_networks
 from newsmon.notify.deliver import deliver_pending
 from newsmon.notify.records import add_subscription
 from newsmon.notify.rules import SIGNATURE_HEADER, verify
@@ -54,9 +55,12 @@ def edit_and_crawl(site, crawler, clock, text: str = NEW_PARAGRAPH) -> None:
 
 
 def deliver(crawler, config, clock, **kwargs):
+    """One delivery round on the crawler's event loop, the guard opened as `config` says."""
     engine = ensure_schema(config.database_url)
+    allow = parse_networks(config.allow_networks)
     return crawler.reactor.run(
-        lambda: deliver_pending(engine, now=clock.now(), base_url=BASE, **kwargs), timeout=60
+        lambda: deliver_pending(engine, now=clock.now(), base_url=BASE, allow=allow, **kwargs),
+        timeout=60,
     )
 
 
@@ -114,7 +118,14 @@ def test_a_receiver_that_never_answers_neither_blocks_crawls_nor_holds_delivery(
     engine = ensure_schema(config.database_url)
     # A round in flight on the crawler's own event loop, its POST held open...
     flight = asyncio.run_coroutine_threadsafe(
-        deliver_pending(engine, now=clock.now(), base_url=BASE, timeout=60), crawler.reactor.loop
+        deliver_pending(
+            engine,
+            now=clock.now(),
+            base_url=BASE,
+            allow=parse_networks(config.allow_networks),
+            timeout=60,
+        ),
+        crawler.reactor.loop,
     )
     assert receiver.arrived.wait(30)
     # ...while a crawl on that loop stores the next edit.
@@ -158,7 +169,11 @@ def test_an_apprise_destination_delivers(watched, crawler, clock, config, receiv
 
 
 def newsmon(config, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEWSMON_ALLOW_NETWORKS": ",".join(config.allow_networks),
+    }
     return subprocess.run(
         [sys.executable, "-m", "newsmon", "--db", config.database_url, *args],
         capture_output=True,
