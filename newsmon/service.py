@@ -59,6 +59,7 @@ class Monitor:
         self.scheduler: AsyncIOScheduler | None = None
         self.running: set[asyncio.Task[Any]] = set()
         self.cancellable: set[asyncio.Task[Any]] = set()
+        self.stopping = False
         self.fatal: str | None = None
 
     def tracked(
@@ -78,14 +79,20 @@ class Monitor:
                 self.cancellable.add(task)
             try:
                 return await job()
+            except asyncio.CancelledError:
+                if not (cancel_on_stop and self.stopping):
+                    raise
+                logger.info("%s: cancelled to stop; what it had claimed is retried later", name)
+                return None
             finally:
                 self.running.discard(task)
                 self.cancellable.discard(task)
 
-        run.__name__ = run.__qualname__ = job.__name__
+        name = run.__name__ = run.__qualname__ = job.__name__
         return run
 
     def cancel_waiting_jobs(self) -> None:
+        self.stopping = True
         for task in self.cancellable:
             task.cancel()
 

@@ -85,11 +85,18 @@ def send_one(job: dict[str, Any]) -> dict[str, Any]:
         notifier = apprise.Apprise(asset=asset)
         if not notifier.add(job["url"]):
             return {"id": job["id"], "ok": False, "error": "apprise does not know this destination"}
-        ok = bool(notifier.notify(body=job["body"], title=job["title"]))
-        error = None if ok else (_refused.reason or "apprise: not delivered")
+        result = notifier.notify(body=job["body"], title=job["title"])
+        ok = bool(result)
+        error = None if ok else (_refused.reason or _last_warning(result))
     except Exception as exc:  # a plugin's failure is that delivery's
         ok, error = False, _refused.reason or f"{type(exc).__name__}: {exc}"
     return {"id": job["id"], "ok": ok, "error": error}
+
+
+def _last_warning(result: Any) -> str:
+    """apprise's last warning about this notification (it logs why it failed), in short."""
+    entries = [e for e in result.logs() if e.level in ("WARNING", "ERROR")]
+    return f"apprise: {entries[-1].message[:300]}" if entries else "apprise: not delivered"
 
 
 def main() -> None:

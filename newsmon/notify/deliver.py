@@ -27,7 +27,14 @@ logger = logging.getLogger("newsmon.notify")
 ROUND_LIMIT = 200
 JOB_BUDGET = 45.0  # seconds of back-to-back rounds in one run of the job (it runs each minute)
 
-__all__ = ["ROUND_LIMIT", "SEND_TIMEOUT", "RoundStats", "deliver_pending", "notify_job"]
+__all__ = [
+    "ROUND_LIMIT",
+    "SEND_TIMEOUT",
+    "RoundStats",
+    "deliver_backlog",
+    "deliver_pending",
+    "notify_job",
+]
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def notify_job(
 ) -> Callable[[], Awaitable[RoundStats]]:
     """The scheduler job: delivery rounds at the clock's `now`, logged in one line."""
 
-    async def job() -> RoundStats:
+    async def notify() -> RoundStats:
         stats = await deliver_backlog(engine, now=now, base_url=base_url, allow=allow)
         if stats.enqueued or stats.sent:
             logger.info(
@@ -120,4 +127,4 @@ def notify_job(
             )
         return stats
 
-    return job
+    return notify
