@@ -246,15 +246,20 @@ def test_a_destination_off_the_allow_list_is_refused_at_add_and_at_delivery(
     subscribe(config, clock, receiver.url)
     subscribe(config, clock, f"json://{host}:{port}/apprise")
     subscribe(config, clock, "http://169.254.169.254/latest/meta-data/")
+    subscribe(config, clock, f"http://localhost:{port}/hook")  # names: checked as resolved
+    subscribe(config, clock, f"json://localhost:{port}/apprise")
     edit_and_crawl(watched, crawler, clock)
     stats = deliver(crawler, config.with_(allow_networks=[]), clock)
-    assert (stats.delivered, stats.failed) == (0, 3)
+    assert (stats.delivered, stats.failed) == (0, 5)
     assert receiver.received == []
-    assert [d.last_error for d in deliveries(db)] == [
+    errors = [d.last_error for d in deliveries(db)]
+    assert errors[:3] == [
         "refused: 127.0.0.1 is a loopback address",
         "refused: 127.0.0.1 is a loopback address",
         "refused: 169.254.169.254 is a link-local address",
     ]
+    for error in errors[3:]:
+        assert error.startswith("refused: ") and error.endswith("(resolved from localhost)")
 
 
 def test_every_subscription_gets_its_turn_and_a_backlog_is_worked_off(
