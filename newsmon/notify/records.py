@@ -206,16 +206,14 @@ def record(session: Session, outcome: Outcome, *, now: datetime) -> None:
     if delivery is None:  # its subscription was removed meanwhile
         return
     delivery.attempts += 1
-    delivery.first_attempt_at = delivery.first_attempt_at or now
+    first = delivery.first_attempt_at = delivery.first_attempt_at or now
     delivery.last_attempt_at = now
     delivery.response_status = outcome.status
     delivery.last_error = outcome.error[:2000] if outcome.error else None
     if outcome.ok:
         delivery.status, delivery.next_attempt_at = "delivered", None
         return
-    retry = next_attempt(
-        attempts=delivery.attempts, first_attempt_at=delivery.first_attempt_at, now=now
-    )
+    retry = next_attempt(attempts=delivery.attempts, first_attempt_at=first, now=now)
     delivery.next_attempt_at = retry
     if retry is None:
         delivery.status = "failed"
