@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsmon.netguard import parse_networks
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify.records import Job
 from newsmon.notify.rules import ChangeFacts
 from newsmon.notify.send import SendLimits, send_all

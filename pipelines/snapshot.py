@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from newsmon.items import PageItem
-from newsmon.metrics import process_metrics
-from newsmon.store import record_failure as store_failure
-from newsmon.store import record_page
+from newsmon.crawl.metrics import process_metrics
+from newsmon.record.items import PageItem
+from newsmon.record.store import record_failure as store_failure
+from newsmon.record.store import record_page
 from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsmon.diff import diff_texts, summarize
+from newsmon.record.diff import diff_texts, summarize
 
 
 def marked(spans, op):

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newsmon.db import ensure_schema, transaction
-from newsmon.models import Delivery
-from newsmon.netguard import parse_networks
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify.deliver import deliver_backlog, deliver_pending
 from newsmon.notify.records import add_subscription, enqueue
 from newsmon.notify.rules import SIGNATURE_HEADER, verify
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Delivery
 from tests import receiver as rx
 from tests.newssite import story
 

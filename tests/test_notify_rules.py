@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsmon.netguard import parse_networks
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import next_attempt
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import click
 
-from newsmon.changeclass import CHANGE_CLASSES
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.db import transaction
-from newsmon.netguard import parse_networks
+from newsmon.core.terminal import safe
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify import records
 from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import ChangeFacts, SubscriptionError, is_webhook
 from newsmon.notify.send import SendLimits, send
-from newsmon.terminal import safe
+from newsmon.record.changeclass import CHANGE_CLASSES
+from newsmon.storage.db import transaction
 
 
 @click.group()

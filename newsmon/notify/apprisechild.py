@@ -7,7 +7,7 @@ imported, this process is narrowed:
 
 - every name it resolves goes through the SSRF guard (`socket.getaddrinfo` refuses a
   host with any address off the allow-list, and only checked addresses are
-  returned, so they are the ones connected to: the rule of newsmon.netguard for every
+  returned, so they are the ones connected to: the rule of newsmon.guard.netguard for every
   plugin and library, whatever protocol it speaks);
 - requests follows no redirect, and reads at most `cap` bytes of any answer;
 - it ends itself (SIGALRM) if its parent has not killed it by then.
@@ -28,7 +28,7 @@ import sys
 import threading
 from typing import Any
 
-from newsmon.netguard import IPNetwork, parse_networks
+from newsmon.guard.netguard import IPNetwork, parse_networks
 from newsmon.notify.destinations import DestinationRefused, address_refusal
 
 ORPHAN_GRACE = 10  # seconds past the timeout after which the process ends itself

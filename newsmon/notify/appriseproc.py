@@ -14,7 +14,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from newsmon.netguard import IPNetwork
+from newsmon.guard.netguard import IPNetwork
 
 STARTUP_GRACE = 10.0  # seconds the child may take to start (importing apprise) on a busy host
 APPRISE_CAP = 65536  # bytes of a service's answer read at most (some plugins parse JSON answers)

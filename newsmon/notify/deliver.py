@@ -18,10 +18,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from newsmon.db import transaction
-from newsmon.netguard import IPNetwork
+from newsmon.guard.netguard import IPNetwork
 from newsmon.notify import records
 from newsmon.notify.send import SEND_TIMEOUT, SendLimits, send_all
+from newsmon.storage.db import transaction
 
 logger = logging.getLogger("newsmon.notify")
 ROUND_LIMIT = 200

@@ -1,7 +1,7 @@
 """Where notifications may go: the SSRF guard's rule applied to subscription destinations.
 
 Operators add destinations, but a destination URL is still a place newsmon connects
-to, so the crawler's rule holds (newsmon.netguard): public addresses only, plus the
+to, so the crawler's rule holds (newsmon.guard.netguard): public addresses only, plus the
 networks `allow_networks` names. It is checked at `notify add` (the host, resolved
 when it is a name) and again at every connection a delivery makes
 (`newsmon.notify.webhook` for webhooks, the apprise process's resolver for the rest).
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsmon.netguard import IPNetwork, literal_address, refusal
+from newsmon.guard.netguard import IPNetwork, literal_address, refusal
 
 HINT = "notifications go only to public addresses unless allow_networks names the network"
 

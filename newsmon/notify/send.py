@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from newsmon.netguard import IPNetwork
+from newsmon.guard.netguard import IPNetwork
 from newsmon.notify import appriseproc, webhook
 from newsmon.notify.destinations import DestinationRefused
 from newsmon.notify.records import Job, Outcome

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpcore
 
-from newsmon.netguard import IPNetwork
+from newsmon.guard.netguard import IPNetwork
 from newsmon.notify.destinations import DestinationRefused, address_refusal
 
 BODY_CAP = 4096  # bytes of a webhook's answer read at most; the rest is never received
