@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.clock import Clock, SystemClock
 from newsmon.crawl.service import CrawlService
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify.deliver import notify_job
 from newsmon.record.store import prune_checks
 from newsmon.sources.fromconfig import apply_source_tables
@@ -58,22 +59,43 @@ class Monitor:
         self.service = service
         self.scheduler: AsyncIOScheduler | None = None
         self.running: set[asyncio.Task[Any]] = set()
+        self.cancellable: set[asyncio.Task[Any]] = set()
+        self.stopping = False
         self.fatal: str | None = None
 
-    def tracked(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
-        """The job, registered while it runs, so shutdown can let it finish, not cancel it."""
+    def tracked(
+        self, job: Callable[[], Awaitable[Any]], *, cancel_on_stop: bool = False
+    ) -> Callable[[], Awaitable[Any]]:
+        """The job, registered while it runs, so shutdown can let it finish, not cancel it.
+
+        A job that waits on others (notifications wait on receivers) is cancelled at
+        shutdown instead: stopping never waits on a receiver.
+        """
 
         async def run() -> Any:
             task = asyncio.current_task()
             assert task is not None
             self.running.add(task)
+            if cancel_on_stop:
+                self.cancellable.add(task)
             try:
                 return await job()
+            except asyncio.CancelledError:
+                if not (cancel_on_stop and self.stopping):
+                    raise
+                logger.info("%s: cancelled to stop; what it had claimed is retried later", name)
+                return None
             finally:
                 self.running.discard(task)
+                self.cancellable.discard(task)
 
-        run.__name__ = run.__qualname__ = job.__name__
+        name = run.__name__ = run.__qualname__ = job.__name__
         return run
+
+    def cancel_waiting_jobs(self) -> None:
+        self.stopping = True
+        for task in self.cancellable:
+            task.cancel()
 
     async def finish_running_jobs(self, timeout: float = 30) -> None:
         if self.running:
@@ -128,17 +150,19 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         }
     )
     now = (clock or SystemClock()).now()
-    jobs: list[tuple[str, Any, float]] = [
-        ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds()),
-        (
-            "notify",
-            notify_job(monitor.service.engine, monitor.service.clock.now, _base(config)),
-            60,
-        ),
+    notify = notify_job(
+        monitor.service.engine,
+        monitor.service.clock.now,
+        _base(config),
+        parse_networks(config.allow_networks),
+    )
+    jobs: list[tuple[str, Any, float, bool]] = [
+        ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds(), False),
+        ("notify", notify, parse_duration(config.notify_interval).total_seconds(), True),
     ]
-    for job_id, func, seconds in jobs:
+    for job_id, func, seconds, cancel_on_stop in jobs:
         scheduler.add_job(
-            monitor.tracked(func),
+            monitor.tracked(func, cancel_on_stop=cancel_on_stop),
             "interval",
             seconds=seconds,
             id=job_id,
@@ -185,7 +209,8 @@ async def run_service(
         await stop.wait()
     finally:
         logger.info("stopping: finishing pages in flight")
-        scheduler.pause()  # no new runs; running jobs finish instead of being cancelled
+        scheduler.pause()  # no new runs; running jobs finish, but for notifications:
+        monitor.cancel_waiting_jobs()  # a receiver's pace must not hold the shutdown
         await service.stop()
         await asyncio.wait({crawl}, timeout=60)
         await monitor.finish_running_jobs()

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newsmon.notify.deliver import deliver_pending
-from newsmon.notify.records import add_subscription
+from newsmon.guard.netguard import parse_networks
+from newsmon.notify.deliver import deliver_backlog, deliver_pending
+from newsmon.notify.records import add_subscription, enqueue
 from newsmon.notify.rules import SIGNATURE_HEADER, verify
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Delivery
@@ -54,9 +55,12 @@ def edit_and_crawl(site, crawler, clock, text: str = NEW_PARAGRAPH) -> None:
 
 
 def deliver(crawler, config, clock, **kwargs):
+    """One delivery round on the crawler's event loop, the guard opened as `config` says."""
     engine = ensure_schema(config.database_url)
+    allow = parse_networks(config.allow_networks)
     return crawler.reactor.run(
-        lambda: deliver_pending(engine, now=clock.now(), base_url=BASE, **kwargs), timeout=60
+        lambda: deliver_pending(engine, now=clock.now(), base_url=BASE, allow=allow, **kwargs),
+        timeout=60,
     )
 
 
@@ -114,7 +118,14 @@ def test_a_receiver_that_never_answers_neither_blocks_crawls_nor_holds_delivery(
     engine = ensure_schema(config.database_url)
     # A round in flight on the crawler's own event loop, its POST held open...
     flight = asyncio.run_coroutine_threadsafe(
-        deliver_pending(engine, now=clock.now(), base_url=BASE, timeout=60), crawler.reactor.loop
+        deliver_pending(
+            engine,
+            now=clock.now(),
+            base_url=BASE,
+            allow=parse_networks(config.allow_networks),
+            timeout=60,
+        ),
+        crawler.reactor.loop,
     )
     assert receiver.arrived.wait(30)
     # ...while a crawl on that loop stores the next edit.
@@ -158,7 +169,11 @@ def test_an_apprise_destination_delivers(watched, crawler, clock, config, receiv
 
 
 def newsmon(config, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEWSMON_ALLOW_NETWORKS": ",".join(config.allow_networks),
+    }
     return subprocess.run(
         [sys.executable, "-m", "newsmon", "--db", config.database_url, *args],
         capture_output=True,
@@ -189,3 +204,107 @@ def test_cli_adds_lists_tests_logs_and_removes(watched, crawler, clock, config, 
     assert unknown.returncode == 1 and "apprise knows" in unknown.stderr
     assert newsmon(config, "notify", "remove", "1").returncode == 0
     assert "no subscriptions" in newsmon(config, "notify", "list").stdout
+
+
+@pytest.fixture
+def other_host():
+    """A receiver on 127.0.0.2: loopback, but outside an allow-list of 127.0.0.1/32."""
+    r = rx.start(rx.Receiver(host="127.0.0.2"))
+    yield r
+    rx.stop(r)
+
+
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
+def test_a_redirect_is_not_followed_nor_delivered(
+    watched, crawler, clock, config, db, receiver, other_host
+):
+    host, port = receiver.server.server_address[:2]
+    receiver.redirect = f"{other_host.url}/elsewhere"
+    subscribe(config, clock, f"json://{host}:{port}/apprise")
+    subscribe(config, clock, receiver.url)
+    edit_and_crawl(watched, crawler, clock)
+    only_this_host = config.with_(allow_networks=["127.0.0.1/32"])
+    assert deliver(crawler, only_this_host, clock).delivered == 0
+    assert other_host.received == []  # the redirect's target got no request
+    assert sorted(r.path for r in receiver.received) == ["/apprise", "/hook"]
+    apprise, webhook = deliveries(db)
+    assert apprise.status == webhook.status == "pending"
+    assert "error=302" in apprise.last_error and webhook.last_error == "HTTP 302"
+
+
+@pytest.mark.sqlite_only  # no database behaviour beyond the other tests'
+def test_a_destination_off_the_allow_list_is_refused_at_add_and_at_delivery(
+    watched, crawler, clock, config, db, receiver
+):
+    for url in ("http://169.254.169.254/latest/meta-data/", "json://169.254.169.254/hook"):
+        added = newsmon(config, "notify", "add", url)
+        assert added.returncode == 1 and added.stdout == ""
+        assert "refused: 169.254.169.254 is a link-local address" in added.stderr
+        assert "allow_networks" in added.stderr
+    # Subscriptions made before the allow-list changed are refused when sent.
+    host, port = receiver.server.server_address[:2]
+    subscribe(config, clock, receiver.url)
+    subscribe(config, clock, f"json://{host}:{port}/apprise")
+    subscribe(config, clock, "http://169.254.169.254/latest/meta-data/")
+    subscribe(config, clock, f"http://localhost:{port}/hook")  # names: checked as resolved
+    subscribe(config, clock, f"json://localhost:{port}/apprise")
+    edit_and_crawl(watched, crawler, clock)
+    stats = deliver(crawler, config.with_(allow_networks=[]), clock)
+    assert (stats.delivered, stats.failed) == (0, 5)
+    assert receiver.received == []
+    errors = [d.last_error for d in deliveries(db)]
+    assert errors[:3] == [
+        "refused: 127.0.0.1 is a loopback address",
+        "refused: 127.0.0.1 is a loopback address",
+        "refused: 169.254.169.254 is a link-local address",
+    ]
+    for error in errors[3:]:
+        assert error.startswith("refused: ") and error.endswith("(resolved from localhost)")
+
+
+def test_every_subscription_gets_its_turn_and_a_backlog_is_worked_off(
+    watched, crawler, clock, config, db, receiver
+):
+    subscriptions = [subscribe(config, clock, f"{receiver.url}/{n}")[0] for n in range(13)]
+    edit_and_crawl(watched, crawler, clock)
+    edit_and_crawl(watched, crawler, clock, text="A third version of the second paragraph.")
+    stats = deliver(crawler, config, clock, limit=20)  # 26 due, a round of 20
+    assert (stats.enqueued, stats.delivered) == (26, 20)
+    tried = {d.subscription_id for d in deliveries(db) if d.attempts}
+    assert tried == set(subscriptions)
+    engine = ensure_schema(config.database_url)
+    rounds = crawler.reactor.run(
+        lambda: deliver_backlog(
+            engine,
+            now=clock.now,
+            base_url=BASE,
+            allow=parse_networks(config.allow_networks),
+            limit=4,
+        ),
+        timeout=60,
+    )
+    assert rounds.delivered == 6
+    assert {d.status for d in deliveries(db)} == {"delivered"}
+    assert len(receiver.received) == 26
+
+
+def test_a_delivery_first_tried_late_gets_its_day_of_retries(
+    watched, crawler, clock, config, db, receiver
+):
+    receiver.script = [500, 500, 500]
+    subscribe(config, clock, receiver.url)
+    edit_and_crawl(watched, crawler, clock)
+    with transaction(ensure_schema(config.database_url)) as session:
+        assert enqueue(session, now=clock.now()) == 1
+    clock.advance(days=2)  # queued behind a backlog for two days
+    assert deliver(crawler, config, clock).failed == 1
+    [first] = deliveries(db)
+    assert (first.status, first.attempts) == ("pending", 1)
+    clock.advance(hours=23)
+    deliver(crawler, config, clock)
+    [retried] = deliveries(db)
+    assert (retried.status, retried.attempts) == ("pending", 2)
+    clock.advance(hours=2)  # past a day after the first attempt: no more retries
+    deliver(crawler, config, clock)
+    [done] = deliveries(db)
+    assert (done.status, done.attempts) == ("failed", 3)

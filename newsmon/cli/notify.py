@@ -9,9 +9,11 @@ import click
 
 from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.core.terminal import safe
+from newsmon.guard.netguard import parse_networks
 from newsmon.notify import records
+from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import ChangeFacts, SubscriptionError, is_webhook
-from newsmon.notify.send import send
+from newsmon.notify.send import SendLimits, send
 from newsmon.record.changeclass import CHANGE_CLASSES
 from newsmon.storage.db import transaction
 
@@ -38,8 +40,12 @@ def add(
 ) -> None:
     """Subscribe URL: http(s) gets a signed JSON webhook, other schemes go through apprise.
 
-    Without --class, minor changes (punctuation, case, white space) are left out.
+    Without --class, minor changes (punctuation, case, white space) are left out. The
+    destination must be a public address, or in a network allow_networks names.
     """
+    refused = add_refusal(url, parse_networks(ctx.config.allow_networks))
+    if refused:
+        fail(refused)
     try:
         with transaction(ctx.engine()) as session:
             sub = records.add_subscription(
@@ -116,7 +122,8 @@ def test(ctx: Context, subscription_id: int, base_url: str) -> None:
         if sub is None:
             fail(f"there is no subscription {subscription_id}")
         job = records.Job(0, sub.url, sub.secret, _sample())
-    outcome = asyncio.run(send(job, base_url=base_url, timeout=10))
+    limits = SendLimits(allow=parse_networks(ctx.config.allow_networks))
+    outcome = asyncio.run(send(job, base_url=base_url, limits=limits))
     if not outcome.ok:
         fail(f"test notification not delivered: {outcome.error}")
     click.echo(f"test notification delivered to {safe(job.url)}")

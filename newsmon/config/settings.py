@@ -143,9 +143,15 @@ class Config(BaseSettings):
     )
     allow_networks: Annotated[list[Network], BeforeValidator(networks)] = setting(
         [],
-        "Networks the SSRF guard lets the crawler reach (CIDRs; comma-separated in the "
-        "environment, e.g. 127.0.0.0/8,::1/128).",
+        "Networks the SSRF guard lets the crawler and notifications reach (CIDRs; "
+        "comma-separated in the environment, e.g. 127.0.0.0/8,::1/128).",
         "a list of CIDR networks such as 10.0.0.0/8",
+    )
+    notify_interval: Duration = setting(
+        "1m",
+        "How often `newsmon run` delivers notifications (rounds run back to back while "
+        "a backlog lasts).",
+        "a duration",
     )
     chromium_path: str = setting(
         "/usr/bin/chromium",

@@ -124,16 +124,43 @@ class Job:
 
 
 def due(session: Session, *, now: datetime, limit: int) -> list[Job]:
-    """Claim the deliveries due now (oldest first) and say what to send."""
+    """Claim up to `limit` deliveries due now, taking turns between subscriptions.
+
+    Each subscription's due deliveries are numbered oldest first, and a round takes
+    every subscription's first, then every one's second, and so on: one busy
+    subscription's backlog never crowds the others out of a round.
+    """
+    turn = (
+        func.row_number()
+        .over(
+            partition_by=Delivery.subscription_id,
+            order_by=(Delivery.next_attempt_at, Delivery.id),
+        )
+        .label("turn")
+    )
+    ranked = (
+        select(Delivery.id, Delivery.next_attempt_at, turn)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+        .subquery()
+    )
+    picked = (
+        select(ranked.c.id)
+        .order_by(ranked.c.turn, ranked.c.next_attempt_at, ranked.c.id)
+        .limit(limit)
+    )
     rows = session.execute(
         select(Delivery.id, Subscription.url, Subscription.secret, Version, Article, Source.slug)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(Version, Version.id == Delivery.version_id)
         .join(Article, Article.id == Version.article_id)
         .join(Source, Source.id == Article.source_id)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+        # The due test again on the locked row: another process may have claimed it since.
+        .where(
+            Delivery.id.in_(picked),
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+        )
+        .order_by(Delivery.id)
         .with_for_update(skip_locked=True, of=Delivery)
     ).all()
     claimed = [row[0] for row in rows]
@@ -173,18 +200,20 @@ class Outcome:
 
 
 def record(session: Session, outcome: Outcome, *, now: datetime) -> None:
-    """Mark the delivery delivered, due again after a backoff, or failed after a day."""
+    """Mark the delivery delivered, due again after a backoff, or failed a day after its
+    first attempt."""
     delivery = session.get(Delivery, outcome.delivery_id)
     if delivery is None:  # its subscription was removed meanwhile
         return
     delivery.attempts += 1
+    first = delivery.first_attempt_at = delivery.first_attempt_at or now
     delivery.last_attempt_at = now
     delivery.response_status = outcome.status
     delivery.last_error = outcome.error[:2000] if outcome.error else None
     if outcome.ok:
         delivery.status, delivery.next_attempt_at = "delivered", None
         return
-    retry = next_attempt(attempts=delivery.attempts, created_at=delivery.created_at, now=now)
+    retry = next_attempt(attempts=delivery.attempts, first_attempt_at=first, now=now)
     delivery.next_attempt_at = retry
     if retry is None:
         delivery.status = "failed"

@@ -115,8 +115,12 @@ def message(facts: ChangeFacts, *, base_url: str) -> tuple[str, str]:
     return title, body
 
 
-def next_attempt(*, attempts: int, created_at: datetime, now: datetime) -> datetime | None:
-    """When to try again after `attempts` failures, or None once a day has passed: give up."""
+def next_attempt(*, attempts: int, first_attempt_at: datetime, now: datetime) -> datetime | None:
+    """When to try again after `attempts` failures, or None: give up.
+
+    Retries stop a day after the first attempt, not after queueing: a delivery that
+    waited behind a backlog still gets its day of retries.
+    """
     wait = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
     at = now + wait
-    return at if at <= created_at + RETRY_FOR else None
+    return at if at <= first_attempt_at + RETRY_FOR else None

@@ -321,6 +321,7 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime | None]
+    first_attempt_at: Mapped[datetime | None]  # retries expire a day after it (0009)
     last_attempt_at: Mapped[datetime | None]
     response_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
