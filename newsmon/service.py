@@ -16,16 +16,19 @@ from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.clock import Clock, SystemClock
+from newsmon.crawl.checkpoints import checkpoint_job, ledger_key
 from newsmon.crawl.service import CrawlService
 from newsmon.guard.netguard import parse_networks
+from newsmon.ledger.log import write_checkpoint
 from newsmon.notify.deliver import notify_job
 from newsmon.record.store import prune_checks
 from newsmon.sources.fromconfig import apply_source_tables
 from newsmon.sources.registry import add_source, has_sources, starter_sources
-from newsmon.storage.db import DatabaseError, ensure_schema, transaction
+from newsmon.storage.db import DatabaseError, ensure_schema, in_db_thread, transaction
 
 logger = logging.getLogger("newsmon.service")
 MISFIRE_GRACE_SECONDS = 3600
@@ -62,6 +65,7 @@ class Monitor:
         self.cancellable: set[asyncio.Task[Any]] = set()
         self.stopping = False
         self.fatal: str | None = None
+        self.ledger_key: Ed25519PrivateKey | None = None
 
     def tracked(
         self, job: Callable[[], Awaitable[Any]], *, cancel_on_stop: bool = False
@@ -160,6 +164,10 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds(), False),
         ("notify", notify, parse_duration(config.notify_interval).total_seconds(), True),
     ]
+    if monitor.ledger_key is not None:
+        checkpoint = checkpoint_job(config, monitor.ledger_key, monitor.service.clock.now)
+        seconds = parse_duration(config.checkpoint_interval).total_seconds()
+        jobs.append(("checkpoint", checkpoint, seconds, True))
     for job_id, func, seconds, cancel_on_stop in jobs:
         scheduler.add_job(
             monitor.tracked(func, cancel_on_stop=cancel_on_stop),
@@ -171,6 +179,22 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
         )
     monitor.scheduler = scheduler
     return scheduler
+
+
+async def _last_checkpoint(monitor: Monitor) -> None:
+    """A checkpoint at shutdown, so what this run captured is signed before it stops."""
+    if monitor.ledger_key is None:
+        return
+    key, now = monitor.ledger_key, monitor.service.clock.now
+    try:
+        row = await in_db_thread(
+            monitor.config.database_url, lambda s: write_checkpoint(s, key, now=now())
+        )
+    except Exception as exc:
+        logger.warning("no checkpoint at shutdown: %s", exc)
+        return
+    if row is not None:
+        logger.info("ledger checkpoint at shutdown: %d versions", row.tree_size)
 
 
 def _base(config: Config) -> str:
@@ -200,6 +224,7 @@ async def run_service(
     be written."""
     service = CrawlService(config)
     monitor = Monitor(service)
+    monitor.ledger_key = ledger_key(config)  # KeyFileError before anything starts
     scheduler = build_scheduler(monitor)
     scheduler.start()
     crawl = asyncio.ensure_future(monitor.crawl(stop))
@@ -215,6 +240,7 @@ async def run_service(
         await asyncio.wait({crawl}, timeout=60)
         await monitor.finish_running_jobs()
         scheduler.shutdown(wait=False)
+        await _last_checkpoint(monitor)
         try:
             await service.leave_roll_call()
         except Exception as exc:

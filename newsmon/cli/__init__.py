@@ -74,6 +74,7 @@ def _register() -> None:
     from newsmon.cli.crawl import crawl
     from newsmon.cli.export import export
     from newsmon.cli.extract import extract_cmd
+    from newsmon.cli.ledger import key_group, proof_cmd, verify_cmd, verify_proof_cmd
     from newsmon.cli.notify import notify
     from newsmon.cli.query import articles, diff, versions
     from newsmon.cli.run import run, serve
@@ -85,4 +86,6 @@ def _register() -> None:
     for command in (db, show_config, extract_cmd, sources, crawl, run, serve):
         cli.add_command(command)
     for command in (articles, versions, diff, export, search_cmd, notify):
+        cli.add_command(command)
+    for command in (verify_cmd, proof_cmd, verify_proof_cmd, key_group):
         cli.add_command(command)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from newsmon.cli.common import Context, pass_ctx
+from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.cli.listen import bind
 from newsmon.core.clock import SystemClock
 
@@ -81,12 +81,24 @@ def run(
     if metrics_port is not None:
         _serve_metrics(config.web_host, metrics_port)
     prepare_database(config, SystemClock())
+    _check_ledger_key(config)
 
     async def start(stop: asyncio.Event) -> None:
         web = None if sock is None else _web_server(config)
         await run_service(config, stop, web=web, sockets=None if sock is None else [sock])
 
     _serve_until_signalled(start)
+
+
+def _check_ledger_key(config: Any) -> None:
+    """A key file others could read (or no key to be made) is one line before anything runs."""
+    from newsmon.crawl.checkpoints import ledger_key
+    from newsmon.ledger.keys import KeyFileError
+
+    try:
+        ledger_key(config)
+    except (KeyFileError, OSError) as exc:
+        fail(str(exc))
 
 
 def _serve_metrics(host: str, port: int) -> None:

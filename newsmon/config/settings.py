@@ -147,6 +147,23 @@ class Config(BaseSettings):
         "comma-separated in the environment, e.g. 127.0.0.0/8,::1/128).",
         "a list of CIDR networks such as 10.0.0.0/8",
     )
+    ledger_key: str = setting(
+        "newsmon-ledger.key",
+        "The ledger's Ed25519 signing key (PEM, mode 0600), created on first start; give "
+        "every crawler of a fleet the same file. `newsmon key show` prints its public key.",
+        "a file path",
+    )
+    checkpoint_interval: Duration = setting(
+        "10m",
+        "How often `newsmon run` signs a checkpoint of the ledger (also at shutdown).",
+        "a duration",
+    )
+    timestamp_authorities: Annotated[list[HttpURL], BeforeValidator(networks)] = setting(
+        [],
+        "RFC 3161 time-stamping authorities that stamp each checkpoint (URLs; "
+        "comma-separated in the environment). Fetched through the SSRF guard.",
+        "a list of http(s) URLs",
+    )
     notify_interval: Duration = setting(
         "1m",
         "How often `newsmon run` delivers notifications (rounds run back to back while "

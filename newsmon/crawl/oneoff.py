@@ -38,12 +38,20 @@ class _OneFetch(scrapy.Spider):
     name = "newsmon-fetch"
     handle_httpstatus_all = True
 
-    def __init__(self, url: str, box: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self, url: str, box: dict[str, Any], post: tuple[bytes, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.url, self.box = url, box
+        self.url, self.box, self.post = url, box, post
 
     async def start(self) -> Any:
-        yield scrapy.Request(self.url, callback=self.got, errback=self.failed, dont_filter=True)
+        extra: dict[str, Any] = {}
+        if self.post is not None:
+            body, content_type = self.post
+            extra = {"method": "POST", "body": body, "headers": {"Content-Type": content_type}}
+        yield scrapy.Request(
+            self.url, callback=self.got, errback=self.failed, dont_filter=True, **extra
+        )
 
     def got(self, response: Response) -> None:
         self.box["fetched"] = Fetched(response.url, response.status, response.body)
@@ -52,6 +60,25 @@ class _OneFetch(scrapy.Spider):
         from spiders import describe_failure
 
         self.box["error"] = describe_failure(failure)
+
+
+def _settings(config: Config, **overrides: Any) -> Any:
+    from newsmon.crawl.scrapy_settings import crawl_settings
+
+    return crawl_settings(
+        config,
+        ITEM_PIPELINES={},
+        ROBOTSTXT_OBEY=False,
+        RETRY_ENABLED=False,
+        LOG_LEVEL="ERROR",
+        **overrides,
+    )
+
+
+def _result(box: dict[str, Any]) -> Fetched:
+    if "fetched" in box:
+        return box["fetched"]
+    raise FetchError(box.get("error") or "no response")
 
 
 def fetch(config: Config, url: str, *, timeout: float = 120) -> Fetched:
@@ -63,17 +90,25 @@ def fetch(config: Config, url: str, *, timeout: float = 120) -> Fetched:
     from scrapy.crawler import AsyncCrawlerRunner
 
     from newsmon.crawl.reactor import process_reactor
-    from newsmon.crawl.scrapy_settings import crawl_settings
 
-    settings = crawl_settings(
-        config, ITEM_PIPELINES={}, ROBOTSTXT_OBEY=False, RETRY_ENABLED=False, LOG_LEVEL="ERROR"
-    )
+    settings = _settings(config)
     box: dict[str, Any] = {}
 
     async def crawl() -> None:
         await AsyncCrawlerRunner(settings).crawl(_OneFetch, url=url, box=box)
 
     process_reactor().run(crawl, timeout=timeout)
-    if "fetched" in box:
-        return box["fetched"]
-    raise FetchError(box.get("error") or "no response")
+    return _result(box)
+
+
+async def post(
+    config: Config, url: str, body: bytes, content_type: str, *, timeout: float
+) -> Fetched:
+    """POST `body` to `url` from code already on the reactor's loop (a timed job of
+    `newsmon run`), through the same guard, with `timeout` for the whole download."""
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    settings = _settings(config, DOWNLOAD_TIMEOUT=timeout, REDIRECT_ENABLED=False)
+    box: dict[str, Any] = {}
+    await AsyncCrawlerRunner(settings).crawl(_OneFetch, url=url, box=box, post=(body, content_type))
+    return _result(box)

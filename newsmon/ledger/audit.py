@@ -82,6 +82,7 @@ def _check_version(
     report: Report, version: Version, url: str, known: set[str], previous: str | None
 ) -> None:
     n = version.number
+    report.versions += 1
     if version.record_hash is None:
         report.fail(url, n, "has no record hash: it was never sealed, or its seal was removed")
         return
@@ -90,15 +91,19 @@ def _check_version(
     raw = zlib.decompress(version.raw_html) if version.raw_html else None
     if version.raw_sha256 and (raw is None or sha256_hex(raw) != version.raw_sha256):
         report.fail(url, n, "the stored raw page is not the page that was sealed")
-    record = record_of(
-        version, article_url=version.record_url or url, raw=raw, previous=previous
-    )
+    if previous is None and n:
+        report.fail(url, n, "the chain is broken: the version before it is missing")
+        return
+    try:
+        record = record_of(
+            version, article_url=version.record_url or url, raw=raw, previous=previous
+        )
+    except ValueError as exc:
+        report.fail(url, n, f"its stored fields cannot form a record ({exc})")
+        return
     if record_hash(record).hex() != version.record_hash:
         what = "the stored text, headline, byline or other fields differ from the sealed record"
-        if previous is None and n:
-            what = "the chain is broken: the previous version is missing"
         report.fail(url, n, what)
-    report.versions += 1
 
 
 def check_versions(session: Session, scope: Scope, report: Report) -> None:

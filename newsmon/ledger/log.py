@@ -133,9 +133,7 @@ class Inclusion:
 
 def inclusion(session: Session, version_id: int) -> Inclusion | None:
     """The version's inclusion proof under the latest checkpoint that covers it."""
-    index = session.scalar(
-        select(LedgerLeaf.leaf_index).where(LedgerLeaf.version_id == version_id)
-    )
+    index = session.scalar(select(LedgerLeaf.leaf_index).where(LedgerLeaf.version_id == version_id))
     if index is None:
         return None
     covering = latest_checkpoint(session)
