@@ -7,12 +7,15 @@ import asyncio
 import random
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import event, func, select
 
+from newsmon.batchwriter import BatchWriter
+from newsmon.changes import StaleChange
 from newsmon.crawl import CrawlService
-from newsmon.db import shared_engine
+from newsmon.db import ensure_schema, shared_engine
 from newsmon.models import Article, Check, Source, Version
 from tests.newssite import Story, story
 
@@ -137,3 +140,30 @@ def test_a_huge_paragraph_edited_word_by_word_never_holds_up_other_sources(
     assert second.added_text == "revised" and first.change_class == second.change_class == "edit"
     marked = [(op, text) for op, text in second.summary[0]["spans"] if op != "equal"]
     assert marked == [("delete", prose(EPIC_WORDS)[EPIC_WORDS // 3]), ("insert", "revised")]
+
+
+def test_a_write_that_declines_on_a_stale_change_fails_alone_and_its_batch_commits_once(
+    config, clock, db
+):
+    """The writer never measures a change: a stale one is declined, and only that job goes
+    back to be measured again; the others of its batch are written together."""
+    engine = ensure_schema(config.database_url)
+    commits: list[object] = []
+    event.listen(engine, "commit", commits.append)
+    writer = BatchWriter(engine, ThreadPoolExecutor(1))
+
+    def add(session, *, slug: str) -> str:
+        session.add(Source(slug=slug, name=slug, enabled=True, created_at=clock.now()))
+        session.flush()
+        if slug == "stale":
+            raise StaleChange(7)
+        return slug
+
+    async def together() -> list[object]:
+        jobs = (writer.run(add, slug=slug) for slug in ("first", "stale", "last"))
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    first, stale, last = asyncio.run(together())
+    assert (first, last) == ("first", "last") and isinstance(stale, StaleChange)
+    assert sorted(db.scalars(select(Source.slug))) == ["first", "last"]
+    assert len(commits) == 1
