@@ -33,7 +33,7 @@ from newsmon.extractrules import (
     selected_title,
 )
 from newsmon.fingerprint import normalize_line, normalize_text
-from newsmon.language import page_language
+from newsmon.langtags import page_language
 from newsmon.pagedates import page_dates
 from newsmon.pagemeta import (
     canonical_link,
@@ -83,7 +83,7 @@ class Extracted:
     published_at: datetime | None = None
     updated_at: datetime | None = None
     date_source: str | None = None
-    language: str | None = None  # the BCP 47 tag the page states (newsmon.language)
+    language: str | None = None  # the BCP 47 tag the page states (newsmon.langtags)
     canonical_url: str | None = None  # its rel=canonical, absolute (newsmon.pagemeta)
 
     def to_dict(self) -> dict[str, object]:

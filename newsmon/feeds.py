@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsmon.feedbytes import sanitize_document
-from newsmon.language import normalize_tag
+from newsmon.langtags import normalize_tag
 from newsmon.textclean import clean_line, clean_optional
 from newsmon.urls import BadURL, canonicalize
 

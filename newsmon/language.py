@@ -1,14 +1,9 @@
-"""A source's language: read from its feeds and pages, or pinned by hand, as a BCP 47 tag.
-
-Feeds declare it (`<language>`, `xml:lang`), pages declare it (JSON-LD
-`inLanguage`, `<html lang>`, `og:locale`). The values are untrusted and loosely
-written ("en_GB", "EN-us", "iw"), so each is normalised once here with `langcodes`
-or dropped. The tag is used for the feeds' `language` and the pages' `lang`, so
-screen readers, hyphenation and fonts treat the text as what it is.
+"""A source's language: learnt from its feeds and pages, or pinned by hand.
 
 A feed's statement describes the whole source and is repeated on every poll, so
 it replaces what pages said; a page's statement only fills a source that has no
-language yet. A pinned language is never replaced.
+language yet. A pinned language is never replaced. The tags themselves are parsed
+and normalised by newsmon.langtags.
 """
 
 from __future__ import annotations
@@ -17,60 +12,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
+from newsmon.langtags import AUTO, BadLanguage, normalize_tag
 from newsmon.models import Source
 
 if TYPE_CHECKING:
-    from lxml.html import HtmlElement
     from sqlalchemy.orm import Session
-
-# Tags that say "no particular language": useless as a page's lang.
-_NOT_A_LANGUAGE = {"und", "mul", "zxx", "mis"}
-_MAX_TAG = 35  # the column's width, and far beyond any real tag
-AUTO = "auto"
-
-
-class BadLanguage(ValueError):
-    """A language tag typed by a person that is not a valid BCP 47 tag."""
-
-
-def normalize_tag(raw: object) -> str | None:
-    """A BCP 47 tag in its standard form ("en_gb" -> "en-GB", "iw" -> "he"); None if unusable."""
-    if not isinstance(raw, str):
-        return None
-    typed = raw.strip().replace("_", "-")
-    if not typed or len(typed) > _MAX_TAG or not typed.isascii():
-        return None
-    import langcodes
-
-    try:
-        tag = langcodes.standardize_tag(typed)
-    except (ValueError, LookupError):
-        return None
-    if not langcodes.tag_is_valid(tag) or tag.split("-")[0] in _NOT_A_LANGUAGE:
-        return None
-    return tag if len(tag) <= _MAX_TAG else None
-
-
-def page_language(tree: HtmlElement, metas: dict[str, str], inlanguage: str | None) -> str | None:
-    """The language the page states, the article's own statement first.
-
-    Args:
-        tree: the parsed page.
-        metas: its `<meta>` values (newsmon.pagemeta.meta_map).
-        inlanguage: the JSON-LD article's `inLanguage`, if any.
-    """
-    candidates = (
-        inlanguage,
-        tree.get("lang"),
-        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        metas.get("og:locale"),
-        metas.get("content-language"),
-    )
-    for candidate in candidates:
-        tag = normalize_tag(candidate)
-        if tag:
-            return tag
-    return None
 
 
 def learn_feed_language(source: Source, tag: str | None) -> bool:

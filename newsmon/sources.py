@@ -10,7 +10,8 @@ from importlib.resources import files
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsmon.language import BadLanguage, set_language
+from newsmon.langtags import BadLanguage
+from newsmon.language import set_language
 from newsmon.models import SOURCE_RENDERS, Article, Feed, Source
 from newsmon.sourcemodes import apply_mode_changes
 from newsmon.urls import BadURL, canonicalize

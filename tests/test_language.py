@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from newsmon.extract import extract
 from newsmon.feeds import parse_feed
-from newsmon.language import normalize_tag, page_language
+from newsmon.langtags import normalize_tag, page_language
 from newsmon.models import Article, Source
 from newsmon.web.app import create_app
 from tests.cli_helpers import cli_env, newsmon, one_error_line

@@ -13,6 +13,7 @@ import click
 from newsmon.cli.common import Context, pass_ctx
 from newsmon.db import transaction
 from newsmon.diff import diff_texts
+from newsmon.diffview import render_diff
 from newsmon.models import Article
 from newsmon.queries import (
     NotFound,
@@ -24,7 +25,7 @@ from newsmon.queries import (
     versions_of,
 )
 from newsmon.sources import source_by_slug
-from newsmon.terminal import render_diff, safe, safe_json
+from newsmon.terminal import safe, safe_json
 
 
 @click.command()
