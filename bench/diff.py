@@ -2,7 +2,7 @@
 old approach, in one process.
 
 Run on demand: `python bench/diff.py [--old-all]`. Each case diffs two versions through
-`newsmon.diff.diff_texts` and the change summary the crawler stores (`newsmon.changes`),
+`newsmon.record.diff.diff_texts` and the change summary the crawler stores (`newsmon.changes`),
 and prints the time, the comparisons spent, whether the budget's fallback was taken, and
 the ratio to an ordinary article's diff (the baseline) measured in the same process. The
 old approach (difflib over whole paragraphs and whole token lists, twice for the inline
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from newsmon.changes import Base, measure
-from newsmon.diff import diff_texts, tokens
+from newsmon.record.diff import diff_texts, tokens
 from newsmon.seqdiff import Budget
 
 COMMON = ("the", "a", "of", "to", "and", "in", "said", "was", "on", "for", "that", "with")

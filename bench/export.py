@@ -91,9 +91,9 @@ def populate(engine, versions: int) -> None:
 
 def peak_bytes(engine, fmt: str) -> int:
     """tracemalloc's peak while exporting everything in `fmt` to /dev/null."""
-    from newsmon.db import transaction
-    from newsmon.export import Selection, stream_versions, write_csv, write_jsonl
-    from newsmon.warc import write_warc
+    from newsmon.read.export import Selection, stream_versions, write_csv, write_jsonl
+    from newsmon.read.warc import write_warc
+    from newsmon.storage.db import transaction
 
     with open(os.devnull, "wb") as sink:
         tracemalloc.start()
@@ -112,7 +112,7 @@ def peak_bytes(engine, fmt: str) -> int:
 
 
 def main() -> None:
-    from newsmon.db import ensure_schema
+    from newsmon.storage.db import ensure_schema
 
     small, large = (int(a) for a in (sys.argv[1:3] if len(sys.argv) > 2 else (1000, 10000)))
     with tempfile.TemporaryDirectory() as folder:

@@ -31,7 +31,7 @@ def _plain(html: str, url: str | None) -> str:
 
 
 def _f1(pages: list[tuple], outputs: list[str]) -> float:
-    from newsmon.quality import aggregate, score_page
+    from bench.quality import aggregate, score_page
 
     return aggregate(score_page(p[3], o) for p, o in zip(pages, outputs, strict=True)).f1
 
@@ -40,7 +40,7 @@ def _variants() -> dict[str, object]:
     """newsmon's defaults, each choice turned off alone, and all of them off."""
     from dataclasses import fields, replace
 
-    from newsmon.extract import DEFAULT_OPTIONS, ExtractOptions
+    from newsmon.extract.page import DEFAULT_OPTIONS, ExtractOptions
 
     names = [f.name for f in fields(ExtractOptions)]
     variants: dict[str, object] = {"defaults": DEFAULT_OPTIONS}
@@ -52,8 +52,8 @@ def _variants() -> dict[str, object]:
 
 def held_out(pages: list[tuple]) -> None:
     """Pick the best option set on one half by F1, report it on the other half."""
-    from newsmon.extract import extract
-    from newsmon.quality import half_of
+    from bench.quality import half_of
+    from newsmon.extract.page import extract
 
     halves = [[p for p in pages if half_of(p[0]) == h] for h in (0, 1)]
     variants = _variants()
@@ -115,7 +115,7 @@ def test_site_pages(count: int = 40) -> list[tuple[str, str, datetime]]:
 def accuracy(rendered: list[tuple[str, str, datetime]]) -> None:
     import trafilatura
 
-    from newsmon.extract import extract
+    from newsmon.extract.page import extract
 
     ours = [extract(html) for html, _, _ in rendered]
     theirs = [trafilatura.bare_extraction(html, with_metadata=True) for html, _, _ in rendered]
@@ -134,7 +134,7 @@ def accuracy(rendered: list[tuple[str, str, datetime]]) -> None:
 
 
 def main() -> int:
-    from newsmon.extract import extract
+    from newsmon.extract.page import extract
     from tests.data import BENCHMARK
 
     if not BENCHMARK.exists():

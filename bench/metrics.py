@@ -39,8 +39,8 @@ def best_of(runs: int, fn) -> float:
 
 def main(rows: int) -> None:
     from bench.scale import populate
-    from newsmon.db import make_engine, upgrade
-    from newsmon.metrics import schedule_state
+    from newsmon.crawl.metrics import schedule_state
+    from newsmon.storage.db import make_engine, upgrade
 
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:

@@ -80,11 +80,11 @@ def main() -> int:
     from sqlalchemy import select, text, update
     from sqlalchemy.orm import Session
 
-    from newsmon.claims import ClaimRequest, claim_articles
-    from newsmon.db import make_engine, upgrade
-    from newsmon.models import Article
-    from newsmon.policy import RecheckPolicy
-    from newsmon.store import freeze_quiet
+    from newsmon.crawl.claims import ClaimRequest, claim_articles
+    from newsmon.record.policy import RecheckPolicy
+    from newsmon.record.store import freeze_quiet
+    from newsmon.storage.db import make_engine, upgrade
+    from newsmon.storage.models import Article
 
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     now = datetime(2026, 6, 1, tzinfo=UTC)

@@ -104,9 +104,9 @@ def main(versions: int | None = None) -> int:
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from newsmon.db import make_engine, upgrade
-    from newsmon.search import parse
-    from newsmon.searchsql import _page_query, search
+    from newsmon.search.query import parse
+    from newsmon.search.sql import _page_query, search
+    from newsmon.storage.db import make_engine, upgrade
 
     versions = versions or (int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
     now = datetime(2026, 6, 1, tzinfo=UTC)

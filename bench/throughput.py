@@ -76,7 +76,7 @@ class Sites:
 
 
 def config_for(db: Path, **overrides):
-    from newsmon.config import Config
+    from newsmon.config.settings import Config
 
     values = {
         "database_url": f"sqlite:///{db}",
@@ -93,9 +93,9 @@ def config_for(db: Path, **overrides):
 
 
 def add_sources(config, sites: Sites) -> None:
-    from newsmon.clock import SystemClock
-    from newsmon.db import ensure_schema, transaction
-    from newsmon.sources import SourceSpec, add_source
+    from newsmon.core.clock import SystemClock
+    from newsmon.sources.registry import SourceSpec, add_source
+    from newsmon.storage.db import ensure_schema, transaction
 
     with transaction(ensure_schema(config.database_url)) as session:
         for slug, feed in sites.feeds:
@@ -110,7 +110,7 @@ def fetch(url: str) -> str:
 
 def sequential_baseline(sites: Sites, pages: int = 60) -> float:
     """Fetch then extract, one page after another."""
-    from newsmon.extract import extract
+    from newsmon.extract.page import extract
 
     urls = sites.article_urls()[:pages]
     started = time.perf_counter()
@@ -120,7 +120,7 @@ def sequential_baseline(sites: Sites, pages: int = 60) -> float:
 
 
 def _extract_one(html: str) -> int:
-    from newsmon.extract import extract
+    from newsmon.extract.page import extract
 
     return len(extract(html, None).text)
 
@@ -146,8 +146,8 @@ def extraction_ceiling(
 def count_checks(config, table: str = "Check") -> int:
     from sqlalchemy import func, select
 
-    from newsmon import models
-    from newsmon.db import shared_engine
+    from newsmon.storage import models
+    from newsmon.storage.db import shared_engine
 
     with shared_engine(config.database_url).connect() as conn:
         query = select(func.count()).select_from(getattr(models, table))
@@ -185,8 +185,8 @@ def _continuous_run(
     **overrides,
 ) -> Run:
     """`newsmon run`'s crawl with every article always due, measured after a warm-up."""
-    from newsmon.crawl import CrawlService
-    from newsmon.reactor import process_reactor
+    from newsmon.crawl.reactor import process_reactor
+    from newsmon.crawl.service import CrawlService
 
     sites = Sites(hosts, per_host, delay=delay, mode=mode)
     config = config_for(workdir / f"{name}.db", recheck_schedule=[["40d", "1s"]], **overrides)
@@ -214,7 +214,7 @@ def _continuous_run(
         reactor.run(service.stop)
         crawl.result(120)
         sites.stop()
-        from newsmon.workers import shutdown_pools
+        from newsmon.crawl.workers import shutdown_pools
 
         shutdown_pools()
     return run
@@ -279,7 +279,7 @@ def cpu_per_check(workdir: Path, seconds: float) -> dict[str, Run]:
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
-    from newsmon.config import Config
+    from newsmon.config.settings import Config
 
     workers = config_for(Path("x")).workers() if Config else 2
     with tempfile.TemporaryDirectory() as tmp:
@@ -310,7 +310,7 @@ def main() -> None:
                 f"{name:16s} CPU per check {run.cpu * 1000:6.2f} ms "
                 f"({1 / run.cpu:5.0f} checks/s/core); sustained {run.rate:6.1f} checks/s"
             )
-        from newsmon.workers import shutdown_pools
+        from newsmon.crawl.workers import shutdown_pools
 
         shutdown_pools()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from newsmon.db import make_engine
-from newsmon.models import Base, include_object
+from newsmon.storage.db import make_engine
+from newsmon.storage.models import Base, include_object
 
 target_metadata = Base.metadata
 

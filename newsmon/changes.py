@@ -4,7 +4,7 @@ The diff, its summary, its words added and removed, its class and its searchable
 cost CPU in proportion to the text. They are measured in an extraction worker process,
 from the previous version read outside any write transaction, so the database's one
 writer thread never diffs and no write lock is held meanwhile. The write then only checks,
-by hash, that the version measured against is still the latest (newsmon.record); when
+by hash, that the version measured against is still the latest (newsmon.record.check); when
 another version came in between, it declines (`StaleChange`) and the change is measured
 again against that one.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from newsmon.batchwriter import Declined
-from newsmon.changeclass import ChangeClass, change_runs, classify
-from newsmon.diff import diff_texts, summarize
-from newsmon.models import Version
+from newsmon.record.changeclass import ChangeClass, change_runs, classify
+from newsmon.record.diff import diff_texts, summarize
+from newsmon.storage.batchwriter import Declined
+from newsmon.storage.models import Version
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class StaleChange(Declined):
 
 def measure(base: Base | None, title: str, text: str, new_hash: str) -> Change:
     """The change from `base` to the new title and text (normalised, as stored). Pure and
-    bounded (newsmon.diff's budget), so it can run in a worker process."""
+    bounded (newsmon.record.diff's budget), so it can run in a worker process."""
     if base is None:
         first = diff_texts("", "", title, text)
         return Change(None, new_hash, first.words_added, 0, False, None, None, None, None)

@@ -17,14 +17,14 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from newsmon.clock import Clock, SystemClock
-from newsmon.config import Config, parse_duration
-from newsmon.crawl import CrawlService
-from newsmon.db import DatabaseError, ensure_schema, transaction
+from newsmon.config.settings import Config, parse_duration
+from newsmon.core.clock import Clock, SystemClock
+from newsmon.crawl.service import CrawlService
 from newsmon.notify.deliver import notify_job
-from newsmon.sourceconfig import apply_source_tables
-from newsmon.sources import add_source, has_sources, starter_sources
-from newsmon.store import prune_checks
+from newsmon.record.store import prune_checks
+from newsmon.sources.fromconfig import apply_source_tables
+from newsmon.sources.registry import add_source, has_sources, starter_sources
+from newsmon.storage.db import DatabaseError, ensure_schema, transaction
 
 logger = logging.getLogger("newsmon.service")
 MISFIRE_GRACE_SECONDS = 3600
@@ -34,7 +34,7 @@ def prepare_database(config: Config, clock: Clock) -> None:
     """Create or upgrade the schema and seed the starter feeds if there are no sources.
 
     Claims left by a killed crawler are freed by the next crawler that starts, once the
-    dead one has stopped reporting (newsmon.crawl), so restarts and fleets need nothing here.
+    dead one has stopped reporting (newsmon.crawl.service), so restarts and fleets need nothing here.
     """
     engine = ensure_schema(config.database_url)
     with transaction(engine) as session:

@@ -15,9 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from sqlalchemy import Engine
 
-from newsmon.batchwriter import BatchWriter
-from newsmon.config import Config
-from newsmon.db import db_thread, shared_engine, unwritable_reason
+from newsmon.config.settings import Config
+from newsmon.storage.batchwriter import BatchWriter
+from newsmon.storage.db import db_thread, shared_engine, unwritable_reason
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DatabaseComponent:
 
     async def in_transaction(self, work: Callable[..., T], /, **kwargs: Any) -> T:
         """`work(session, **kwargs)` in the database thread, sharing a transaction with the
-        other writes that arrive meanwhile (newsmon.batchwriter)."""
+        other writes that arrive meanwhile (newsmon.storage.batchwriter)."""
         writer = batch_writer(self.database_url)
         try:
             return await writer.run(work, alone=not self.batched, **kwargs)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from newsmon.feeds import FeedEntry
-from newsmon.items import FeedPolled
-from newsmon.store import add_entries, record_feed_poll
+from newsmon.discover.feeds import FeedEntry
+from newsmon.record.items import FeedPolled
+from newsmon.record.store import add_entries, record_feed_poll
 from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)

@@ -15,16 +15,16 @@ from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
-from newsmon.config import Config
-from newsmon.extract import Extracted, extractor_version
-from newsmon.extractrules import ExtractRules, RuleMiss, rules_tag
-from newsmon.fingerprint import content_hash
-from newsmon.items import PageItem
-from newsmon.metrics import process_metrics
-from newsmon.record import StoredPage, latest_raw_page
-from newsmon.sourcemodes import ModeCache
-from newsmon.textclean import clean_line, clean_optional, clean_text
-from newsmon.workers import extract_off_loop
+from newsmon.config.settings import Config
+from newsmon.core.fingerprint import content_hash
+from newsmon.core.textclean import clean_line, clean_optional, clean_text
+from newsmon.crawl.metrics import process_metrics
+from newsmon.crawl.workers import extract_off_loop
+from newsmon.extract.page import Extracted, extractor_version
+from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
+from newsmon.record.check import StoredPage, latest_raw_page
+from newsmon.record.items import PageItem
+from newsmon.sources.modes import ModeCache
 from pipelines import DatabaseComponent
 
 

@@ -8,12 +8,12 @@ import logging
 from typing import Any
 
 from newsmon.changes import Change, StaleChange, measure, read_latest
-from newsmon.items import PageItem
-from newsmon.metrics import process_metrics
-from newsmon.record import page_text
-from newsmon.store import record_failure as store_failure
-from newsmon.store import record_page
-from newsmon.workers import in_worker
+from newsmon.crawl.metrics import process_metrics
+from newsmon.crawl.workers import in_worker
+from newsmon.record.check import page_text
+from newsmon.record.items import PageItem
+from newsmon.record.store import record_failure as store_failure
+from newsmon.record.store import record_page
 from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsmon.guardconnect import Refused
+from newsmon.guard.connect import Refused
 
 HANDLED_STATUSES = [304, *range(400, 600)]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsmon.items import ArticleTask, PageItem
+from newsmon.record.items import ArticleTask, PageItem
 from spiders import describe_failure, header, latency_ms
 
 logger = logging.getLogger(__name__)

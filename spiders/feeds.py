@@ -1,7 +1,7 @@
 """What a feed poll yields: the parsed entries of a fetched feed or sitemap, or why there are none.
 
 What the URL serves decides how it is read: a document whose root is `urlset` or
-`sitemapindex` is a sitemap (newsmon.sitemaps), anything else goes to the feed
+`sitemapindex` is a sitemap (newsmon.discover.sitemaps), anything else goes to the feed
 parser. A sitemap index's children are fetched in the same poll through the
 crawl's own downloader (so the SSRF guard, robots.txt and per-site limits apply),
 only those changed within the cut-off, at most `sitemap_max_children` of them.
@@ -18,10 +18,10 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsmon.config import Config, parse_duration
-from newsmon.feeds import ParsedFeed, parse_feed
-from newsmon.items import FeedPolled, FeedTask
-from newsmon.sitemaps import (
+from newsmon.config.settings import Config, parse_duration
+from newsmon.core.textclean import clean_line
+from newsmon.discover.feeds import ParsedFeed, parse_feed
+from newsmon.discover.sitemaps import (
     ChildSitemap,
     SitemapError,
     decompressed,
@@ -30,7 +30,7 @@ from newsmon.sitemaps import (
     parse_sitemap,
     root_tag,
 )
-from newsmon.textclean import clean_line
+from newsmon.record.items import FeedPolled, FeedTask
 from spiders import describe_failure, header
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def _config(crawler: Crawler) -> Config:
     return config if isinstance(config, Config) else Config()  # `scrapy crawl` by hand
 
 
-# Clocks differ; a date further ahead than this is not a date (newsmon.sitemaps).
+# Clocks differ; a date further ahead than this is not a date (newsmon.discover.sitemaps).
 FUTURE_SKEW = timedelta(days=1)
 
 

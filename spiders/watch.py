@@ -17,11 +17,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsmon.clock import Clock, SystemClock
-from newsmon.items import ArticleTask, FeedPolled, FeedTask, PageItem
-from newsmon.render import BROWSER_META
-from newsmon.sourcemodes import ModeCache
-from newsmon.workqueue import Task, WorkQueue
+from newsmon.core.clock import Clock, SystemClock
+from newsmon.crawl.render import BROWSER_META
+from newsmon.crawl.workqueue import Task, WorkQueue
+from newsmon.record.items import ArticleTask, FeedPolled, FeedTask, PageItem
+from newsmon.sources.modes import ModeCache
 from spiders import HANDLED_STATUSES, conditional_headers
 from spiders.articles import page_failed, page_fetched
 from spiders.feeds import feed_failed, feed_polled

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from newsmon.clock import FixedClock
-from newsmon.config import Config
-from newsmon.crawl import CrawlService, PassStats
-from newsmon.db import dispose_engine, ensure_schema, transaction
-from newsmon.reactor import ReactorThread, process_reactor
-from newsmon.sources import SourceSpec, add_source
+from newsmon.config.settings import Config
+from newsmon.core.clock import FixedClock
+from newsmon.crawl.reactor import ReactorThread, process_reactor
+from newsmon.crawl.service import CrawlService, PassStats
+from newsmon.sources.registry import SourceSpec, add_source
+from newsmon.storage.db import dispose_engine, ensure_schema, transaction
 from tests import newssite
 from tests.pgcluster import INSTALL_HINT, Cluster, start_cluster
 

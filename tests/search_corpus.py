@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from newsmon.models import Article, Source
+from newsmon.storage.models import Article, Source
 from tests.newssite import Story
 
 FILLER = " The council will meet again on Thursday to discuss the matter in more detail."

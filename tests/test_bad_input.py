@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from newsmon.models import Article, Check, Feed, Version
+from newsmon.storage.models import Article, Check, Feed, Version
 from tests.newssite import story
 
 EXPECTED_DETAIL = {

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from newsmon.changeclass import change_runs, classify
-from newsmon.diff import diff_texts
+from newsmon.record.changeclass import change_runs, classify
+from newsmon.record.diff import diff_texts
 from newsmon.web.app import create_app
 from tests.search_corpus import build
 

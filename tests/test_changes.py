@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
-from newsmon.batchwriter import BatchWriter
 from newsmon.changes import StaleChange
-from newsmon.crawl import CrawlService
-from newsmon.db import ensure_schema, shared_engine
-from newsmon.models import Article, Check, Source, Version
+from newsmon.crawl.service import CrawlService
+from newsmon.storage.batchwriter import BatchWriter
+from newsmon.storage.db import ensure_schema, shared_engine
+from newsmon.storage.models import Article, Check, Source, Version
 from tests.newssite import Story, story
 
 EPIC_WORDS = 12_000  # about 84 KB: far under the page cap

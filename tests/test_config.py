@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.config import Config, ConfigError, settings_table
+from newsmon.config.settings import Config, ConfigError, settings_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from newsmon.models import Article, Check, Version
+from newsmon.storage.models import Article, Check, Version
 from tests.newssite import story
 
 

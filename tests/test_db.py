@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from newsmon.db import make_engine, upgrade
-from newsmon.models import Base, include_object
+from newsmon.storage.db import make_engine, upgrade
+from newsmon.storage.models import Base, include_object
 
 
 def test_migrations_match_the_models(tmp_path):
@@ -68,7 +68,7 @@ def test_migrating_a_database_with_history_keeps_every_row(database_url):
     assert _counts(make_engine(database_url)) == before
     from alembic import command
 
-    from newsmon.db import alembic_config
+    from newsmon.storage.db import alembic_config
 
     command.downgrade(alembic_config(database_url), "0005")
     assert _counts(make_engine(database_url)) == before

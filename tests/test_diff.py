@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 
 import pytest
 
-from newsmon.diff import diff_texts, summarize
+from newsmon.record.diff import diff_texts, summarize
 from newsmon.seqdiff import PAGE_CELLS, REGION_CELLS
 
 

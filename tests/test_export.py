@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from newsmon.models import Article, Version
+from newsmon.storage.models import Article, Version
 from tests.cli_helpers import cli_env, newsmon
 from tests.newssite import story
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from newsmon.extract import clean_body, extract, is_promo_line, strip_site_name
-from newsmon.quality import aggregate, half_of, score_page
+from bench.quality import aggregate, half_of, score_page
+from newsmon.extract.page import clean_body, extract, is_promo_line, strip_site_name
 from tests.data import benchmark_pages, require
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_feb851bedc5f51ba.txt"

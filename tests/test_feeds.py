@@ -7,8 +7,8 @@ import re
 import feedparser
 import pytest
 
-from newsmon.feeds import parse_feed
-from newsmon.urls import is_fetchable
+from newsmon.core.urls import is_fetchable
+from newsmon.discover.feeds import parse_feed
 from tests.data import FEEDS
 
 FILES = sorted(FEEDS.rglob("*.xml")) if FEEDS.exists() else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsmon.fingerprint import content_hash, is_flapping, normalize_text
+from newsmon.core.fingerprint import content_hash, is_flapping, normalize_text
 
 
 def test_whitespace_and_unicode_forms_do_not_change_the_hash():
@@ -33,7 +33,7 @@ def test_revert_is_kept_but_endless_flipping_is_not():
 
 
 def test_text_seen_on_two_consecutive_checks_has_settled():
-    from newsmon.fingerprint import has_settled
+    from newsmon.core.fingerprint import has_settled
 
     assert has_settled(["b"], "b")  # the last check saw it too
     assert not has_settled(["a", "b"], "b")  # it flipped back in between

@@ -6,8 +6,8 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import MemoryReactorClock
 
-from newsmon.guardconnect import GuardedEndpoint, Refused
-from newsmon.netguard import parse_networks
+from newsmon.guard.connect import GuardedEndpoint, Refused
+from newsmon.guard.netguard import parse_networks
 
 
 class Answers:

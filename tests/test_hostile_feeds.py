@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from newsmon.config import Config
-from newsmon.feeds import parse_feed
-from newsmon.models import Article, Check, Version
+from newsmon.config.settings import Config
+from newsmon.discover.feeds import parse_feed
+from newsmon.storage.models import Article, Check, Version
 from tests.newssite import story
 
 GOOD = ("mayor-resigns", "flood-warning", "bridge-reopens")

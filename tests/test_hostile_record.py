@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.article_urls import claim_url
-from newsmon.db import make_engine, transaction
-from newsmon.feeds import FeedEntry
-from newsmon.fingerprint import content_hash
-from newsmon.models import Article, Check, Feed, Source, Version
-from newsmon.store import add_entries, article_for_url
+from newsmon.core.fingerprint import content_hash
+from newsmon.discover.feeds import FeedEntry
+from newsmon.record.article_urls import claim_url
+from newsmon.record.store import add_entries, article_for_url
+from newsmon.storage.db import make_engine, transaction
+from newsmon.storage.models import Article, Check, Feed, Source, Version
 from tests.newssite import story
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from newsmon.config import Config
-from newsmon.models import Article, Check, Feed
-from newsmon.urls import canonicalize
+from newsmon.config.settings import Config
+from newsmon.core.urls import canonicalize
+from newsmon.storage.models import Article, Check, Feed
 from tests import newssite
 from tests.newssite import story
 

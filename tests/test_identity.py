@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsmon import identity
-from newsmon.identity import (
+from newsmon.core import identity
+from newsmon.core.identity import (
     CanonicalClaim,
     Owner,
     alias_allowed,

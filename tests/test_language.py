@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from lxml.html import fromstring
 from sqlalchemy import select
 
-from newsmon.extract import extract
-from newsmon.feeds import parse_feed
-from newsmon.langtags import normalize_tag, page_language
-from newsmon.models import Article, Source
+from newsmon.discover.feeds import parse_feed
+from newsmon.extract.language import normalize_tag, page_language
+from newsmon.extract.page import extract
+from newsmon.storage.models import Article, Source
 from newsmon.web.app import create_app
 from tests.cli_helpers import cli_env, newsmon, one_error_line
 from tests.newssite import Story, story

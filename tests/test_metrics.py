@@ -11,9 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from newsmon.db import ensure_schema, transaction
-from newsmon.metrics import CrawlMetrics, process_metrics
-from newsmon.models import Article, Check, CrawlerHeartbeat, Feed, Version
+from newsmon.crawl.metrics import CrawlMetrics, process_metrics
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, Check, CrawlerHeartbeat, Feed, Version
 from tests.newssite import story
 from tests.web_fixtures import serve
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from scrapy import Request
 
-from newsmon.config import Config
-from newsmon.guardfetch import GuardMiddleware, Refused, request_refusal
-from newsmon.netguard import NetworkError, literal_address, parse_networks, refusal
+from newsmon.config.settings import Config
+from newsmon.guard.fetch import GuardMiddleware, Refused, request_refusal
+from newsmon.guard.netguard import NetworkError, literal_address, parse_networks, refusal
 
 LOOPBACK = parse_networks("127.0.0.0/8,::1/128")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newsmon.db import ensure_schema, transaction
-from newsmon.models import Delivery
 from newsmon.notify.deliver import deliver_pending
 from newsmon.notify.records import add_subscription
 from newsmon.notify.rules import SIGNATURE_HEADER, verify
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Delivery
 from tests import receiver as rx
 from tests.newssite import story
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from newsmon.articledates import merged_date
-from newsmon.models import Article
+from newsmon.record.articledates import merged_date
+from newsmon.storage.models import Article
 from newsmon.web.app import create_app
 from tests.newssite import story
 
@@ -97,10 +97,10 @@ def test_an_updated_n_minutes_ago_line_that_changes_on_every_request_keeps_one_v
 
 def test_another_sources_feed_never_dates_an_article(config, clock, db):
     """Source B listing source A's article must not rewrite A's record of it."""
-    from newsmon.db import ensure_schema, transaction
-    from newsmon.feeds import FeedEntry
-    from newsmon.models import Source
-    from newsmon.store import add_entries
+    from newsmon.discover.feeds import FeedEntry
+    from newsmon.record.store import add_entries
+    from newsmon.storage.db import ensure_schema, transaction
+    from newsmon.storage.models import Source
 
     now = clock.now()
     engine = ensure_schema(config.database_url)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsmon.config import Config, ConfigError
-from newsmon.policy import FeedPolicy, RecheckPolicy, expected_checks
+from newsmon.config.settings import Config, ConfigError
+from newsmon.record.policy import FeedPolicy, RecheckPolicy, expected_checks
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 H, D, M = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
 
-from newsmon.policy import RecheckPolicy
+from newsmon.record.policy import RecheckPolicy
 from newsmon.web.present import later, spans_html, state_sentence, summary_html, xml_safe
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)

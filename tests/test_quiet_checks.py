@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from newsmon.article_urls import claim_url
-from newsmon.claims import ClaimRequest, claim_articles
-from newsmon.db import ensure_schema, transaction
-from newsmon.extract import Extracted
-from newsmon.fingerprint import content_hash, normalize_text, normalize_title
-from newsmon.items import ArticleTask, PageItem
-from newsmon.models import Article, ArticleUrl, Check, Source, Version
-from newsmon.record import record_page
+from newsmon.core.fingerprint import content_hash, normalize_text, normalize_title
+from newsmon.crawl.claims import ClaimRequest, claim_articles
+from newsmon.extract.page import Extracted
+from newsmon.record.article_urls import claim_url
+from newsmon.record.check import record_page
+from newsmon.record.items import ArticleTask, PageItem
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, ArticleUrl, Check, Source, Version
 
 
 def _article(config, clock) -> int:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from newsmon.browserguard import url_refusal
-from newsmon.db import ensure_schema, transaction
-from newsmon.models import Article, Check, Version
-from newsmon.netguard import parse_networks
-from newsmon.sources import SourceChanges, apply_changes, source_by_slug
+from newsmon.guard.browser import url_refusal
+from newsmon.guard.netguard import parse_networks
+from newsmon.sources.registry import SourceChanges, apply_changes, source_by_slug
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, Check, Version
 from tests import newssite
 from tests.cli_helpers import cli_env, newsmon
 from tests.newssite import story
@@ -110,7 +110,7 @@ def test_a_rendered_page_gets_no_response_beyond_the_download_cap(
 def test_without_chromium_the_check_names_the_missing_browser(
     site, reactor, add_feed, clock, db, config
 ):
-    from newsmon.crawl import CrawlService
+    from newsmon.crawl.service import CrawlService
     from tests.conftest import Crawler
 
     absent = config.with_(chromium_path="/opt/none/chromium")

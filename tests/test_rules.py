@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from newsmon.db import ensure_schema, transaction
-from newsmon.extract import extract
-from newsmon.extractrules import ExtractRules, RuleMiss
-from newsmon.models import Article, Check, Source, Version
-from newsmon.sourceconfig import SourceTable, apply_source_tables
-from newsmon.sources import SourceChanges, SourceError, apply_changes, source_by_slug
+from newsmon.extract.page import extract
+from newsmon.extract.rules import ExtractRules, RuleMiss
+from newsmon.sources.fromconfig import SourceTable, apply_source_tables
+from newsmon.sources.registry import SourceChanges, SourceError, apply_changes, source_by_slug
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, Check, Source, Version
 from tests.cli_helpers import newsmon, one_error_line
 from tests.newssite import NewsSite, story
 
@@ -209,8 +209,8 @@ def test_a_crawls_many_requests_for_source_rules_cost_one_query(config, add_feed
 
     from sqlalchemy import event
 
-    from newsmon.db import shared_engine
-    from newsmon.sourcemodes import ModeCache
+    from newsmon.sources.modes import ModeCache
+    from newsmon.storage.db import shared_engine
 
     add_feed("gazette", "https://gazette.example/feed.xml")
     set_rules(config, "gazette", body_selector="main")

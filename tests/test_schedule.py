@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from newsmon.models import Article, Check
-from newsmon.policy import RecheckPolicy
+from newsmon.record.policy import RecheckPolicy
+from newsmon.storage.models import Article, Check
 from tests.newssite import story
 
 DAY = timedelta(days=1)

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from newsmon.db import ensure_schema
-from newsmon.search import Cursor, QueryError, parse
-from newsmon.searchsql import search
-from newsmon.snippets import MARK_END, MARK_START
+from newsmon.search.query import Cursor, QueryError, parse
+from newsmon.search.snippets import MARK_END, MARK_START
+from newsmon.search.sql import search
+from newsmon.storage.db import ensure_schema
 from newsmon.web.app import create_app
 from tests.search_corpus import build
 

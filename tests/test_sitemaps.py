@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from newsmon.guardedget import FetchError, fetch
-from newsmon.models import Article, Feed, Version
-from newsmon.sitemaps import parse_sitemap
+from newsmon.crawl.oneoff import FetchError, fetch
+from newsmon.discover.sitemaps import parse_sitemap
+from newsmon.storage.models import Article, Feed, Version
 from tests.cli_helpers import newsmon
 from tests.newssite import story
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from newsmon.db import ensure_schema, transaction
-from newsmon.models import Article, Feed, Source
-from newsmon.terminal import safe, safe_json
+from newsmon.core.terminal import safe, safe_json
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, Feed, Source
 from tests.cli_helpers import cli_env, newsmon
 
 HOSTILE = "Minister resigns\x1b]0;pwned\x07\x1b[2J\x9b31m\x1bc\u202egnp.exe"

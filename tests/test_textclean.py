@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsmon.feedbytes import sanitize_document
-from newsmon.textclean import clean_line, clean_optional, clean_text
+from newsmon.core.textclean import clean_line, clean_optional, clean_text
+from newsmon.discover.feedbytes import sanitize_document
 
 
 def test_controls_go_tab_and_newline_stay_and_cr_becomes_newline():

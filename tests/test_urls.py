@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.urls import BadURL, canonical_or_none, canonicalize, is_fetchable
+from newsmon.core.urls import BadURL, canonical_or_none, canonicalize, is_fetchable
 
 
 def test_tracking_parameters_and_fragment_are_dropped():

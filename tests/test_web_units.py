@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from newsmon.config import Config
-from newsmon.metrics import ScheduleState
+from newsmon.config.settings import Config
+from newsmon.crawl.metrics import ScheduleState
 from newsmon.web.apidocs import endpoints
 from newsmon.web.edges import allow_with_head, as_utc, fits_database, public_base
 from newsmon.web.errors import plain_problem

@@ -12,9 +12,9 @@ import httpx
 import uvicorn
 from sqlalchemy import select, update
 
-from newsmon.config import Config
-from newsmon.db import ensure_schema, transaction
-from newsmon.models import Article, Source
+from newsmon.config.settings import Config
+from newsmon.storage.db import ensure_schema, transaction
+from newsmon.storage.models import Article, Source
 from newsmon.web.app import create_app
 
 XSS_TITLE = 'Mayor <script>alert("t")</script> quits'

@@ -22,7 +22,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-BREAK = "nmrunbreak"  # newsmon.changeclass.RUN_BREAK, frozen here as migrations must be
+BREAK = "nmrunbreak"  # newsmon.record.changeclass.RUN_BREAK, frozen here as migrations must be
 FTS_COLUMNS = "title, text, removed_text, added_text"
 
 

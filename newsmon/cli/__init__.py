@@ -12,12 +12,12 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsmon.cli.common import Context, fail
-from newsmon.config import Config, ConfigError
-from newsmon.db import DatabaseError
-from newsmon.logs import configure_logging
-from newsmon.queries import NotFound
-from newsmon.sources import SourceError
-from newsmon.urls import BadURL
+from newsmon.config.settings import Config, ConfigError
+from newsmon.core.logs import configure_logging
+from newsmon.core.urls import BadURL
+from newsmon.read.queries import NotFound
+from newsmon.sources.registry import SourceError
+from newsmon.storage.db import DatabaseError
 
 USER_ERRORS = (DatabaseError, SourceError, ConfigError, BadURL, NotFound, OSError)
 

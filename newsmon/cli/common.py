@@ -9,9 +9,9 @@ from typing import NoReturn
 import click
 from sqlalchemy import Engine
 
-from newsmon.config import Config
-from newsmon.db import ensure_schema
-from newsmon.terminal import safe
+from newsmon.config.settings import Config
+from newsmon.core.terminal import safe
+from newsmon.storage.db import ensure_schema
 
 
 @dataclass

@@ -7,8 +7,8 @@ import json
 import click
 
 from newsmon.cli.common import Context, pass_ctx
-from newsmon.config import settings_table
-from newsmon.db import masked_url, upgrade
+from newsmon.config.settings import settings_table
+from newsmon.storage.db import masked_url, upgrade
 
 
 @click.group()

@@ -18,7 +18,7 @@ def _due_now(engine: Any) -> int:
 
     from sqlalchemy import func, or_, select
 
-    from newsmon.models import Article, Feed
+    from newsmon.storage.models import Article, Feed
 
     now = datetime.now(UTC)
     with engine.connect() as conn:
@@ -75,11 +75,11 @@ def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
 @pass_ctx
 def crawl(ctx: Context, everything: bool) -> None:
     """Poll due feeds and check due articles once, then print a summary."""
-    from newsmon.crawl import CrawlService
-    from newsmon.db import transaction
-    from newsmon.reactor import process_reactor
-    from newsmon.sourceconfig import apply_source_tables
-    from newsmon.workers import shutdown_pools
+    from newsmon.crawl.reactor import process_reactor
+    from newsmon.crawl.service import CrawlService
+    from newsmon.crawl.workers import shutdown_pools
+    from newsmon.sources.fromconfig import apply_source_tables
+    from newsmon.storage.db import transaction
 
     engine = ctx.engine()
     with transaction(engine) as session:

@@ -12,9 +12,9 @@ from typing import IO, Any
 import click
 
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.db import transaction
-from newsmon.export import Selection, count_versions, stream_versions, write_csv, write_jsonl
-from newsmon.sources import source_by_slug
+from newsmon.read.export import Selection, count_versions, stream_versions, write_csv, write_jsonl
+from newsmon.sources.registry import source_by_slug
+from newsmon.storage.db import transaction
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -78,7 +78,7 @@ def export(
 
 def _write(fmt: str, rows: Any, out: IO[bytes], bar: Any) -> int:
     if fmt == "warc":
-        from newsmon.warc import write_warc
+        from newsmon.read.warc import write_warc
 
         return _drain(write_warc(rows, out), bar)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)

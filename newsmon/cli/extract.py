@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.terminal import safe, safe_json
-from newsmon.urls import is_fetchable
+from newsmon.core.terminal import safe, safe_json
+from newsmon.core.urls import is_fetchable
 
 if TYPE_CHECKING:
-    from newsmon.extractrules import ExtractRules
+    from newsmon.extract.rules import ExtractRules
 
 
 @click.command("extract")
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 @pass_ctx
 def extract_cmd(ctx: Context, target: str, as_json: bool, slug: str | None) -> None:
     """Extract headline, byline and text from a saved page FILE or an http(s) URL."""
-    from newsmon.extract import extract
-    from newsmon.extractrules import RuleMiss
+    from newsmon.extract.page import extract
+    from newsmon.extract.rules import RuleMiss
 
     rules = _source_rules(ctx, slug) if slug else None
     html, url = _read_page(ctx, target)
@@ -41,9 +41,9 @@ def extract_cmd(ctx: Context, target: str, as_json: bool, slug: str | None) -> N
 
 def _source_rules(ctx: Context, slug: str) -> ExtractRules | None:
     """The rules `sources set` stored for SLUG (None: it has none, generic extraction)."""
-    from newsmon.db import transaction
-    from newsmon.extractrules import ExtractRules
-    from newsmon.sources import source_by_slug
+    from newsmon.extract.rules import ExtractRules
+    from newsmon.sources.registry import source_by_slug
+    from newsmon.storage.db import transaction
 
     with transaction(ctx.engine()) as session:
         return ExtractRules.from_json(source_by_slug(session, slug).extract_rules)
@@ -61,7 +61,7 @@ def _read_page(
         return path.read_bytes()[:max_bytes], None
     if not is_fetchable(target):
         fail(f"only http(s) URLs can be fetched: {target}")
-    from newsmon.guardedget import FetchError, fetch
+    from newsmon.crawl.oneoff import FetchError, fetch
 
     try:
         fetched = fetch(ctx.config, target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 
-from newsmon.config import ConfigError
+from newsmon.config.settings import ConfigError
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import click
 
-from newsmon.changeclass import CHANGE_CLASSES
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.db import transaction
+from newsmon.core.terminal import safe
 from newsmon.notify import records
 from newsmon.notify.rules import ChangeFacts, SubscriptionError, is_webhook
 from newsmon.notify.send import send
-from newsmon.terminal import safe
+from newsmon.record.changeclass import CHANGE_CLASSES
+from newsmon.storage.db import transaction
 
 
 @click.group()

@@ -11,11 +11,9 @@ from datetime import datetime
 import click
 
 from newsmon.cli.common import Context, pass_ctx
-from newsmon.db import transaction
-from newsmon.diff import diff_texts
-from newsmon.diffview import render_diff
-from newsmon.models import Article
-from newsmon.queries import (
+from newsmon.cli.diffview import render_diff
+from newsmon.core.terminal import safe, safe_json
+from newsmon.read.queries import (
     NotFound,
     article_json,
     list_articles,
@@ -24,8 +22,10 @@ from newsmon.queries import (
     version_pair,
     versions_of,
 )
-from newsmon.sources import source_by_slug
-from newsmon.terminal import safe, safe_json
+from newsmon.record.diff import diff_texts
+from newsmon.sources.registry import source_by_slug
+from newsmon.storage.db import transaction
+from newsmon.storage.models import Article
 
 
 @click.command()

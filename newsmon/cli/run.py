@@ -16,15 +16,15 @@ import click
 
 from newsmon.cli.common import Context, pass_ctx
 from newsmon.cli.listen import bind
-from newsmon.clock import SystemClock
+from newsmon.core.clock import SystemClock
 
 logger = logging.getLogger("newsmon.service")
 
 
 def _serve_until_signalled(start: Any) -> None:
     """Run `start(stop_event)` on the reactor's loop until SIGINT or SIGTERM."""
-    from newsmon.reactor import process_reactor
-    from newsmon.workers import shutdown_pools
+    from newsmon.crawl.reactor import process_reactor
+    from newsmon.crawl.workers import shutdown_pools
 
     reactor = process_reactor()
     stop = reactor.run(_make_event)
@@ -92,7 +92,7 @@ def run(
 def _serve_metrics(host: str, port: int) -> None:
     from prometheus_client import start_http_server
 
-    from newsmon.metrics import process_metrics
+    from newsmon.crawl.metrics import process_metrics
 
     try:
         start_http_server(port, addr=host, registry=process_metrics().registry)

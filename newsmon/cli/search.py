@@ -8,11 +8,11 @@ import sys
 import click
 
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.db import transaction
-from newsmon.search import Cursor, QueryError, parse
-from newsmon.searchsql import Hit, search
-from newsmon.snippets import MARK_END, MARK_START, plain
-from newsmon.terminal import safe, safe_json
+from newsmon.core.terminal import safe, safe_json
+from newsmon.search.query import Cursor, QueryError, parse
+from newsmon.search.snippets import MARK_END, MARK_START, plain
+from newsmon.search.sql import Hit, search
+from newsmon.storage.db import transaction
 
 
 def hit_json(hit: Hit) -> dict:

@@ -8,11 +8,11 @@ import click
 from sqlalchemy import func, select
 
 from newsmon.cli.common import Context, fail, pass_ctx
-from newsmon.clock import SystemClock
-from newsmon.config import Config
-from newsmon.db import transaction
-from newsmon.models import Article, Feed, Source
-from newsmon.sources import (
+from newsmon.config.settings import Config
+from newsmon.core.clock import SystemClock
+from newsmon.core.terminal import safe, safe_json
+from newsmon.core.urls import BadURL, canonicalize
+from newsmon.sources.registry import (
     SourceChanges,
     SourceSpec,
     add_source,
@@ -21,8 +21,8 @@ from newsmon.sources import (
     source_by_slug,
     starter_sources,
 )
-from newsmon.terminal import safe, safe_json
-from newsmon.urls import BadURL, canonicalize
+from newsmon.storage.db import transaction
+from newsmon.storage.models import Article, Feed, Source
 
 MAX_DISCOVERED = 50  # robots.txt files of big sites list dozens; more is a mistake
 
@@ -84,8 +84,8 @@ def add(
 def discovered_sitemaps(config: Config, site_url: str) -> tuple[str, ...]:
     """The sitemaps SITE_URL's robots.txt lists, fetched through the SSRF guard; each is
     printed. Fails with one line when robots.txt cannot be fetched or lists none."""
-    from newsmon.guardedget import FetchError, fetch  # Scrapy only for this command
-    from newsmon.sitemaps import sitemaps_in_robots
+    from newsmon.crawl.oneoff import FetchError, fetch  # Scrapy only for this command
+    from newsmon.discover.sitemaps import sitemaps_in_robots
 
     try:
         robots_url = urljoin(canonicalize(site_url), "/robots.txt")
@@ -171,7 +171,7 @@ def list_(ctx: Context, as_json: bool) -> None:
 
 def mode_line(rules: dict[str, object] | None, render: str) -> str:
     """'rules: body div.story, exclude aside; render: browser' (what differs from generic)."""
-    from newsmon.extractrules import ExtractRules
+    from newsmon.extract.rules import ExtractRules
 
     parsed = ExtractRules.from_json(rules)
     parts = [f"render: {render}"] if render != "http" else []
@@ -227,7 +227,7 @@ def set_(
         said = apply_changes(source_by_slug(session, slug), changes)
     for line in said or ["nothing changed"]:
         click.echo(f"{safe(slug)}: {safe(line)}")
-    from newsmon.render import chromium_missing  # scrapy only when it is needed
+    from newsmon.crawl.render import chromium_missing  # scrapy only when it is needed
 
     missing = chromium_missing(ctx.config.chromium_path) if render == "browser" else None
     if missing:  # said at once, not first as failed checks at the next crawl

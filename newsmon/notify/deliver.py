@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from newsmon.db import transaction
 from newsmon.notify import records
 from newsmon.notify.send import send
+from newsmon.storage.db import transaction
 
 logger = logging.getLogger("newsmon.notify")
 SEND_TIMEOUT = 10.0

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.models import Article, Delivery, Source, Subscription, Version
 from newsmon.notify.rules import (
     ChangeFacts,
     SubscriptionError,
@@ -17,7 +16,8 @@ from newsmon.notify.rules import (
     new_secret,
     next_attempt,
 )
-from newsmon.searchsql import matching_versions
+from newsmon.search.sql import matching_versions
+from newsmon.storage.models import Article, Delivery, Source, Subscription, Version
 
 ENQUEUE_BATCH = 500
 # A claimed delivery is not due again for this long: another process (PostgreSQL fleet)

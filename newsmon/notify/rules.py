@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from newsmon.changeclass import CHANGE_CLASSES
-from newsmon.search import Query, QueryError, parse
+from newsmon.record.changeclass import CHANGE_CLASSES
+from newsmon.search.query import Query, QueryError, parse
 
 SIGNATURE_HEADER = "X-Newsmon-Signature"
 RETRY_FOR = timedelta(days=1)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from newsmon.diff import diff_texts
-from newsmon.models import Article, Source
-from newsmon.queries import NotFound, version_of, version_pair, versions_of
+from newsmon.read.queries import NotFound, version_of, version_pair, versions_of
+from newsmon.record.diff import diff_texts
+from newsmon.storage.models import Article, Source
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
 from newsmon.web.edges import Text, UtcDatetime, fits_database, require_id
@@ -23,7 +23,7 @@ from newsmon.web.errors import declared
 router = APIRouter(prefix="/api", tags=["api"])
 NO_ARTICLE = "There is no article with this id"
 NO_VERSION = "There is no such article, or it has no such version"
-DateOrigin = Literal["feed", "sitemap", "page"]  # newsmon.models.DATE_ORIGINS
+DateOrigin = Literal["feed", "sitemap", "page"]  # newsmon.storage.models.DATE_ORIGINS
 
 
 class FeedOut(BaseModel):

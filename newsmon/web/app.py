@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 
-from newsmon.clock import Clock, SystemClock
-from newsmon.config import Config
-from newsmon.db import ensure_schema
+from newsmon.config.settings import Config
+from newsmon.core.clock import Clock, SystemClock
+from newsmon.storage.db import ensure_schema
 from newsmon.web import errors, present
 from newsmon.web.changefilter import event_sentence
 from newsmon.web.edges import HeadAsGet

@@ -11,16 +11,16 @@ from fastapi import HTTPException
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from newsmon.changeclass import CHANGE_CLASSES, QUIET_CLASSES
-from newsmon.models import Article, ArticleEvent, Source, Version
-from newsmon.search import Query, QueryError, parse
-from newsmon.searchsql import conditions
+from newsmon.record.changeclass import CHANGE_CLASSES, QUIET_CLASSES
+from newsmon.search.query import Query, QueryError, parse
+from newsmon.search.sql import conditions
+from newsmon.storage.models import Article, ArticleEvent, Source, Version
 
 
 @dataclass(frozen=True)
 class ChangeFilter:
     """A feed's filters; by default every change but `minor` and `method` ones (see
-    newsmon.changeclass.QUIET_CLASSES), and every event."""
+    newsmon.record.changeclass.QUIET_CLASSES), and every event."""
 
     include_minor: bool = False
     classes: tuple[str, ...] = ()

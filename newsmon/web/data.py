@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from newsmon.models import Article, Feed, Source, Version
+from newsmon.storage.models import Article, Feed, Source, Version
 
 
 @dataclass(frozen=True)

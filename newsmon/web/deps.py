@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from newsmon.clock import Clock
-from newsmon.config import Config
+from newsmon.config.settings import Config
+from newsmon.core.clock import Clock
 
 
 def get_session(request: Request) -> Iterator[Session]:

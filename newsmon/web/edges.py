@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from pydantic import AfterValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from newsmon.config import Config
+from newsmon.config.settings import Config
 
 # Ids and version numbers are INTEGER columns: 32 bits on PostgreSQL, where a larger
 # value in a query is an error rather than no row. (SQLite would take 64 bits, but no

@@ -13,7 +13,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import escape
 from sqlalchemy import select
 
-from newsmon.models import Article, Source
+from newsmon.storage.models import Article, Source
 from newsmon.web import changefilter, data
 from newsmon.web.changefilter import ChangeFilter, EventEntry
 from newsmon.web.deps import SessionDep

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from newsmon.metrics import ScheduleState, database_problem, schedule_state, web_registry
+from newsmon.crawl.metrics import ScheduleState, database_problem, schedule_state, web_registry
 from newsmon.web.present import span
 
 router = APIRouter(include_in_schema=False)

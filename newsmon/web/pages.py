@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from newsmon.articledates import origin_words
-from newsmon.diff import diff_texts
-from newsmon.models import Article
-from newsmon.queries import NotFound, version_pair, versions_of
-from newsmon.store import article_for_url
-from newsmon.urls import is_fetchable
+from newsmon.core.urls import is_fetchable
+from newsmon.read.queries import NotFound, version_pair, versions_of
+from newsmon.record.articledates import origin_words
+from newsmon.record.diff import diff_texts
+from newsmon.record.store import article_for_url
+from newsmon.storage.models import Article
 from newsmon.web import changefilter, data, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
 from newsmon.web.edges import require_id

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from newsmon.policy import RecheckPolicy
+from newsmon.record.policy import RecheckPolicy
 
 # XML 1.0 forbids these; one of them in a feed makes readers reject the whole feed.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from newsmon.search import Cursor, QueryError, parse
-from newsmon.searchsql import SearchPage, search
-from newsmon.snippets import marked_html, plain
+from newsmon.search.query import Cursor, QueryError, parse
+from newsmon.search.snippets import marked_html, plain
+from newsmon.search.sql import SearchPage, search
 from newsmon.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["api"])

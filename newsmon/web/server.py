@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from newsmon.config import Config
+from newsmon.config.settings import Config
 from newsmon.web.app import create_app
 
 

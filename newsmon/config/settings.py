@@ -1,0 +1,289 @@
+"""newsmon's one settings class (pydantic-settings): every setting, its default, help and bounds.
+
+Values come from, lowest first: the defaults below, a TOML file (`--config`,
+`NEWSMON_CONFIG`, or `./newsmon.toml` when present), `NEWSMON_<NAME>` environment
+variables, then command-line flags. Each layer is read by a pydantic-settings source
+and remembered with where it came from, so a bad value is reported as one line naming
+the setting, its origin and what is allowed. The README's settings table is generated
+from this class (`newsmon config --markdown`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from newsmon.config.types import (
+    LOG_LEVELS,
+    ConfigError,
+    Duration,
+    HttpURL,
+    LogLevel,
+    Network,
+    Port,
+    check_database_url,
+    explain,
+    json_text,
+    networks,
+    parse_duration,
+    setting,
+)
+from newsmon.record.policy import FeedPolicy, RecheckPolicy, Step
+from newsmon.sources.fromconfig import SourceTable
+
+__all__ = ["Config", "ConfigError", "parse_duration", "settings_table"]
+
+
+class Config(BaseSettings):
+    """All of newsmon's settings."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", env_prefix="NEWSMON_", enable_decoding=False
+    )
+
+    database_url: Annotated[str, AfterValidator(check_database_url)] = setting(
+        "sqlite:///newsmon.db", "SQLAlchemy database URL.", "a database URL such as sqlite:///x.db"
+    )
+    contact_url: HttpURL = setting(
+        "https://github.com/newsmon/newsmon",
+        "Contact URL sent in the User-Agent so site owners can reach the operator.",
+        "an http(s) URL",
+    )
+    public_url: HttpURL | None = setting(
+        None,
+        "Base of absolute links and GUIDs in feeds (e.g. https://news.example.org/).",
+        "an http(s) URL",
+    )
+    feed_interval: Duration = setting("5m", "How often each feed is polled.", "a duration")
+    feed_backoff_cap: Duration = setting(
+        "6h", "Longest wait between polls of a failing feed.", "a duration"
+    )
+    recheck_schedule: Annotated[list[tuple[Duration, Duration]], BeforeValidator(json_text)] = (
+        setting(
+            [["3h", "15m"], ["1d", "1h"], ["7d", "3h"], ["40d", "1d"]],
+            "Pairs [quiet for less than, check every]; the clock restarts at every change.",
+            'pairs of durations with increasing ages, e.g. [["3h", "15m"], ["1d", "1h"]]',
+            min_length=1,
+        )
+    )
+    freeze_after_days: int = setting(
+        40, "Days without a change after which an article is frozen.", "a whole number >= 1", ge=1
+    )
+    error_backoff: Duration = setting(
+        "15m", "First wait after a failed article check; doubles.", "a duration"
+    )
+    error_backoff_cap: Duration = setting(
+        "1d", "Longest wait between checks of a failing article.", "a duration"
+    )
+    gone_after: int = setting(
+        3,
+        "Consecutive 404/410 answers after which an article is gone.",
+        "a whole number >= 1",
+        ge=1,
+    )
+    max_entries_per_poll: int = setting(
+        1000, "Most feed entries stored per poll (newest first).", "a whole number >= 1", ge=1
+    )
+    sitemap_max_age: Duration = setting(
+        "2d", "Sitemap entries dated earlier than this are left out.", "a duration"
+    )
+    sitemap_max_children: int = setting(
+        20,
+        "Most child sitemaps of a sitemap index fetched per poll (newest first).",
+        "a whole number >= 1",
+        ge=1,
+    )
+    lease: Duration = setting(
+        "10m", "How long a crawler's claim on a feed or article lasts.", "a duration"
+    )
+    concurrent_requests: int = setting(
+        100, "Requests in flight per crawler process.", "a whole number >= 1", ge=1
+    )
+    obey_robots: bool = setting(True, "Obey robots.txt.", "true or false")
+    concurrent_per_domain: int = setting(
+        2, "Parallel requests per site.", "a whole number >= 1", ge=1
+    )
+    autothrottle: bool = setting(
+        True, "Adapt the request rate to each site's latency.", "true or false"
+    )
+    download_delay: float = setting(
+        0.5, "Seconds between requests to one site (AutoThrottle's floor).", "seconds >= 0", ge=0
+    )
+    download_timeout: float = setting(
+        30, "Seconds before a request is abandoned.", "seconds > 0", gt=0
+    )
+    max_page_mb: float = setting(
+        8.0, "Pages or feeds larger than this are refused.", "megabytes > 0", gt=0
+    )
+    retry_times: int = setting(
+        1, "Immediate retries of a failed request before backing off.", "a whole number >= 0", ge=0
+    )
+    extract_workers: int = setting(
+        0, "Extraction processes; 0 means one per CPU core.", "a whole number >= 0", ge=0
+    )
+    check_retention_days: int = setting(
+        90, "Days of check history kept.", "a whole number >= 1", ge=1
+    )
+    freeze_tick: Duration = setting(
+        "1h", "How often the freeze sweep and the check pruning run.", "a duration"
+    )
+    allow_networks: Annotated[list[Network], BeforeValidator(networks)] = setting(
+        [],
+        "Networks the SSRF guard lets the crawler reach (CIDRs; comma-separated in the "
+        "environment, e.g. 127.0.0.0/8,::1/128).",
+        "a list of CIDR networks such as 10.0.0.0/8",
+    )
+    chromium_path: str = setting(
+        "/usr/bin/chromium",
+        "The Chromium that renders articles of sources set to `render = browser`.",
+        "a path to a chromium executable",
+        min_length=1,
+    )
+    browser_pages: int = setting(
+        4, "Most pages the browser renders at once (per crawler).", "a whole number >= 1", ge=1
+    )
+    sources: Annotated[dict[str, SourceTable], BeforeValidator(json_text)] = setting(
+        {},
+        "Per-source settings applied when a crawl starts: [sources.SLUG] tables with "
+        "title_selector, body_selector, exclude, render, language.",
+        'tables such as [sources.gazette] body_selector = "div.story"',
+    )
+    web_host: str = setting(
+        "127.0.0.1", "Address the web app listens on.", "a host name or address", min_length=1
+    )
+    web_port: Port = setting(8000, "Port the web app listens on.", "a port from 1 to 65535")
+    log_level: LogLevel = setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
+    log_format: Literal["text", "json"] = setting(
+        "text", "Log lines as text, or as one JSON object a line.", "text or json"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        **_others: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """`Config(**values)` is defaults plus `values` only; `load` layers the rest."""
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _schedule_ages_increase(self) -> Config:
+        ages = [parse_duration(age) for age, _ in self.recheck_schedule]
+        if ages != sorted(ages):
+            raise ValueError("recheck_schedule ages must increase")
+        return self
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Config:
+        """Merge defaults, file, environment and flags (None flags are ignored).
+
+        Raises ConfigError with one line per bad value, naming where it came from.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
+        for layer, origin in (
+            _file_layer(cls, path, env),
+            (_EnvLayer(cls, env)(), "environment variable NEWSMON_{NAME}"),
+            ({k: v for k, v in overrides.items() if v is not None}, "flag {FLAG}"),
+        ):
+            values.update(layer)
+            origins.update(dict.fromkeys(layer, origin))
+        return cls._checked(values, origins)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any], origins: Mapping[str, str]) -> Config:
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError("\n".join(explain(cls.model_fields, exc, values, origins))) from None
+
+    def with_(self, **changes: Any) -> Config:
+        """A copy with `changes` (validated; errors name them as flags)."""
+        values = {**self.model_dump(), **changes}
+        return self._checked(values, dict.fromkeys(changes, "flag {FLAG}"))
+
+    def recheck_policy(self) -> RecheckPolicy:
+        steps = tuple(Step(parse_duration(a), parse_duration(e)) for a, e in self.recheck_schedule)
+        return RecheckPolicy(
+            steps=steps,
+            freeze_after=timedelta(days=self.freeze_after_days),
+            error_backoff_base=parse_duration(self.error_backoff),
+            error_backoff_cap=parse_duration(self.error_backoff_cap),
+            gone_after_errors=self.gone_after,
+        )
+
+    def feed_policy(self) -> FeedPolicy:
+        return FeedPolicy(
+            interval=parse_duration(self.feed_interval),
+            error_backoff_cap=parse_duration(self.feed_backoff_cap),
+        )
+
+    def workers(self) -> int:
+        return self.extract_workers or max(os.cpu_count() or 1, 1)
+
+
+class _EnvLayer(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (tests pass their own)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._env = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._env.items() if k.upper().startswith("NEWSMON_")}
+
+
+def _file_layer(
+    cls: type[Config], path: str | os.PathLike[str] | None, env: Mapping[str, str]
+) -> tuple[dict[str, Any], str]:
+    """The TOML file's values, read by pydantic-settings' TOML source, and its origin."""
+    path = path or env.get("NEWSMON_CONFIG")
+    if not path:
+        if not Path("newsmon.toml").is_file():
+            return {}, ""
+        path = "newsmon.toml"
+    if not Path(path).is_file():
+        raise ConfigError(f"cannot read config file {path}: no such file")
+    try:
+        values = TomlConfigSettingsSource(cls, toml_file=Path(path))()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    return values, f"config file {path}"
+
+
+def settings_table() -> str:
+    """The README's settings table, in Markdown."""
+    lines = [
+        "| setting | env variable | default | allowed | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, field in Config.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "none" if default is None else default
+        shown = shown if isinstance(shown, str) else json.dumps(shown)
+        allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]
+        lines.append(
+            f"| `{name}` | `NEWSMON_{name.upper()}` | `{shown}` | {allowed} | {field.description} |"
+        )
+    return "\n".join(lines)

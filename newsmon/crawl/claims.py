@@ -1,0 +1,333 @@
+"""Claims: which crawler fetches which due feed or article, as leases in the database.
+
+A claim sets `lease_until` with one conditional UPDATE that only succeeds on rows
+whose lease is free, so two crawler processes never hold the same row: on SQLite
+the statement runs under the database's single write lock; on PostgreSQL the
+candidate rows are also locked with `FOR UPDATE SKIP LOCKED`, so concurrent
+claimers pass over each other's rows instead of waiting. A crawler that dies
+leaves leases that simply run out; another takes the work over then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from newsmon.record.items import ArticleTask, FeedTask
+from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
+
+DEAD_AFTER = timedelta(minutes=3)  # a crawler silent this long has died; its claims are freed
+SCAN_WINDOWS = 4  # candidate windows read per claim before giving up on busy sites
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    """How much work a crawler wants now, and which sites already have enough of its work."""
+
+    now: datetime
+    until: datetime
+    limit: int
+    per_source: int
+    busy: Mapping[int, int]  # source id -> tasks of that source this crawler holds
+    after_id: int | None = None  # `--all`: claim every row past this id, due or not
+    owner: int | None = None  # the claiming crawler's heartbeat row
+    checked_before: datetime | None = None  # `--all`: skip rows checked after this
+
+
+def _lease_free(column: object, now: datetime) -> object:
+    return or_(column.is_(None), column < now)  # type: ignore[attr-defined]
+
+
+def _pick(
+    rows: Iterable[tuple[int, int]], request: ClaimRequest, counts: dict[int, int]
+) -> list[int]:
+    """Take rows in order, at most `per_source` in flight per site, `limit` in all."""
+    picked: list[int] = []
+    for row_id, source_id in rows:
+        if len(picked) >= request.limit:
+            break
+        if counts.get(source_id, 0) >= request.per_source:
+            continue
+        counts[source_id] = counts.get(source_id, 0) + 1
+        picked.append(row_id)
+    return picked
+
+
+def _saturated(request: ClaimRequest) -> list[int]:
+    return [source for source, n in request.busy.items() if n >= request.per_source]
+
+
+def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[tuple[int, int]]]:
+    """Candidate (id, source) rows, most overdue first, one window at a time."""
+    window = max(request.limit * 4, 64)
+    saturated = _saturated(request)
+    free = _lease_free(Article.lease_until, request.now)
+    if request.after_id is not None:
+        # `--all` walks the table by id behind a cursor: no row may be passed over, so
+        # no site is set aside here (claim_articles takes these rows in order, uncapped).
+        saturated = []
+        after = request.after_id
+        for _ in range(SCAN_WINDOWS):
+            query = (
+                select(Article.id, Article.source_id)
+                .where(Article.status == "active", free, Article.id > after)
+                .order_by(Article.id)
+            )
+            if request.checked_before is not None:
+                query = query.where(
+                    or_(
+                        Article.last_checked_at.is_(None),
+                        Article.last_checked_at <= request.checked_before,
+                    )
+                )
+            rows = _rows(session, query, Article.source_id, saturated, window)
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+        return
+    # One index range per state, each in due order, merged: `status IN (...)` would sort
+    # every overdue row before the limit applies.
+    cursor: dict[str, tuple[datetime, int] | None] = {"active": None, "gone": None}
+    for _ in range(SCAN_WINDOWS):
+        merged: list[tuple[datetime, int, int]] = []
+        for status, last in cursor.items():
+            query = select(Article.next_check_at, Article.id, Article.source_id).where(
+                Article.status == status, Article.next_check_at <= request.now, free
+            )
+            if last is not None:
+                query = query.where(
+                    or_(
+                        Article.next_check_at > last[0],
+                        and_(Article.next_check_at == last[0], Article.id > last[1]),
+                    )
+                )
+            query = query.order_by(Article.next_check_at, Article.id)
+            rows = _rows(session, query, Article.source_id, saturated, window)
+            if rows:
+                cursor[status] = (rows[-1][0], rows[-1][1])
+            merged.extend(rows)  # type: ignore[arg-type]
+        if not merged:
+            return
+        yield [(row_id, source_id) for _, row_id, source_id in sorted(merged)]
+
+
+def _rows(
+    session: Session, query: Select, source_column: object, saturated: list[int], window: int
+) -> list:
+    if saturated:
+        query = query.where(source_column.not_in(saturated))  # type: ignore[attr-defined]
+    return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
+
+
+def _lease(session: Session, model: type, ids: list[int], request: ClaimRequest) -> list[int]:
+    """The conditional UPDATE that makes a claim atomic; returns the ids actually leased."""
+    if not ids:
+        return []
+    result = session.execute(
+        update(model)
+        .where(model.id.in_(ids), _lease_free(model.lease_until, request.now))  # type: ignore[attr-defined]
+        .values(lease_until=request.until, lease_owner=request.owner)
+        .returning(model.id)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    )
+    return [row[0] for row in result]
+
+
+def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]:
+    """Lease up to `limit` due articles (most overdue first), fairly across sites."""
+    counts = dict(request.busy)
+    picked: list[int] = []
+    for rows in _article_windows(session, request):
+        if request.after_id is not None:  # a cursor walk: in order, nothing skipped
+            picked.extend(row_id for row_id, _ in rows[: request.limit - len(picked)])
+        else:
+            wanted = ClaimRequest(**{**request.__dict__, "limit": request.limit - len(picked)})
+            picked.extend(_pick(rows, wanted, counts))
+        if len(picked) >= request.limit:
+            break
+    leased = _lease(session, Article, picked, request)
+    return article_tasks(session, leased)
+
+
+def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
+    """What the spider needs to check each article, in the order of `ids`."""
+    if not ids:
+        return []
+    latest = {
+        row.article_id: row
+        for row in session.execute(
+            select(Version.article_id, Version.content_hash, Version.extractor)
+            .join(
+                Article,
+                and_(Article.id == Version.article_id, Version.number == Article.version_count - 1),
+            )
+            .where(Article.id.in_(ids))
+        )
+    }
+    found = {}
+    for a in session.execute(
+        select(
+            Article.id,
+            Article.source_id,
+            Article.url,
+            Article.etag,
+            Article.last_modified,
+            Article.last_raw_hash,
+            Article.status,
+            Article.quiet_since,
+        ).where(Article.id.in_(ids))
+    ):
+        v = latest.get(a.id)
+        found[a.id] = ArticleTask(
+            article_id=a.id,
+            url=a.url,
+            etag=a.etag,
+            last_modified=a.last_modified,
+            last_raw_key=a.last_raw_hash,
+            latest_hash=v.content_hash if v else None,
+            latest_extractor=v.extractor if v else None,
+            source_id=a.source_id,
+            status=a.status,
+            quiet_since=a.quiet_since,
+        )
+    return [found[i] for i in ids if i in found]
+
+
+def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
+    """Lease up to `limit` due feeds of enabled sources, most overdue first."""
+    free = _lease_free(Feed.lease_until, request.now)
+    query = select(Feed.id, Feed.source_id).join(Source).where(Source.enabled.is_(True), free)
+    if request.after_id is not None:
+        query = query.where(Feed.id > request.after_id).order_by(Feed.id)
+        if request.checked_before is not None:
+            query = query.where(
+                or_(Feed.last_polled_at.is_(None), Feed.last_polled_at <= request.checked_before)
+            )
+    else:
+        query = query.where(Feed.next_poll_at <= request.now).order_by(Feed.next_poll_at, Feed.id)
+    rows = list(session.execute(query.limit(request.limit).with_for_update(skip_locked=True)))
+    leased = set(_lease(session, Feed, [r[0] for r in rows], request))
+    tasks = session.execute(
+        select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified).where(
+            Feed.id.in_(leased)
+        )
+    )
+    by_id = {row[0]: FeedTask(*row) for row in tasks}
+    return [by_id[r[0]] for r in rows if r[0] in by_id]
+
+
+def release(
+    session: Session, *, articles: Collection[int] = (), feeds: Collection[int] = ()
+) -> int:
+    """Free claims this crawler holds but will not work on (a shutdown, a crawl that ended)."""
+    freed = 0
+    for model, ids in ((Article, articles), (Feed, feeds)):
+        if ids:
+            result = session.execute(
+                update(model)
+                .where(model.id.in_(list(ids)))  # type: ignore[attr-defined]
+                .values(lease_until=None, lease_owner=None)
+                .execution_options(synchronize_session=False)
+            )
+            freed += result.rowcount or 0
+    return freed
+
+
+def renew(
+    session: Session,
+    *,
+    owner: int,
+    until: datetime,
+    articles: Collection[int],
+    feeds: Collection[int],
+) -> None:
+    """Extend the leases a live crawler still works on (a page waiting for extraction)."""
+    for model, ids in ((Article, articles), (Feed, feeds)):
+        if ids:
+            session.execute(
+                update(model)
+                .where(model.id.in_(list(ids)), model.lease_owner == owner)  # type: ignore[attr-defined]
+                .values(lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def release_orphans(session: Session, *, alive_since: datetime) -> int:
+    """Free the claims of crawlers that stopped reporting (killed, or their machine died)."""
+    alive = select(CrawlerHeartbeat.id).where(CrawlerHeartbeat.seen_at >= alive_since)
+    freed = 0
+    for model in (Article, Feed):
+        result = session.execute(
+            update(model)
+            .where(
+                model.lease_until.is_not(None),  # type: ignore[attr-defined]
+                or_(model.lease_owner.is_(None), model.lease_owner.not_in(alive)),  # type: ignore[attr-defined]
+            )
+            .values(lease_until=None, lease_owner=None)
+            .execution_options(synchronize_session=False)
+        )
+        freed += result.rowcount or 0
+    return freed
+
+
+def forget_dead_neighbours(
+    session: Session, *, host: str, is_running: Callable[[int], bool]
+) -> int:
+    """Drop the roll-call rows of crawlers on this machine whose process is gone (kill -9),
+    so their claims are free at once rather than when they would have gone silent."""
+    rows = session.execute(
+        select(CrawlerHeartbeat.id, CrawlerHeartbeat.pid).where(CrawlerHeartbeat.host == host[:255])
+    ).all()
+    dead = [row_id for row_id, pid in rows if not is_running(pid)]
+    for crawler_id in dead:  # ids may be reused once the row is gone: free the claims first
+        retire_crawler(session, crawler_id=crawler_id)
+    return len(dead)
+
+
+def all_pass_start(session: Session, *, alive_since: datetime) -> datetime | None:
+    """When the earliest `--all` pass still running (in any live crawler) began: concurrent
+    `--all` passes share it, so what one of them checked the others leave alone."""
+    return session.scalar(
+        select(func.min(CrawlerHeartbeat.all_pass_since)).where(
+            CrawlerHeartbeat.seen_at >= alive_since
+        )
+    )
+
+
+def mark_all_pass(session: Session, *, crawler_id: int, since: datetime | None) -> None:
+    session.execute(
+        update(CrawlerHeartbeat)
+        .where(CrawlerHeartbeat.id == crawler_id)
+        .values(all_pass_since=since)
+    )
+
+
+def register_crawler(session: Session, *, host: str, pid: int, now: datetime) -> int:
+    """A heartbeat row for a starting crawler; its id is the owner of the claims it makes."""
+    row = CrawlerHeartbeat(host=host[:255], pid=pid, started_at=now, seen_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def heartbeat(session: Session, *, crawler_id: int, now: datetime) -> None:
+    session.execute(
+        update(CrawlerHeartbeat).where(CrawlerHeartbeat.id == crawler_id).values(seen_at=now)
+    )
+
+
+def retire_crawler(session: Session, *, crawler_id: int) -> None:
+    """A crawler that stops cleanly frees its claims and leaves the roll call."""
+    for model in (Article, Feed):
+        session.execute(
+            update(model)
+            .where(model.lease_owner == crawler_id)  # type: ignore[attr-defined]
+            .values(lease_until=None, lease_owner=None)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(delete(CrawlerHeartbeat).where(CrawlerHeartbeat.id == crawler_id))

@@ -1,0 +1,1 @@
+"""Finding articles: feeds and sitemaps parsed from bytes (no I/O)."""

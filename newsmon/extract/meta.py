@@ -1,0 +1,207 @@
+"""The page's own statements about the article: JSON-LD, `<meta>`, the headline a reader sees.
+
+Pure functions over a parsed lxml tree. The visible headline is the article's
+`<h1>`; `og:title` and `<title>` carry SEO variants and the site's name, so they
+are only fallbacks, with the site's name stripped by what the page says its name
+is (`og:site_name`, the JSON-LD publisher, the host), never by a list of sites.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from newsmon.core.fingerprint import normalize_line
+
+_ARTICLE_TYPES = ("Article", "BlogPosting", "Report", "LiveBlogPosting", "WebPage")
+_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " « ", " » ", " / ")
+_OUTSIDE_STORY = "ancestor::nav or ancestor::aside or ancestor::footer"
+_IN_STORY = (
+    "ancestor::article or ancestor::main or ancestor::*[@role='main']"
+    " or ancestor::*[contains(@itemtype, 'Article')]"
+)
+_MAX_HEADLINE = 400
+
+
+def canonical_link(tree: HtmlElement, url: str | None) -> str | None:
+    """The page's `<link rel="canonical">`, made absolute against the page's URL and
+    its `<base href>`, as a browser would read it. Unchecked: identity rules decide
+    whether the page may be filed under it."""
+    href = base = None
+    for element in tree.iter("link", "base"):  # one walk over the tree for both
+        if element.tag == "base":
+            base = base if base is not None else element.get("href")
+        elif href is None and element.get("rel") == "canonical":
+            href = element.get("href")
+    href = (href or "").strip()
+    if not href:
+        return None
+    try:
+        return urljoin(urljoin(url or "", base.strip()) if base else url or "", href)
+    except ValueError:  # not even a URL: identity rules would refuse it anyway
+        return None
+
+
+def meta_map(tree: HtmlElement) -> dict[str, str]:
+    """Every `<meta property|name|itemprop=key content>` of the page, the first of each key."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = meta.get(attr)
+            if key and key not in found:
+                found[key] = content
+    return found
+
+
+def meta_content(metas: dict[str, str], *keys: str) -> str | None:
+    """The first non-empty meta value among `keys`, in order."""
+    for key in keys:
+        content = normalize_line(metas.get(key) or "")
+        if content:
+            return content
+    return None
+
+
+def jsonld_articles(tree: HtmlElement) -> list[dict]:
+    """The page's schema.org article objects, `@graph` and lists unpacked; bad JSON ignored."""
+    found: list[dict] = []
+    for script in tree.iterfind(".//script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        found.extend(obj for obj in _objects(data) if _is_article(obj))
+    return found
+
+
+def _objects(data: object, depth: int = 0) -> Iterator[dict]:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        yield from _objects(data.get("@graph"), depth + 1)
+
+
+def _is_article(obj: dict) -> bool:
+    kinds = obj.get("@type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return any(isinstance(k, str) and k.endswith(_ARTICLE_TYPES) for k in kinds)
+
+
+def jsonld_value(articles: list[dict], key: str) -> str | None:
+    """A string value of `key` from the first article object that has one."""
+    for obj in articles:
+        value = obj.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and value.strip():
+            return normalize_line(value)
+    return None
+
+
+def site_names(metas: dict[str, str], url: str | None, articles: list[dict]) -> list[str]:
+    """Every name the page gives itself: og:site_name, the JSON-LD publisher, the host."""
+    names = [
+        meta_content(metas, "og:site_name", "application-name", "twitter:site"),
+        jsonld_value(articles, "publisher"),
+    ]
+    host = urlsplit(url).hostname if url else None
+    if host:
+        labels = host.removeprefix("www.").split(".")
+        names.append(labels[0] if len(labels) > 1 else host)
+    return [name.removeprefix("@") for name in names if name]
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"[^\w]+", "", value.casefold()).removeprefix("www").removesuffix("com")
+
+
+def _is_site(segment: str, names: list[str]) -> bool:
+    """A title segment that names the site: "BBC News" on bbc.co.uk, "ZDNet" on zdnet.com."""
+    key = _squash(segment)
+    if not key or len(segment.split()) > 5:
+        return False
+    squashed = [_squash(n) for n in names]
+    return any(n == key or (len(n) >= 3 and key.startswith(n)) for n in squashed)
+
+
+def strip_site_name(title: str, site: str | list[str] | None) -> str:
+    """ "Headline - The Paradigm" -> "Headline": the site's name is not part of the story."""
+    names = [site] if isinstance(site, str) else list(site or [])
+    if not names:
+        return title
+    for sep in _SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and _is_site(tail, names):
+            return strip_site_name(head.strip(), names)
+        head, found, tail = title.partition(sep)
+        if found and tail.strip() and _is_site(head, names):
+            return strip_site_name(tail.strip(), names)
+    return title
+
+
+def _text(element: HtmlElement) -> str:
+    return normalize_line(" ".join(element.itertext()))
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the words of `a` that also occur in `b`."""
+    words = set(re.findall(r"\w+", a.casefold()))
+    return len(words & set(re.findall(r"\w+", b.casefold()))) / len(words) if words else 0.0
+
+
+def visible_headline(tree: HtmlElement, hint: str, names: list[str]) -> str | None:
+    """The article's `<h1>`: inside the article or main content, else one that matches `hint`.
+
+    `hint` is the page's declared title (og:title or <title>); a logo `<h1>` holding
+    the site's name, or one in navigation, asides or footers, is never the headline.
+    """
+    scoped: list[str] = []
+    loose: list[str] = []
+    for h1 in tree.iter("h1"):
+        text = _text(h1)
+        if not text or len(text) > _MAX_HEADLINE or h1.xpath(_OUTSIDE_STORY):
+            continue
+        if _squash(text) in {_squash(n) for n in names}:  # the site's logo
+            continue
+        (scoped if h1.xpath(_IN_STORY) else loose).append(text)
+    if scoped:
+        return max(scoped, key=lambda t: _overlap(t, hint) > 0.5)  # first wins on a tie
+    matching = [t for t in loose if _overlap(t, hint) >= 0.5]
+    if matching:
+        return matching[0]
+    return loose[0] if len(loose) == 1 and not hint else None
+
+
+def declared_title(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str:
+    """og:title, the JSON-LD headline or `<title>`, whichever the page gives first."""
+    title_el = tree.find(".//title")
+    return (
+        meta_content(metas, "og:title", "twitter:title")
+        or jsonld_value(articles, "headline")
+        or (_text(title_el) if title_el is not None else "")
+    )
+
+
+def headline(
+    tree: HtmlElement, url: str | None, metas: dict[str, str], articles: list[dict]
+) -> str:
+    """The headline a reader sees, or the declared title without the site's name."""
+    names = site_names(metas, url, articles)
+    declared = declared_title(tree, metas, articles)
+    visible = visible_headline(tree, declared, names)
+    return visible or strip_site_name(declared, names)

@@ -1,0 +1,232 @@
+"""Article extraction: page bytes in, headline, byline, dates and body text out. Pure, CPU-bound.
+
+The page is parsed once; that one tree gives the page's own statements (the
+visible `<h1>`, JSON-LD, meta tags, `<time>`), loses its date furniture, and goes
+to trafilatura (precision mode, no second metadata pass). A news-specific pass
+then drops what trafilatura lets through that is not the story: promo lines,
+social and newsletter calls, date and time lines, a headline or caption repeated
+in the body. Such lines change from one request to the next on real sites, so
+each one left in would count as an edit.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+from lxml.etree import strip_elements, strip_tags
+from lxml.html import HtmlElement
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
+
+from newsmon.core.fingerprint import normalize_line, normalize_text
+from newsmon.extract.datelines import is_byline_meta, is_date_line, prune_time_furniture
+from newsmon.extract.dates import page_dates
+from newsmon.extract.language import page_language
+from newsmon.extract.meta import (
+    canonical_link,
+    headline,
+    jsonld_articles,
+    jsonld_value,
+    meta_content,
+    meta_map,
+)
+from newsmon.extract.meta import strip_site_name as strip_site_name
+from newsmon.extract.rules import (
+    ExtractRules,
+    drop_excluded,
+    rules_tag,
+    selected_text,
+    selected_title,
+)
+from newsmon.extract.teasers import is_promo_line, prune_link_teasers
+
+# Elements that never hold the story, and that trafilatura discards too, only later:
+# gone before its passes, they cost nothing to copy and walk, and its fallback
+# extractors (readability, justext) are not tempted by them. Not <form>: ASP.NET
+# and other frameworks wrap the whole page, story included, in one.
+_NEVER_STORY = (
+    "script", "style", "noscript", "template", "svg", "iframe", "nav", "footer", "aside",
+    "button", "select",
+)  # fmt: skip
+
+# Bump when the cleanup below changes, so new output is not mistaken for an edit.
+CLEANUP_REVISION = 5
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What bench/extraction.py tunes on one half of the benchmark and judges on the other."""
+
+    precision: bool = True  # trafilatura's favor_precision
+    cleanup: bool = True  # newsmon's promo, date-line and repeat cleanup
+    prestrip: bool = True  # drop page chrome before trafilatura's passes walk it
+    teasers: bool = True  # drop "Label: <a>other story</a>" blocks inside the article
+
+
+DEFAULT_OPTIONS = ExtractOptions()
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What extraction found on one page (plain values: it crosses process boundaries)."""
+
+    title: str
+    byline: str | None
+    text: str
+    extractor: str
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    date_source: str | None = None
+    language: str | None = None  # the BCP 47 tag the page states (newsmon.extract.language)
+    canonical_url: str | None = None  # its rel=canonical, absolute (newsmon.extract.meta)
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        for key in ("published_at", "updated_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@functools.cache
+def extractor_version() -> str:
+    """Recorded on every version row: an upgrade must not look like an edit.
+
+    Cached: it is asked for every page, and the imported extractor cannot change
+    under a running process anyway.
+    """
+    return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
+
+
+def clean_body(text: str, title: str = "") -> str:
+    """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
+
+    Only adjacent repeats go: interviews repeat their questions on purpose.
+    """
+    title_key = normalize_line(title).casefold()
+    kept: list[str] = []
+    for line in normalize_text(text).split("\n"):
+        key = line.casefold()
+        if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
+            continue
+        if key == title_key and not kept:
+            continue
+        if kept and key == kept[-1].casefold():
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
+    """Text as the crawler decoded it; bytes with no usable encoding go to trafilatura's sniffer."""
+    if isinstance(body, str) or not encoding:
+        return body
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return body
+    return body.decode(encoding, "replace")
+
+
+def _byline(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str | None:
+    """The author as the page declares it: JSON-LD, `<meta name=author>`, a rel/itemprop author."""
+    declared = jsonld_value(articles, "author") or meta_content(metas, "author", "article:author")
+    if declared and "://" not in declared:
+        return declared
+    marked = tree.xpath("(.//*[@rel='author'] | .//*[@itemprop='author'])[1]")
+    text = normalize_line(" ".join(marked[0].itertext())) if marked else ""
+    return text if 0 < len(text) <= 200 else None
+
+
+@functools.cache
+def _trafilatura_options(precision: bool) -> Extractor:
+    """One trafilatura configuration per process: building it costs as much as a small page.
+
+    No metadata pass (the page's own statements are read above) and no URL: it only
+    resolves links, which the text output does not keep.
+    """
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="python",
+        precision=precision,
+        comments=False,
+        tables=True,
+        dedup=False,
+        with_metadata=False,
+    )
+
+
+def _body(text: str | None, title: str, options: ExtractOptions) -> str:
+    return clean_body(text or "", title) if options.cleanup else normalize_text(text or "")
+
+
+def extract(
+    body: bytes | str,
+    url: str | None = None,
+    *,
+    encoding: str | None = None,
+    options: ExtractOptions = DEFAULT_OPTIONS,
+    rules: ExtractRules | None = None,
+) -> Extracted:
+    """Extract the story from one article page.
+
+    Args:
+        body: the page as fetched (bytes) or already decoded.
+        url: the page's URL: helps trafilatura's site rules and names the site.
+        encoding: how the crawler decoded `body` (Scrapy's `response.encoding`);
+            without it, bytes are sniffed.
+        options: only the benchmark changes these.
+        rules: the source's selectors (newsmon.extract.rules), if it has any.
+
+    Returns:
+        Extracted with empty text when the page holds no article.
+
+    Raises:
+        RuleMiss: a selector of `rules` matched nothing on this page.
+    """
+    from trafilatura import bare_extraction
+    from trafilatura.utils import load_html
+
+    extractor = extractor_version() + rules_tag(rules)
+    tree = load_html(_decoded(body, encoding))
+    if tree is None:
+        return Extracted(title="", byline=None, text="", extractor=extractor)
+    canonical = canonical_link(tree, url)
+    if rules is not None:
+        drop_excluded(tree, rules)
+    articles, metas = jsonld_articles(tree), meta_map(tree)
+    title = selected_title(tree, rules) or headline(tree, url, metas, articles)
+    byline = _byline(tree, metas, articles)
+    dates = page_dates(tree, metas, articles)
+    language = page_language(tree, metas, jsonld_value(articles, "inLanguage"))
+    if options.cleanup:
+        prune_time_furniture(tree)
+        # trafilatura deletes every <time> with its words; those left are in the story's
+        # sentences ("the vote on <time>Tuesday</time>"), so keep their words, unwrapped
+        strip_tags(tree, "time")
+    if options.teasers:
+        prune_link_teasers(tree)
+    if options.prestrip:
+        strip_elements(tree, *_NEVER_STORY, with_tail=False)
+    if rules is not None and rules.body_selector:
+        text = selected_text(tree, rules.body_selector)
+    else:
+        doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
+        text = doc.text if doc is not None else ""
+    return Extracted(
+        title=title,
+        byline=byline,
+        text=_body(text, title, options),
+        extractor=extractor,
+        published_at=dates.published_at,
+        updated_at=dates.updated_at,
+        date_source=dates.source,
+        language=language,
+        canonical_url=canonical,
+    )

@@ -1,0 +1,116 @@
+"""The SSRF guard wired into Scrapy: checked before every request and at every connection.
+
+Two layers, one decision (newsmon.guard.netguard.refusal):
+
+- `GuardMiddleware` (downloader middleware) refuses a request whose URL is not
+  canonicalisable or whose host is an address literal in any spelling, before
+  anything is sent. Redirect hops, meta refreshes and robots.txt requests pass
+  through it too.
+- `GuardedHTTPDownloadHandler` resolves host names itself, checks every address,
+  and connects only to the addresses it checked, so DNS rebinding (one answer for
+  a check, another for the connection) cannot slip past.
+
+Why a download handler and not Scrapy's DNS_RESOLVER: a resolver is installed on
+the reactor once per process, only by CrawlerProcess (not by the AsyncCrawlerRunner
+the service uses), and Twisted's HostnameEndpoint may still connect to an address
+the resolver never vetted; the handler is built per crawl from its settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ScrapyAgent
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.utils._download_handlers import wrap_twisted_exceptions
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.web.client import Agent
+
+from newsmon.core.urls import BadURL, canonicalize
+from newsmon.guard.connect import GuardedEndpointFactory, Refused
+from newsmon.guard.netguard import IPNetwork, literal_address, parse_networks, refusal
+
+ALLOW_SETTING = "NEWSMON_ALLOW_NETWORKS"
+
+__all__ = ["GuardMiddleware", "GuardedHTTPDownloadHandler", "Refused", "request_refusal"]
+
+
+def allowed_networks(crawler: Crawler) -> tuple[IPNetwork, ...]:
+    """The allow-list from the crawl's settings (a list, or a comma-separated string)."""
+    value = crawler.settings.get(ALLOW_SETTING) or ()
+    return parse_networks(value if isinstance(value, str) else list(value))
+
+
+def request_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    """Why a request to `url` must not be sent before any connection, or None."""
+    try:
+        canonicalize(url)
+    except BadURL as exc:
+        return f"refused: {exc}"
+    host = urlsplit(url).hostname or ""
+    address = literal_address(host)
+    return refusal(address, allow) if address is not None else None
+
+
+class GuardMiddleware:
+    """Refuses requests to unfetchable URLs and to address literals off the allow-list."""
+
+    def __init__(self, allow: tuple[IPNetwork, ...]) -> None:
+        self.allow = allow
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GuardMiddleware:
+        return cls(allowed_networks(crawler))
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        reason = request_refusal(request.url, self.allow)
+        if reason:
+            raise Refused(reason)
+
+
+class _GuardedScrapyAgent(_ScrapyAgent):
+    """Scrapy's agent, connecting through the guard unless an operator's proxy is set."""
+
+    def __init__(self, *, allow: tuple[IPNetwork, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._allow = allow
+
+    def _get_agent(self, request: Request, timeout: float) -> Agent:
+        if request.meta.get("proxy"):  # the operator's proxy resolves; it is trusted
+            return super()._get_agent(request, timeout)
+        from twisted.internet import reactor
+
+        bind = request.meta.get("bindaddress") or self._bindAddress
+        factory = GuardedEndpointFactory(
+            reactor,
+            policy=self._contextFactory,
+            timeout=timeout,
+            bind_address=(bind, 0) if isinstance(bind, str) else bind,
+            allow=self._allow,
+        )
+        return Agent.usingEndpointFactory(reactor, factory, pool=self._pool)
+
+
+class GuardedHTTPDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler whose connections go only to checked addresses."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._allow = allowed_networks(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        agent = _GuardedScrapyAgent(
+            allow=self._allow,
+            contextFactory=self._contextFactory,
+            bindAddress=self._bind_address,
+            pool=self._pool,
+            maxsize=self._default_maxsize,
+            warnsize=self._default_warnsize,
+            fail_on_dataloss=self._fail_on_dataloss,
+            crawler=self._crawler,
+            tls_verbose_logging=self._tls_verbose_logging,
+        )
+        with wrap_twisted_exceptions():
+            return await maybe_deferred_to_future(agent.download_request(request))

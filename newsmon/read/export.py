@@ -1,0 +1,173 @@
+"""Exports for researchers: every stored version as JSON Lines, CSV or WARC, streamed.
+
+One query streams the versions (joined to their article and source) in article order,
+`yield_per` rows at a time, so memory stays flat however large the archive; the writers
+here and in `newsmon.read.warc` turn rows into records without holding more than one article.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from typing import IO, Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from newsmon.storage.models import Article, Source, Version
+
+BATCH = 500
+CSV_COLUMNS = (
+    "source",
+    "article_id",
+    "url",
+    "status",
+    "version",
+    "captured_at",
+    "title",
+    "byline",
+    "words_added",
+    "words_removed",
+    "title_changed",
+    "content_hash",
+    "extractor",
+    "text",
+)
+ARTICLE_COLUMNS = (
+    Article.id.label("article_id"),
+    Article.url,
+    Source.slug.label("source"),
+    Article.title.label("article_title"),
+    Article.status,
+    Article.version_count,
+    Article.first_seen_at,
+    Article.published_at,
+    Article.last_checked_at,
+    Article.last_changed_at,
+    Article.next_check_at,
+)
+VERSION_COLUMNS = (
+    Version.number,
+    Version.captured_at,
+    Version.content_hash,
+    Version.title,
+    Version.byline,
+    Version.text,
+    Version.words_added,
+    Version.words_removed,
+    Version.title_changed,
+    Version.extractor,
+    Version.encoding,
+)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which versions to export: one source's, and only those captured since a time."""
+
+    source: str | None = None
+    since: datetime | None = None
+
+
+def _filtered(query: Select[Any], selection: Selection) -> Select[Any]:
+    query = query.join(Article, Version.article_id == Article.id).join(Source)
+    if selection.source:
+        query = query.where(Source.slug == selection.source)
+    if selection.since:
+        query = query.where(Version.captured_at >= selection.since)
+    return query
+
+
+def count_versions(session: Session, selection: Selection) -> int:
+    """How many versions the export will write (for the progress bar)."""
+    return session.scalar(_filtered(select(func.count(Version.id)), selection)) or 0
+
+
+def stream_versions(session: Session, selection: Selection, *, raw: bool = False) -> Iterator[Any]:
+    """Rows of version and article columns, article by article, oldest version first.
+
+    Plain rows (not ORM objects) streamed `BATCH` at a time: nothing accumulates in the
+    session, and the raw HTML is only read when `raw` asks for it (WARC).
+    """
+    columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + ((Version.raw_html,) if raw else ())
+    query = _filtered(select(*columns), selection).order_by(Article.id, Version.number)
+    yield from session.execute(query.execution_options(yield_per=BATCH))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def version_record(row: Any) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "captured_at": _iso(row.captured_at),
+        "content_hash": row.content_hash,
+        "title": row.title,
+        "byline": row.byline,
+        "words_added": row.words_added,
+        "words_removed": row.words_removed,
+        "extractor": row.extractor,
+        "text": row.text,
+    }
+
+
+def write_jsonl(rows: Iterable[Any], out: IO[str]) -> Iterator[int]:
+    """One article a line with all its (selected) versions; yields after every version."""
+    for _, group in groupby(rows, key=lambda r: r.article_id):
+        record: dict[str, Any] | None = None
+        for row in group:
+            if record is None:
+                record = {
+                    "id": row.article_id,
+                    "url": row.url,
+                    "source": row.source,
+                    "title": row.article_title,
+                    "status": row.status,
+                    "version_count": row.version_count,
+                    "first_seen_at": _iso(row.first_seen_at),
+                    "published_at": _iso(row.published_at),
+                    "last_checked_at": _iso(row.last_checked_at),
+                    "last_changed_at": _iso(row.last_changed_at),
+                    "next_check_at": _iso(row.next_check_at),
+                    "versions": [],
+                }
+            record["versions"].append(version_record(row))
+            yield 1
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterable[Any], out: IO[str]) -> Iterator[int]:
+    """One row per version with a header row; yields after every version."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        values = {
+            "source": row.source,
+            "article_id": row.article_id,
+            "url": row.url,
+            "status": row.status,
+            "version": row.number,
+            "captured_at": _iso(row.captured_at),
+            "title": row.title,
+            "byline": row.byline or "",
+            "words_added": row.words_added,
+            "words_removed": row.words_removed,
+            "title_changed": int(bool(row.title_changed)),
+            "content_hash": row.content_hash,
+            "extractor": row.extractor,
+            "text": row.text,
+        }
+        writer.writerow([spreadsheet_cell(values[c]) for c in CSV_COLUMNS])
+        yield 1

@@ -1,0 +1,126 @@
+"""Which article holds a URL: inserts that tolerate a concurrent crawl, owners, aliases.
+
+Two crawls may discover or alias the same URL at the same moment; the unique
+constraint decides who wins, and the loser's insert is a no-op rather than an
+IntegrityError (which on PostgreSQL would also abort the whole transaction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from newsmon.core.identity import Owner
+from newsmon.record.articledates import open_to_feed_dates
+from newsmon.storage.models import Article, ArticleUrl, Version
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        raise NotImplementedError(f"newsmon supports SQLite and PostgreSQL, not {dialect}")
+    return _INSERTS[dialect](model)
+
+
+def claim_url(session: Session, url: str, article_id: int) -> int | None:
+    """Record `url` as one of the article's URLs unless another holds it; returns the holder."""
+    statement = _insert(session, ArticleUrl).values(url=url, article_id=article_id)
+    if session.scalar(statement.on_conflict_do_nothing().returning(ArticleUrl.id)) is not None:
+        return article_id
+    return session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == url))
+
+
+@dataclass(frozen=True)
+class Known:
+    """An article that already holds a URL a feed announced."""
+
+    article_id: int
+    source_id: int
+    undated: bool  # no date from a feed or sitemap yet: another feed may give one
+
+
+def known_urls(session: Session, urls: list[str]) -> dict[str, Known]:
+    """The articles already holding any of `urls`, by URL."""
+    if not urls:
+        return {}
+    rows = session.execute(
+        select(ArticleUrl.url, ArticleUrl.article_id, Article.source_id, open_to_feed_dates())
+        .join(Article, Article.id == ArticleUrl.article_id)
+        .where(ArticleUrl.url.in_(urls))
+    )
+    return {
+        url: Known(article_id, source, bool(undated)) for url, article_id, source, undated in rows
+    }
+
+
+def yield_canonical(session: Session, url: str, holder_id: int) -> bool:
+    """Take `url` back from an article that holds it only through its page's canonical link.
+
+    Called when another source's feed announces `url`: a page must not squat on a URL
+    before the source that publishes it names it. The holder goes back to the URL its
+    own feed announced (its first URL) and keeps its versions; True if it let go.
+    """
+    first = session.scalar(
+        select(ArticleUrl.url)
+        .where(ArticleUrl.article_id == holder_id)
+        .order_by(ArticleUrl.id)
+        .limit(1)
+    )
+    if first is None or first == url:  # its own feed announced it: the URL is its own
+        return False
+    session.execute(delete(ArticleUrl).where(ArticleUrl.url == url))
+    session.execute(update(Article).where(Article.id == holder_id).values(url=first))
+    return True
+
+
+def insert_articles(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert new articles with their URLs in two statements; returns how many were new.
+
+    A URL another crawl inserted meanwhile is skipped, as articles.url or as one of
+    another article's URLs (article_urls.url); an article left without its URL is removed.
+    """
+    if not rows:
+        return 0
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs whose
+    # compiled form is cached, instead of compiling a new 200-row statement each chunk.
+    connection = session.connection()
+    articles = _insert(session, Article.__table__).on_conflict_do_nothing()
+    created = dict(connection.execute(articles.returning(Article.url, Article.id), rows).all())
+    if not created:
+        return 0
+    urls = _insert(session, ArticleUrl.__table__).on_conflict_do_nothing()
+    pairs = [{"url": url, "article_id": article_id} for url, article_id in created.items()]
+    claimed = set(connection.execute(urls.returning(ArticleUrl.url), pairs).scalars())
+    orphans = [article_id for url, article_id in created.items() if url not in claimed]
+    if orphans:
+        session.execute(delete(Article).where(Article.id.in_(orphans)))
+    return len(claimed)
+
+
+def owner_of(session: Session, url: str, digest: str) -> Owner | None:
+    """The article holding `url`, and whether its latest version has the text `digest`."""
+    row = session.execute(
+        select(Article.id, Article.source_id, Article.version_count)
+        .join(ArticleUrl, ArticleUrl.article_id == Article.id)
+        .where(ArticleUrl.url == url)
+    ).first()
+    if row is None:
+        return None
+    latest = session.scalar(
+        select(Version.content_hash).where(
+            Version.article_id == row.id, Version.number == row.version_count - 1
+        )
+    )
+    return Owner(
+        article_id=row.id,
+        source_id=row.source_id,
+        has_versions=row.version_count > 0,
+        same_text=latest == digest,
+    )

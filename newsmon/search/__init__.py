@@ -1,0 +1,1 @@
+"""Search over every version: the query language and its SQL on both engines."""

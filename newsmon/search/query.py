@@ -1,0 +1,159 @@
+"""Search queries: parsed here (pure), run over every version by `newsmon.search.sql`.
+
+The language: words and "quoted phrases" must all appear in a version's headline
+or body; `-word` or `-"a phrase"` must not; `removed:` and `added:` (a word or a
+quoted phrase) must have left or entered the text at that version; `headline:changed`
+keeps headline rewrites; `source:SLUG` and `class:minor|headline|edit` filter.
+Words are matched whole and case-insensitively, as both database engines index them.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from newsmon.record.changeclass import CHANGE_CLASSES, RUN_BREAK
+
+Phrase = tuple[str, ...]
+
+_TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
+_WORD = re.compile(r"[^\W_]+")
+MAX_TERMS = 16
+KEYS = ("source", "removed", "added", "headline", "class")
+
+
+class QueryError(ValueError):
+    """A search query that cannot be run; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: what every matching version must (not) contain, and the filters."""
+
+    terms: tuple[Phrase, ...] = ()
+    excluded: tuple[Phrase, ...] = ()
+    removed: tuple[Phrase, ...] = ()
+    added: tuple[Phrase, ...] = ()
+    sources: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    headline_changed: bool = False
+
+    @property
+    def about_changes(self) -> bool:
+        """A question about changes is answered per version pair, not per article."""
+        return bool(self.removed or self.added or self.headline_changed or self.classes)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.terms or self.removed or self.added)
+
+    def narrowed(self, *, sources: tuple[str, ...] = (), classes: tuple[str, ...] = ()) -> Query:
+        """This query with more filters (a feed's `?source=`, a subscription's class)."""
+        return replace(self, sources=self.sources + sources, classes=self.classes + classes)
+
+
+def words(text: str) -> Phrase:
+    """The indexable words of `text`, case-folded; the index's run break never counts."""
+    return tuple(w for w in _WORD.findall(text.casefold()) if w != RUN_BREAK)
+
+
+def parse(text: str) -> Query:
+    """Parse a query string, or raise QueryError saying what is wrong with it."""
+    fields: dict[str, list] = {k: [] for k in ("terms", "excluded", "removed", "added")}
+    sources: list[str] = []
+    classes: list[str] = []
+    headline_changed = False
+    for match in _TOKEN.finditer(text):
+        negated, key, quoted, bare = match.groups()
+        key = (key or "").lower()
+        value = quoted if quoted is not None else bare
+        if key and key not in KEYS:  # "http://…" or "10:30": plain text after all
+            value, key = f"{key}:{value}", ""
+        if key == "source":
+            sources.append(value.strip().lower())
+        elif key == "class":
+            if value.lower() not in CHANGE_CLASSES:
+                raise QueryError(f"class: is one of {', '.join(CHANGE_CLASSES)}, not {value!r}")
+            classes.append(value.lower())
+        elif key == "headline":
+            if value.lower() != "changed":
+                raise QueryError(f"headline: takes only 'changed', not {value!r}")
+            headline_changed = True
+        else:
+            phrase = words(value)
+            if phrase:
+                slot = "excluded" if negated and not key else (key or "terms")
+                fields[slot].append(phrase)
+    query = Query(
+        **{k: tuple(v) for k, v in fields.items()},
+        sources=tuple(sources),
+        classes=tuple(classes),
+        headline_changed=headline_changed,
+    )
+    _check(query)
+    return query
+
+
+def _check(query: Query) -> None:
+    count = len(query.terms) + len(query.excluded) + len(query.removed) + len(query.added)
+    if count > MAX_TERMS:
+        raise QueryError(f"a search holds at most {MAX_TERMS} words and phrases")
+    if not (query.has_text or query.about_changes):
+        raise QueryError("say what to look for: a word, a phrase, removed:, added: or headline:")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of results ends: the last hit's capture time and version id."""
+
+    captured_at: datetime
+    version_id: int
+
+    def encode(self) -> str:
+        raw = f"{self.captured_at.isoformat()}|{self.version_id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            at, version_id = raw.split("|")
+            cursor = cls(datetime.fromisoformat(at), int(version_id))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise QueryError("that page cursor is not one newsmon gave out") from exc
+        if cursor.captured_at.tzinfo is None or not 0 <= cursor.version_id < 2**62:
+            raise QueryError("that page cursor is not one newsmon gave out")
+        return cursor
+
+
+def fts5_match(query: Query) -> str | None:
+    """The SQLite FTS5 MATCH expression for the text parts of `query`, if it has any.
+
+    Every word is quoted (a phrase of one), so no user text reaches FTS5's syntax.
+    """
+    parts = [f"{{title text}} : {_quoted(p)}" for p in query.terms]
+    parts += [f"removed_text : {_quoted(p)}" for p in query.removed]
+    parts += [f"added_text : {_quoted(p)}" for p in query.added]
+    if not parts:
+        return None
+    expression = " AND ".join(parts)
+    excluded = fts5_excluded(query)
+    return f"({expression}) NOT ({excluded})" if excluded else expression
+
+
+def fts5_excluded(query: Query) -> str | None:
+    """The FTS5 expression any excluded word or phrase matches (for queries with no words)."""
+    return " OR ".join(f"{{title text}} : {_quoted(p)}" for p in query.excluded) or None
+
+
+def _quoted(phrase: Phrase) -> str:
+    return '"' + " ".join(phrase) + '"'
+
+
+def tsquery(phrases: tuple[Phrase, ...], *, excluded: tuple[Phrase, ...] = ()) -> str | None:
+    """A PostgreSQL `to_tsquery('simple', …)` string: phrases ANDed, exclusions negated."""
+    parts = [f"({' <-> '.join(p)})" for p in phrases]
+    parts += [f"!({' <-> '.join(p)})" for p in excluded]
+    return " & ".join(parts) or None

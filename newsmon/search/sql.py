@@ -1,0 +1,210 @@
+"""Run a parsed search over every version: SQLite FTS5 or PostgreSQL tsvector, one interface.
+
+Matching happens in the database's own full-text index (migration 0005); this
+module turns a `search.Query` into the conditions each engine understands, pages
+with a keyset cursor, and builds snippets for the page's hits only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from newsmon.search.query import Cursor, Query, fts5_excluded, fts5_match, tsquery
+from newsmon.search.snippets import first_snippet
+from newsmon.storage.models import Article, Source, Version
+
+MAX_PAGE = 100
+_FTS = table("version_fts", column("rowid"))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: an article's newest matching version, or one matching version pair."""
+
+    article_id: int
+    url: str
+    source: str
+    current_title: str | None
+    title: str
+    version: int
+    captured_at: datetime
+    change_class: str | None
+    words_added: int
+    words_removed: int
+    matching_versions: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    next_cursor: str | None
+
+
+def search(
+    session: Session, query: Query, *, limit: int = 20, cursor: Cursor | None = None
+) -> SearchPage:
+    """One page of hits, newest first.
+
+    Plain searches give one hit per article (its newest matching version, and how
+    many of its versions match); searches about changes (`removed:`, `added:`,
+    `headline:changed`, `class:`) give one hit per matching version pair.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = session.execute(_page_query(session, query, limit=limit + 1, cursor=cursor)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    hits = _hits(session, query, {r.id: r.n for r in rows})
+    nxt = Cursor(rows[-1].captured_at, rows[-1].id).encode() if more else None
+    return SearchPage(hits=hits, next_cursor=nxt)
+
+
+def matching_versions(
+    session: Session, query: Query, *, after_id: int, up_to: int, limit: int
+) -> list[int]:
+    """Ids of versions in (after_id, up_to] that match `query`, oldest first (for notifiers)."""
+    stmt = (
+        select(Version.id)
+        .join(Article, Article.id == Version.article_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(Version.id > after_id, Version.id <= up_to, *conditions(session, query))
+        .order_by(Version.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def conditions(session: Session, query: Query) -> list[ColumnElement[bool]]:
+    """WHERE conditions on versions joined with articles and sources, for either engine."""
+    out = _text_conditions(session, query)
+    if query.sources:
+        out.append(Source.slug.in_(query.sources))
+    if query.classes:
+        out.append(Version.change_class.in_(query.classes))
+    if query.headline_changed:
+        out.append(Version.change_class == "headline")
+    return out
+
+
+def _text_conditions(session: Session, query: Query) -> list[ColumnElement[bool]]:
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_conditions(query)
+    match, excluded = fts5_match(query), fts5_excluded(query)
+    if match:
+        ids = select(_FTS.c.rowid).where(text("version_fts MATCH :m").bindparams(m=match))
+        return [Version.id.in_(ids)]
+    if excluded:
+        ids = select(_FTS.c.rowid).where(text("version_fts MATCH :x").bindparams(x=excluded))
+        return [Version.id.not_in(ids)]
+    return []
+
+
+def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
+    out = []
+    docs = (
+        ("search_doc", tsquery(query.terms, excluded=query.excluded)),
+        ("removed_doc", tsquery(query.removed)),
+        ("added_doc", tsquery(query.added)),
+    )
+    for doc, tsq in docs:
+        if tsq is not None:
+            ts = func.to_tsquery(literal_column("'simple'::regconfig"), tsq)
+            out.append(literal_column(f"versions.{doc}").op("@@")(ts))
+    return out
+
+
+def _page_query(session: Session, query: Query, *, limit: int, cursor: Cursor | None) -> Select:
+    base = (
+        select(Version.id, Version.article_id, Version.number, Version.captured_at)
+        .join(Article, Article.id == Version.article_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(*conditions(session, query))
+    )
+    if query.about_changes:
+        sub = base.add_columns(literal_column("1").label("n")).subquery()
+    else:
+        newest = func.row_number().over(
+            partition_by=Version.article_id, order_by=Version.number.desc()
+        )
+        count = func.count().over(partition_by=Version.article_id)
+        sub = base.add_columns(newest.label("rn"), count.label("n")).subquery()
+    stmt = select(sub.c.id, sub.c.captured_at, sub.c.n)
+    if not query.about_changes:
+        stmt = stmt.where(sub.c.rn == 1)
+    if cursor is not None:
+        stmt = stmt.where(
+            or_(
+                sub.c.captured_at < cursor.captured_at,
+                and_(sub.c.captured_at == cursor.captured_at, sub.c.id < cursor.version_id),
+            )
+        )
+    return stmt.order_by(sub.c.captured_at.desc(), sub.c.id.desc()).limit(limit)
+
+
+def _hits(session: Session, query: Query, counts: dict[int, int]) -> list[Hit]:
+    if not counts:
+        return []
+    rows = session.execute(
+        select(
+            Version.id,
+            Version.number,
+            Version.title,
+            Version.text,
+            Version.removed_text,
+            Version.added_text,
+            Version.captured_at,
+            Version.change_class,
+            Version.words_added,
+            Version.words_removed,
+            Article.id.label("article_id"),
+            Article.url,
+            Article.title.label("current_title"),
+            Source.slug,
+        )
+        .join(Article, Article.id == Version.article_id)
+        .join(Source, Source.id == Article.source_id)
+        .where(Version.id.in_(list(counts)))
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+    )
+    return [_hit(r, query, counts[r.id]) for r in rows]
+
+
+def _hit(r: Row, query: Query, count: int) -> Hit:
+    if query.terms:
+        snip = first_snippet([r.title, r.text], query.terms)
+    elif query.removed:
+        snip = "removed: " + first_snippet([r.removed_text], query.removed)
+    elif query.added:
+        snip = "added: " + first_snippet([r.added_text], query.added)
+    else:
+        snip = first_snippet([r.text], ())
+    return Hit(
+        article_id=r.article_id,
+        url=r.url,
+        source=r.slug,
+        current_title=r.current_title,
+        title=r.title,
+        version=r.number,
+        captured_at=r.captured_at,
+        change_class=r.change_class,
+        words_added=r.words_added,
+        words_removed=r.words_removed,
+        matching_versions=count,
+        snippet=snip,
+    )

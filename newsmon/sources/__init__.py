@@ -1,0 +1,1 @@
+"""The sources watched: their feeds, extraction rules, render modes and language."""

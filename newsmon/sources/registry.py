@@ -1,0 +1,145 @@
+"""Managing sources and their feeds, and the starter list of real news feeds."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from newsmon.core.urls import BadURL, canonicalize
+from newsmon.extract.language import BadLanguage
+from newsmon.sources.language import set_language
+from newsmon.sources.modes import apply_mode_changes
+from newsmon.storage.models import SOURCE_RENDERS, Article, Feed, Source
+
+
+class SourceError(ValueError):
+    """A source command that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source to add: its slug, name and feed URLs."""
+
+    slug: str
+    name: str
+    feeds: tuple[str, ...]
+    homepage: str | None = None
+    sitemaps: tuple[str, ...] = ()  # URLs known to be sitemaps (robots.txt says so)
+
+
+def starter_sources() -> list[SourceSpec]:
+    """The shipped list of major news feeds, so a fresh install has something real to watch."""
+    data = tomllib.loads(files("newsmon").joinpath("starter_sources.toml").read_text("utf-8"))
+    return [
+        SourceSpec(
+            slug=s["slug"], name=s["name"], feeds=tuple(s["feeds"]), homepage=s.get("homepage")
+        )
+        for s in data["sources"]
+    ]
+
+
+def _check_slug(typed: str) -> str:
+    slug = typed.strip().lower()
+    if not slug or not all(c.isalnum() or c in "-_" for c in slug) or len(slug) > 64:
+        raise SourceError(f"bad source slug {typed!r}: use letters, digits, '-' and '_'")
+    return slug
+
+
+def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[Source, int]:
+    """Add a source, or new feeds to an existing one. Returns the source and feeds added."""
+    slug = _check_slug(spec.slug)
+    urls: dict[str, str] = {}  # canonical URL -> kind until its first poll says otherwise
+    for url, kind in [*((u, "feed") for u in spec.feeds), *((u, "sitemap") for u in spec.sitemaps)]:
+        try:
+            urls.setdefault(canonicalize(url), kind)
+        except BadURL as exc:
+            raise SourceError(f"bad feed URL {url[:100]!r}: {exc}") from exc
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        source = Source(
+            slug=slug, name=spec.name or slug, homepage=spec.homepage, enabled=True, created_at=now
+        )
+        session.add(source)
+        session.flush()
+    added = 0
+    for url, kind in urls.items():
+        owner = session.scalar(select(Feed).where(Feed.url == url))
+        if owner is not None:
+            if owner.source_id != source.id:
+                raise SourceError(f"feed {url} already belongs to source {owner.source.slug!r}")
+            continue
+        session.add(
+            Feed(
+                source_id=source.id,
+                url=url,
+                kind=kind,
+                next_poll_at=now,
+                consecutive_errors=0,
+                entries_seen=0,
+            )
+        )
+        added += 1
+    session.flush()
+    return source, added
+
+
+def remove_source(session: Session, *, slug: str) -> int:
+    """Remove a source with its feeds, articles and versions. Returns articles removed."""
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise SourceError(f"unknown source {slug!r} (see `newsmon sources list`)")
+    articles = session.scalar(select(func.count()).where(Article.source_id == source.id)) or 0
+    session.delete(source)
+    return articles
+
+
+def source_by_slug(session: Session, slug: str) -> Source:
+    source = session.scalar(select(Source).where(Source.slug == slug))
+    if source is None:
+        raise SourceError(f"unknown source {slug!r} (see `newsmon sources list`)")
+    return source
+
+
+def has_sources(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Source)) > 0
+
+
+@dataclass(frozen=True)
+class SourceChanges:
+    """What `newsmon sources set` (or a `[sources.SLUG]` table in the config) changes.
+
+    None leaves a setting as it is. Each room that owns a setting checks its value in
+    `apply_changes`; the command only carries them.
+    """
+
+    title_selector: str | None = None
+    body_selector: str | None = None
+    exclude: tuple[str, ...] | None = None
+    clear_rules: bool = False
+    render: str | None = None
+    language: str | None = None  # "auto" unpins and lets feeds and pages decide again
+
+
+def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
+    """Apply checked changes to a source. Returns one line per setting changed."""
+    said: list[str] = []
+    said += apply_mode_changes(source, changes)  # extraction rules (newsmon.sources.modes)
+    if changes.render is not None:
+        if changes.render not in SOURCE_RENDERS:
+            raise SourceError(
+                f"bad render mode {changes.render!r}: use one of {', '.join(SOURCE_RENDERS)}"
+            )
+        if source.render != changes.render:
+            source.render = changes.render
+            said.append(f"render: {changes.render}")
+    if changes.language is not None:
+        try:
+            said += set_language(source, changes.language)
+        except BadLanguage as exc:
+            raise SourceError(str(exc)) from exc
+    return said

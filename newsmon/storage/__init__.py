@@ -1,0 +1,1 @@
+"""The database: engines, the typed ORM models, the batched writer, backups."""

@@ -1,0 +1,296 @@
+"""The database schema: sources, their feeds, articles, their versions and checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ARTICLE_STATUSES = ("active", "frozen", "gone")
+EVENT_KINDS = ("frozen", "gone", "back")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+FEED_KINDS = ("feed", "sitemap")
+SOURCE_RENDERS = ("http", "browser")
+DATE_ORIGINS = ("feed", "sitemap", "page")
+CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Source(Base):
+    """A news site, known by a short slug ("bbc")."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    homepage: Mapped[str | None] = mapped_column(String(2048))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    # Operator's rules for pages generic extraction reads badly (newsmon.extract.rules):
+    # {"title_selector": CSS, "body_selector": CSS, "exclude": [CSS, ...]}; None = generic.
+    extract_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How articles are fetched: one of SOURCE_RENDERS (`browser` = headless Chromium).
+    render: Mapped[str] = mapped_column(String(16), default="http", server_default="http")
+    # BCP 47 tag from the feed or the pages, or set by the operator (then pinned).
+    language: Mapped[str | None] = mapped_column(String(35))
+    language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
+
+
+class Feed(Base):
+    """An RSS/Atom feed of a source, with its conditional-GET validators and health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # One of FEED_KINDS: an RSS/Atom feed or an XML sitemap (index, urlset, news sitemap).
+    kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while a crawler holds the feed, so no second crawler polls it at the same time.
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[int | None] = mapped_column(Integer)  # crawler_heartbeats.id
+
+    source: Mapped[Source] = relationship(back_populates="feeds")
+
+
+class Article(Base):
+    """One story, under its canonical URL, with its recheck schedule."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(f"status IN {ARTICLE_STATUSES}", name="ck_articles_status"),
+        Index("ix_articles_status_next_check_at", "status", "next_check_at"),
+        Index("ix_articles_status_last_changed_at", "status", "last_changed_at"),
+        Index("ix_articles_status_quiet_since", "status", "quiet_since"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    first_seen_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+    # Where each date came from: one of DATE_ORIGINS, shown beside the date.
+    published_from: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime | None]
+    updated_from: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    last_checked_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]
+    # What the recheck clock counts from: the last change, else the first sighting.
+    quiet_since: Mapped[datetime]
+    next_check_at: Mapped[datetime | None]
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_raw_hash: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_missing: Mapped[int] = mapped_column(Integer, default=0)
+    gone_at: Mapped[datetime | None]
+    frozen_at: Mapped[datetime | None]
+    # Set while a crawl holds the article, so no second crawl fetches it at the same time.
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[int | None] = mapped_column(Integer)  # crawler_heartbeats.id
+
+    source: Mapped[Source] = relationship()
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="article", order_by="Version.number", cascade="all, delete-orphan"
+    )
+
+
+class ArticleUrl(Base):
+    """Every URL an article was seen under (feed links, redirects, canonical), for lookups."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Version(Base):
+    """One distinct text of an article, numbered from 0 as captured."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_versions_article_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[datetime] = mapped_column(index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_hash: Mapped[str | None] = mapped_column(String(64))
+    # The character encoding the page was decoded with when fetched: re-extraction uses it.
+    encoding: Mapped[str | None] = mapped_column(String(64))
+    extractor: Mapped[str] = mapped_column(String(100))
+    words_added: Mapped[int] = mapped_column(Integer, default=0)
+    words_removed: Mapped[int] = mapped_column(Integer, default=0)
+    title_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[list[Any] | None] = mapped_column(JSON)
+    # `minor` | `headline` | `edit` (newsmon.record.changeclass), None for version 0 and old rows.
+    change_class: Mapped[str | None] = mapped_column(String(16))
+    # The runs of words that left and entered the text at this version, one run a line:
+    # indexed for `removed:` and `added:` searches (FTS5 triggers / tsvector columns, 0005).
+    removed_text: Mapped[str | None] = mapped_column(Text)
+    added_text: Mapped[str | None] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class Check(Base):
+    """One fetch of an article and what came of it; pruned after a retention period."""
+
+    __tablename__ = "checks"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {CHECK_OUTCOMES}", name="ck_checks_outcome"),
+        Index("ix_checks_article_at", "article_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class CrawlerHeartbeat(Base):
+    """A crawler process that is (or was) running: the fleet's roll call and /healthz's source."""
+
+    __tablename__ = "crawler_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Set while the crawler runs an `--all` pass: concurrent `--all` passes form one pass.
+    all_pass_since: Mapped[datetime | None]
+
+
+class ArticleEvent(Base):
+    """A change of an article's state worth a feed entry: frozen, gone (with its code), back."""
+
+    __tablename__ = "article_events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {EVENT_KINDS}", name="ck_article_events_kind"),
+        Index("ix_article_events_article_at", "article_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(index=True)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+
+
+class Subscription(Base):
+    """A destination told about every new version that matches its filters."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str | None] = mapped_column(String(64))
+    change_class: Mapped[str | None] = mapped_column(String(16))
+    query: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # Versions up to this id have been considered: a new subscription starts at the newest.
+    last_version_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """One notification of one version to one subscription, and how sending it went."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="ck_deliveries_status"),
+        UniqueConstraint("subscription_id", "version_id", name="uq_deliveries_sub_version"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+SEARCH_INDEX_TABLES = ("version_fts",)  # SQLite FTS5 and its shadow tables (migration 0005)
+SEARCH_INDEX_COLUMNS = ("search_doc", "removed_doc", "added_doc")  # PostgreSQL tsvectors
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """For Alembic's comparison: the search index lives in the migration, not in the models."""
+    if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLES):
+        return False
+    if type_ == "column" and name in SEARCH_INDEX_COLUMNS:
+        return False
+    return not (
+        type_ == "index" and name and name.startswith("ix_versions_") and name.endswith("_doc")
+    )
