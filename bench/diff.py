@@ -2,7 +2,7 @@
 old approach, in one process.
 
 Run on demand: `python bench/diff.py [--old-all]`. Each case diffs two versions through
-`newsmon.record.diff.diff_texts` and the change summary the crawler stores (`newsmon.changes`),
+`newsmon.record.diff.diff_texts` and the change summary the crawler stores (`newsmon.record.changes`),
 and prints the time, the comparisons spent, whether the budget's fallback was taken, and
 the ratio to an ordinary article's diff (the baseline) measured in the same process. The
 old approach (difflib over whole paragraphs and whole token lists, twice for the inline
@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsmon.changes import Base, measure
+from newsmon.record.changes import Base, measure
 from newsmon.record.diff import diff_texts, tokens
-from newsmon.seqdiff import Budget
+from newsmon.record.seqdiff import Budget
 
 COMMON = ("the", "a", "of", "to", "and", "in", "said", "was", "on", "for", "that", "with")
 

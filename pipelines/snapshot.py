@@ -7,9 +7,9 @@ import functools
 import logging
 from typing import Any
 
-from newsmon.changes import Change, StaleChange, measure, read_latest
 from newsmon.crawl.metrics import process_metrics
 from newsmon.crawl.workers import in_worker
+from newsmon.record.changes import Change, StaleChange, measure, read_latest
 from newsmon.record.check import page_text
 from newsmon.record.items import PageItem
 from newsmon.record.store import record_failure as store_failure

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
-from newsmon.changes import StaleChange
 from newsmon.crawl.service import CrawlService
+from newsmon.record.changes import StaleChange
 from newsmon.storage.batchwriter import BatchWriter
 from newsmon.storage.db import ensure_schema, shared_engine
 from newsmon.storage.models import Article, Check, Source, Version

@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 import pytest
 
 from newsmon.record.diff import diff_texts, summarize
-from newsmon.seqdiff import PAGE_CELLS, REGION_CELLS
+from newsmon.record.seqdiff import PAGE_CELLS, REGION_CELLS
 
 
 def marked(spans, op):

@@ -2,7 +2,7 @@
 
 Extraction is pure CPU (about 20 ms a page); in the loop's thread it would stall
 every download, and in a thread it would still hold the GIL. A new version's diff and
-summary (newsmon.changes) run in the same pool, for the same reasons. Worker processes
+summary (newsmon.record.changes) run in the same pool, for the same reasons. Worker processes
 are spawned, not forked: the parent runs a reactor thread, and fork copies locks.
 """
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import Insert, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from newsmon.changes import Change, StaleChange
 from newsmon.core.fingerprint import (
     content_hash,
     has_settled,
@@ -28,6 +27,7 @@ from newsmon.core.identity import CanonicalClaim, alias_allowed, decide_canonica
 from newsmon.core.urls import canonical_or_none
 from newsmon.record.article_urls import claim_url, owner_of
 from newsmon.record.articledates import adopt_page_dates
+from newsmon.record.changes import Change, StaleChange
 from newsmon.record.items import PageItem
 from newsmon.record.policy import RecheckPolicy
 from newsmon.sources.language import learn_page_language
@@ -302,7 +302,7 @@ def record_page(
     """Store one fetched page: a new version if its text changed, else just the check.
 
     A new version is stored with `change`, measured beforehand against the latest version
-    (newsmon.changes): nothing is diffed here, on the writer thread, under the write lock.
+    (newsmon.record.changes): nothing is diffed here, on the writer thread, under the write lock.
     Raises `StaleChange` when a version is due and `change` was not measured against the
     latest one (or is missing): the caller measures again and retries.
     """

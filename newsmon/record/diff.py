@@ -1,7 +1,7 @@
 """The diff model: paragraphs aligned, words compared inside changed paragraphs. Pure.
 
 Built on difflib's SequenceMatcher, which makes readable diffs, fed only regions small
-enough for it (newsmon.seqdiff): the work of one diff is bounded by a budget, so a
+enough for it (newsmon.record.seqdiff): the work of one diff is bounded by a budget, so a
 hostile page (12,000 words in one paragraph, or 16,000 identical paragraphs) costs
 a fraction of a second, not minutes. Past the budget a stretch is compared sentence by
 sentence, then shown replaced whole; `TextDiff.coarse` says when that happened.
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
 
-from newsmon import seqdiff
-from newsmon.seqdiff import Budget, Opcode
+from newsmon.record import seqdiff
+from newsmon.record.seqdiff import Budget, Opcode
 
 Op = Literal["equal", "insert", "delete"]
 Kind = Literal["equal", "changed", "added", "removed"]
