@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from typing import Any
 
 from newsmon.crawl.metrics import process_metrics
+from newsmon.crawl.workers import in_worker
+from newsmon.record.changes import Change, StaleChange, measure, read_latest
+from newsmon.record.check import page_text
 from newsmon.record.items import PageItem
 from newsmon.record.store import record_failure as store_failure
 from newsmon.record.store import record_page
 from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)
+# Times a page's change is measured again because another version was stored meanwhile
+# (another crawler on the same article); more than that and the check fails, to be retried.
+MAX_MEASURES = 3
 
 
 class SnapshotPipeline(DatabaseComponent):
@@ -25,9 +33,32 @@ class SnapshotPipeline(DatabaseComponent):
             outcome = await self.in_transaction(store_failure, item=item, policy=policy)
             logger.warning("check %s: %s (%s)", item.task.url, outcome, item.error)
         else:
-            outcome = await self.in_transaction(record_page, item=item, policy=policy)
+            outcome = await self._store(item)
         self._count(item, outcome)
         return item
+
+    async def _store(self, item: PageItem) -> str:
+        """The page's change is measured first, off the writer thread and outside any write
+        transaction; the write declines if the version it was measured against is stale."""
+        change = None
+        if item.extracted is not None and page_text(item)[2] != item.task.latest_hash:
+            change = await self._measure(item, item.task.article_id)
+        for attempt in range(1, MAX_MEASURES + 1):
+            try:
+                return await self.in_transaction(
+                    record_page, item=item, policy=self.recheck_policy, change=change
+                )
+            except StaleChange as stale:
+                if attempt == MAX_MEASURES:
+                    raise
+                change = await self._measure(item, stale.article_id)
+        raise AssertionError("unreachable")
+
+    async def _measure(self, item: PageItem, article_id: int) -> Change:
+        title, text, digest = page_text(item)
+        base = await asyncio.to_thread(read_latest, self.engine, article_id)
+        work = functools.partial(measure, base, title, text, digest)
+        return await in_worker(work, workers=self.config.workers())
 
     def _count(self, item: PageItem, outcome: str) -> None:
         if outcome == "changed" and item.task.latest_hash is None:

@@ -1,7 +1,8 @@
 """The process pool that runs extraction off the crawl's event loop, one per process.
 
 Extraction is pure CPU (about 20 ms a page); in the loop's thread it would stall
-every download, and in a thread it would still hold the GIL. Worker processes
+every download, and in a thread it would still hold the GIL. A new version's diff and
+summary (newsmon.record.changes) run in the same pool, for the same reasons. Worker processes
 are spawned, not forked: the parent runs a reactor thread, and fork copies locks.
 """
 
@@ -13,12 +14,15 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from newsmon.extract.page import Extracted, extract
 from newsmon.extract.rules import ExtractRules
 
+T = TypeVar("T")
 _lock = threading.Lock()
 _pools: dict[int, ProcessPoolExecutor] = {}
 
@@ -75,8 +79,14 @@ async def extract_off_loop(
     with: no re-encoded copy, and the worker parses exactly what the site sent. The
     source's rules travel with the page (a few selectors: nothing to cache in a worker).
     """
-    loop = asyncio.get_running_loop()
     work = functools.partial(extract, page, url, encoding=encoding, rules=rules)
+    return await in_worker(work, workers=workers)
+
+
+async def in_worker(work: Callable[[], T], *, workers: int) -> T:
+    """`work()` in the pool (a picklable callable of a module function); a crashed worker
+    costs one retry."""
+    loop = asyncio.get_running_loop()
     for attempt in (1, 2):
         pool = _pool(workers)
         try:

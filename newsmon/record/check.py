@@ -28,8 +28,7 @@ from newsmon.core.urls import canonical_or_none
 from newsmon.ledger.chain import AT_CAPTURE, previous_record_hash, seal
 from newsmon.record.article_urls import claim_url, owner_of, source_sites
 from newsmon.record.articledates import adopt_page_dates
-from newsmon.record.changeclass import change_runs, classify
-from newsmon.record.diff import diff_texts, summarize
+from newsmon.record.changes import Change, StaleChange
 from newsmon.record.items import PageItem
 from newsmon.record.policy import RecheckPolicy
 from newsmon.sources.language import learn_page_language
@@ -234,7 +233,7 @@ def record_quiet_check(
     the claim read (active, quiet since the same moment, at the same URL). Returns
     None when the row has moved on since the claim (frozen by the sweep, gone, merged,
     a new version) or when the page names another URL for itself, so the caller takes
-    the full path. `digest`: the extracted text's hash (`_page_text`), when extracted.
+    the full path. `digest`: the extracted text's hash (`page_text`), when extracted.
     """
     task = item.task
     if task.status != "active" or task.quiet_since is None or task.latest_hash is None:
@@ -294,18 +293,31 @@ def _names_only_its_own_url(item: PageItem) -> bool:
     return canonical_or_none(item.url) in (None, url)
 
 
-def _page_text(item: PageItem) -> tuple[str, str, str]:
-    """The extracted title and text as stored, and their content hash."""
+def page_text(item: PageItem) -> tuple[str, str, str]:
+    """The extracted title and text as stored, and their content hash (computed once)."""
     assert item.extracted is not None
-    title, text = normalize_title(item.extracted.title), normalize_text(item.extracted.text)
-    return title, text, content_hash(title, text)
+    if item.stored_text is None:
+        title, text = normalize_title(item.extracted.title), normalize_text(item.extracted.text)
+        item.stored_text = (title, text, content_hash(title, text))
+    return item.stored_text
 
 
 def record_page(
-    session: Session, *, item: PageItem, policy: RecheckPolicy, max_flips: int = 2
+    session: Session,
+    *,
+    item: PageItem,
+    policy: RecheckPolicy,
+    change: Change | None = None,
+    max_flips: int = 2,
 ) -> str:
-    """Store one fetched page: a new version if its text changed, else just the check."""
-    page = _page_text(item) if item.extracted is not None else None
+    """Store one fetched page: a new version if its text changed, else just the check.
+
+    A new version is stored with `change`, measured beforehand against the latest version
+    (newsmon.record.changes): nothing is diffed here, on the writer thread, under the write lock.
+    Raises `StaleChange` when a version is due and `change` was not measured against the
+    latest one (or is missing): the caller measures again and retries.
+    """
+    page = page_text(item) if item.extracted is not None else None
     quiet = record_quiet_check(session, item=item, policy=policy, digest=page[2] if page else None)
     if quiet is not None:
         return quiet
@@ -337,7 +349,14 @@ def record_page(
     if title is None or text is None or digest is None:
         return _check(session, article, item, "unchanged", SAME_BYTES)
     return _store_text(
-        session, article, item, policy, (title, text, digest), refused=refused, max_flips=max_flips
+        session,
+        article,
+        item,
+        policy,
+        (title, text, digest),
+        refused=refused,
+        change=change,
+        max_flips=max_flips,
     )
 
 
@@ -349,6 +368,7 @@ def _store_text(
     page: tuple[str, str, str],
     *,
     refused: str | None,
+    change: Change | None,
     max_flips: int,
 ) -> str:
     """Compare the page's text with the stored versions: a check, and a version if new."""
@@ -372,42 +392,45 @@ def _store_text(
             article.etag = article.last_modified = None
             return _check(session, article, item, "flapping", _note(flapping, refused), digest)
         settled = "the page settled on text it had flipped to before"
-    _add_version(session, article, item, title=title, text=text, digest=digest)
+    latest = history[-1] if history else None
+    if change is None or change.base_hash != latest or change.new_hash != digest:
+        raise StaleChange(article.id)
+    _add_version(session, article, item, title=title, text=text, digest=digest, change=change)
     article.last_raw_hash = item.raw_key
     _schedule(article, policy, item.fetched_at)
     return _check(session, article, item, "changed", _note(settled, refused), digest)
 
 
-def _change_class(previous: Version | None, item: PageItem, title: str, text: str) -> str | None:
+def _change_class(session: Session, article: Article, item: PageItem, change: Change) -> str | None:
     """`method` when the extractor changed and the stored page could not be re-read the
     new way (a rule that does not fit the old page, a switch to or from the browser, no
     stored page): the difference may be newsmon's, so it is not presented as an edit."""
-    if previous is None:
+    if change.base_hash is None:
         return None
     assert item.extracted is not None
-    if previous.extractor != item.extracted.extractor and item.baseline_hash is None:
-        return "method"
-    return classify(
-        old_title=previous.title, old_text=previous.text, new_title=title, new_text=text
-    )
-
-
-def _add_version(
-    session: Session, article: Article, item: PageItem, *, title: str, text: str, digest: str
-) -> None:
-    previous = None
-    if article.version_count:
+    if item.baseline_hash is None:
         previous = session.scalar(
-            select(Version)
+            select(Version.extractor)
             .where(Version.article_id == article.id)
             .order_by(Version.number.desc())
             .limit(1)
         )
-    diff = diff_texts(
-        previous.title if previous else "", previous.text if previous else "", title, text
-    )
+        if previous != item.extracted.extractor:
+            return "method"
+    return change.text_class
+
+
+def _add_version(
+    session: Session,
+    article: Article,
+    item: PageItem,
+    *,
+    title: str,
+    text: str,
+    digest: str,
+    change: Change,
+) -> None:
     assert item.extracted is not None
-    removed, added = change_runs(diff) if previous else ("", "")
     version = Version(
         article_id=article.id,
         number=article.version_count,
@@ -421,13 +444,13 @@ def _add_version(
         encoding=item.encoding,
         fetched_url=_fetched_url(item),
         extractor=item.extracted.extractor,
-        words_added=diff.words_added,
-        words_removed=diff.words_removed,
-        title_changed=previous is not None and previous.title != title,
-        summary=summarize(diff) if previous is not None else None,
-        change_class=_change_class(previous, item, title, text),
-        removed_text=removed or None,
-        added_text=added or None,
+        words_added=change.words_added,
+        words_removed=change.words_removed,
+        title_changed=change.title_changed,
+        summary=change.summary,
+        change_class=_change_class(session, article, item, change),
+        removed_text=change.removed_text,
+        added_text=change.added_text,
     )
     seal(
         version,

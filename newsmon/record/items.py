@@ -73,3 +73,5 @@ class PageItem:
     extracted: Extracted | None = None
     baseline_hash: str | None = None
     outcome: str | None = None
+    # The extracted title and text as stored, and their hash (newsmon.record.check.page_text).
+    stored_text: tuple[str, str, str] | None = None

@@ -28,6 +28,14 @@ MAX_BATCH = 100
 LINGER = 0.005
 
 
+class Declined(Exception):
+    """Raised by a job that will not write on what it was given (its inputs are stale).
+
+    Only that job fails with it: the rest of its batch is written without it, in one
+    transaction again, not each alone as after an error whose culprit is unknown.
+    """
+
+
 @dataclass
 class _Job:
     work: Callable[..., Any]
@@ -75,14 +83,22 @@ class BatchWriter:
     def _write(self, jobs: list[_Job]) -> list[tuple[_Job, Any, bool]]:
         batch = [job for job in jobs if not job.alone]
         settled: list[tuple[_Job, Any, bool]] = []
-        if len(batch) > 1:
+        while len(batch) > 1:
+            running = batch[0]
             try:
                 with transaction(self.engine) as session:
-                    results = [job.work(session, **job.kwargs) for job in batch]
-                settled = [(job, result, False) for job, result in zip(batch, results, strict=True)]
+                    results = []
+                    for running in batch:
+                        results.append(running.work(session, **running.kwargs))
+                settled += [
+                    (job, result, False) for job, result in zip(batch, results, strict=True)
+                ]
                 batch = []
+            except Declined as exc:  # that job alone fails; the others go again together
+                settled.append((running, exc, True))
+                batch = [job for job in batch if job is not running]
             except Exception:
-                pass  # find the culprit: each job alone, in its own transaction
+                break  # find the culprit: each job alone, in its own transaction
         for job in [*batch, *(job for job in jobs if job.alone)]:
             try:
                 with transaction(self.engine) as session:

@@ -102,6 +102,11 @@ class DiffOut(BaseModel):
     words_removed: int
     title: RowOut
     rows: list[RowOut]
+    coarse: int = Field(
+        0,
+        description="Passages compared coarser than word by word (by sentence, paired by "
+        "position, or replaced whole) because the diff's work is bounded; 0 when exact.",
+    )
 
 
 def _article_out(a: Article) -> ArticleOut:
@@ -281,4 +286,5 @@ def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
         words_removed=d.words_removed,
         title=row(d.title),
         rows=[row(r) for r in d.rows],
+        coarse=d.coarse,
     )
