@@ -7,10 +7,13 @@ pages go on being extracted, and the stuck worker is replaced.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
 from newsmon.config.settings import Config
+from newsmon.crawl.workers import Budget, ExtractionLimit, extract_off_loop
 from newsmon.extract.page import extract
 from newsmon.extract.rules import ExtractRules
 from newsmon.storage.models import Article, Check, Version
@@ -108,3 +111,14 @@ def test_a_page_past_the_time_budget_fails_its_check_while_other_pages_are_versi
     _, versions, _ = stored(db, "harbour-news")
     assert [v.number for v in versions] == [0, 1]
     assert "reopens on Monday" in versions[1].text
+
+
+@pytest.mark.sqlite_only
+def test_a_page_past_the_memory_budget_fails_naming_it_and_the_worker_is_replaced():
+    budget = Budget(workers=1, seconds=120, memory_mb=400)
+    huge = "<html><body><article>" + "word<br>" * 900_000 + "</article></body></html>"
+    with pytest.raises(ExtractionLimit, match=r"^extraction needed more than 400 MB of memory$"):
+        asyncio.run(extract_off_loop(huge.encode(), None, budget=budget, encoding="utf-8"))
+    said = "The next page is read by a fresh worker, within the same budget."
+    got = asyncio.run(extract_off_loop(deep_page(said), None, budget=budget))
+    assert said in got.text.splitlines()

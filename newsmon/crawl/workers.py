@@ -23,10 +23,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from lxml.etree import LxmlError
 from pebble import ProcessExpired, ProcessPool
 
 from newsmon.extract.page import Extracted, extract
-from newsmon.extract.rules import ExtractRules
+from newsmon.extract.rules import ExtractRules, RuleMiss
 
 # A worker that ran out of memory exits with this code, so the parent can say so.
 _OUT_OF_MEMORY_EXIT = 86
@@ -81,18 +82,43 @@ def _start_worker(parent: int, memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _near_memory_limit(share: float = 0.9) -> bool:
+    """Whether this process's peak address space came near its RLIMIT_AS (Linux's VmPeak).
+
+    Out of memory, libxml2 does not always say so: its XPath fails as "unknown error".
+    """
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next((line.split()[1] for line in status if line.startswith("VmPeak:")), None)
+    except OSError:
+        return False
+    return peak is not None and int(peak) * 1024 >= limit * share
+
+
 def _extract_in_worker(
     page: bytes | str, url: str | None, encoding: str | None, rules: ExtractRules | None
 ) -> Extracted:
     """Runs in a worker: extraction, and an exit when memory ran out.
 
     After a MemoryError the worker's heap may be fragmented or libxml2 half-failed:
-    it leaves, with a code the parent reads, and the pool starts a fresh one.
+    it leaves, with a code the parent reads, and the pool starts a fresh one. lxml's
+    own errors carry a log that cannot cross to the parent: their message does.
     """
     try:
         return extract(page, url, encoding=encoding, rules=rules)
+    except RuleMiss:
+        raise
     except MemoryError:
         os._exit(_OUT_OF_MEMORY_EXIT)
+    except Exception as exc:
+        if _near_memory_limit():
+            os._exit(_OUT_OF_MEMORY_EXIT)
+        if isinstance(exc, LxmlError):
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
 
 
 def _pool(budget: Budget) -> ProcessPool:

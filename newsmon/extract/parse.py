@@ -37,12 +37,16 @@ def _parse(text: str) -> HtmlElement | None:
     tree = None
     try:
         tree = fromstring(text, parser=_parser())
+    except MemoryError:  # the worker's memory budget: not a page that fails to parse
+        raise
     except Exception:  # ValueError: "Unicode strings with encoding declaration..."
         tree = None
     if tree is not None and len(tree) >= 1:
         return tree
     try:
         return fromstring(text.encode("utf-8", "surrogatepass"), parser=_parser())
+    except MemoryError:
+        raise
     except Exception:
         return tree
 
