@@ -19,7 +19,7 @@ from newsmon.config.settings import Config
 from newsmon.core.fingerprint import content_hash
 from newsmon.core.textclean import clean_line, clean_optional, clean_text
 from newsmon.crawl.metrics import process_metrics
-from newsmon.crawl.workers import extract_off_loop
+from newsmon.crawl.workers import Budget, ExtractionLimit, budget_of, extract_off_loop
 from newsmon.extract.page import Extracted, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
 from newsmon.record.check import StoredPage, latest_raw_page
@@ -93,17 +93,16 @@ class ExtractPipeline(DatabaseComponent):
             item.same_raw = True
             self.stats.inc_value("newsmon/extraction_skipped")
             return item
-        workers = self.config.workers()
         started = time.perf_counter()
         try:
             extracted = await extract_off_loop(
-                item.body, item.url, workers=workers, encoding=item.encoding, rules=rules
+                item.body, item.url, budget=self.budget(), encoding=item.encoding, rules=rules
             )
             item.extracted = cleaned(
                 dataclasses.replace(extracted, extractor=extracted.extractor + method)
             )
             process_metrics().extraction(time.perf_counter() - started)
-        except RuleMiss as exc:  # the page no longer has what the rule names: say which
+        except (RuleMiss, ExtractionLimit) as exc:  # the rule's miss or the limit, by name
             item.error = str(exc)[:500]
             return item
         except Exception as exc:  # a page that crashes the extractor is a failed check
@@ -120,8 +119,15 @@ class ExtractPipeline(DatabaseComponent):
                 lambda session: latest_raw_page(session, item.task.article_id)
             )
             if previous:
-                item.baseline_hash = await self._baseline(previous, item.url, rules)
+                try:
+                    item.baseline_hash = await self._baseline(previous, item.url, rules)
+                except ExtractionLimit as exc:
+                    item.error = f"re-reading the stored page: {exc}"[:500]
         return item
+
+    def budget(self) -> Budget:
+        """What one page may cost in the worker pool, from the settings."""
+        return budget_of(self.config)
 
     async def _baseline(
         self, previous: StoredPage, url: str, rules: ExtractRules | None
@@ -131,7 +137,7 @@ class ExtractPipeline(DatabaseComponent):
         try:
             again = cleaned(
                 await extract_off_loop(
-                    decode_stored(previous), url, workers=self.config.workers(), rules=rules
+                    decode_stored(previous), url, budget=self.budget(), rules=rules
                 )
             )
         except RuleMiss:

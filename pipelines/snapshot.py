@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from typing import Any
 
 from newsmon.crawl.metrics import process_metrics
-from newsmon.crawl.workers import in_worker
+from newsmon.crawl.workers import budget_of, in_worker
 from newsmon.record.changes import Change, StaleChange, measure, read_latest
 from newsmon.record.check import page_text
 from newsmon.record.items import PageItem
@@ -57,8 +56,15 @@ class SnapshotPipeline(DatabaseComponent):
     async def _measure(self, item: PageItem, article_id: int) -> Change:
         title, text, digest = page_text(item)
         base = await asyncio.to_thread(read_latest, self.engine, article_id)
-        work = functools.partial(measure, base, title, text, digest)
-        return await in_worker(work, workers=self.config.workers())
+        return await in_worker(
+            measure,
+            base,
+            title,
+            text,
+            digest,
+            budget=budget_of(self.config),
+            what="measuring the change",
+        )
 
     def _count(self, item: PageItem, outcome: str) -> None:
         if outcome == "changed" and item.task.latest_hash is None:

@@ -58,6 +58,7 @@ class Story:
     updated: datetime | None = None  # the page's article:modified_time
     live_label: bool = False  # an "Updated N minutes ago" line whose N changes on every request
     page_html: str | None = None  # a whole real page served instead of the site's template
+    nest_last: int = 0  # the last paragraph sits inside this many <div>s (a deep page)
 
 
 @dataclass
@@ -211,6 +212,13 @@ class NewsSite:
         if self.churn:
             paragraphs[0] += f" (Update {views}.)"
         body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        if story.nest_last and paragraphs:
+            *shallow, last = paragraphs
+            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in shallow) + (
+                "<div>" * story.nest_last
+                + f"<p>{html.escape(last)}</p>"
+                + "</div>" * story.nest_last
+            )
         if story.scripted:
             body = _scripted(paragraphs, story.embeds)
         if story.live_label:

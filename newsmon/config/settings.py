@@ -135,6 +135,20 @@ class Config(BaseSettings):
     extract_workers: int = setting(
         0, "Extraction processes; 0 means one per CPU core.", "a whole number >= 0", ge=0
     )
+    extract_timeout: float = setting(
+        20,
+        "Seconds one page's extraction may take (a news page takes about 0.02 s); past it "
+        "the check fails naming the limit and the extraction process is replaced.",
+        "seconds > 0",
+        gt=0,
+    )
+    extract_memory_mb: int = setting(
+        1024,
+        "Address space of each extraction process (RLIMIT_AS); a page that needs more "
+        "fails its check and the process is replaced.",
+        "megabytes >= 256",
+        ge=256,
+    )
     check_retention_days: int = setting(
         90, "Days of check history kept.", "a whole number >= 1", ge=1
     )

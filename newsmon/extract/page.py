@@ -37,6 +37,7 @@ from newsmon.extract.meta import (
     meta_map,
 )
 from newsmon.extract.meta import strip_site_name as strip_site_name
+from newsmon.extract.parse import parse_page
 from newsmon.extract.rules import (
     ExtractRules,
     drop_excluded,
@@ -56,7 +57,7 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
-CLEANUP_REVISION = 5
+CLEANUP_REVISION = 6
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,9 @@ def extract(
         RuleMiss: a selector of `rules` matched nothing on this page.
     """
     from trafilatura import bare_extraction
-    from trafilatura.utils import load_html
 
     extractor = extractor_version() + rules_tag(rules)
-    tree = load_html(_decoded(body, encoding))
+    tree = parse_page(_decoded(body, encoding))
     if tree is None:
         return Extracted(title="", byline=None, text="", extractor=extractor)
     canonical = canonical_link(tree, url)
