@@ -267,3 +267,21 @@ def test_related_link_lists_and_byline_metadata_lines_do_not_reach_the_text():
 def test_the_page_names_its_canonical_url_as_a_browser_reads_it(head, expected):
     page = f"<html><head>{head}</head><body><h1>T</h1><p>{'Story text. ' * 40}</p></body></html>"
     assert extract(page, "https://site.example/amp/story?x=1").canonical_url == expected
+
+
+def test_two_paragraphs_in_a_row_stay_but_a_doubled_caption_goes():
+    said = "The minister said it again, word for word, to make sure everyone in the room heard."
+    caption = "The minister speaking at the conference in the capital on Tuesday afternoon."
+    html = page(
+        top=f'<figure><img src="a.jpg" alt="{caption}"><figcaption>{caption}</figcaption>'
+        f'</figure><p class="caption">{caption}</p><p class="caption">{caption}</p>'
+    ).replace(f"<p>{STORY[1]}</p>", f"<p>{STORY[1]}</p><p>{said}</p><p>{said}</p>")
+    lines = extract(html).text.split("\n")
+    assert lines.count(said) == 2
+    assert lines.count(caption) <= 1
+
+
+def test_text_keeps_entities_the_page_shows():
+    source = "Type &amp;lt;b&amp;gt; or &amp;nbsp; &amp;amp; then &lt;i&gt;."
+    html = page().replace(STORY[0], source)
+    assert extract(html).text.split("\n")[0] == "Type &lt;b&gt; or &nbsp; &amp; then <i>."

@@ -33,3 +33,10 @@ def test_documents_lose_forbidden_references_and_bytes_only():
 def test_utf16_documents_keep_their_bytes():
     body = "\ufeff<t>x</t>".encode("utf-16-le")
     assert sanitize_document(body) == (body, 0)
+
+
+def test_bidi_controls_are_removed_from_what_enters():
+    marks = "\u200e\u200f\u061c\u202a\u202b\u202d\u2067\u2068"
+    hostile = f"Mayor \u202eresigns\u202c \u2066now\u2069 {marks}!"
+    assert clean_line(hostile) == "Mayor resigns now !"
+    assert clean_text("\u202ea\nb\u2069") == "a\nb"

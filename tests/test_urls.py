@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.core.urls import BadURL, canonical_or_none, canonicalize, is_fetchable
+from newsmon.core.urls import (
+    BadURL,
+    canonical_or_none,
+    canonicalize,
+    former_canonical,
+    is_fetchable,
+)
 
 
 def test_tracking_parameters_and_fragment_are_dropped():
@@ -81,3 +87,26 @@ def test_rejections_say_why(url, reason):
 def test_the_longest_accepted_url_is_2048_characters():
     url = "http://x.org/" + "a" * (2048 - len("http://x.org/"))
     assert canonicalize(url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://h.test//var", "http://h.test/var"),
+        ("http://h.test/%76ar", "http://h.test/var"),
+        ("http://h.test/./var", "http://h.test/var"),
+        ("http://h.test/x/../var", "http://h.test/var"),
+        ("http://h.test/%2e%2E/var", "http://h.test/var"),
+        ("http://h.test/var/", "http://h.test/var/"),  # a trailing slash stays
+        ("http://h.test/a%2fb%3b/%7Euser", "http://h.test/a%2Fb%3B/~user"),  # reserved stay
+        ("http://h.test/caf%c3%a9", "http://h.test/caf%C3%A9"),
+    ],
+)
+def test_one_spelling_of_a_path(url, canonical):
+    assert canonicalize(url) == canonical
+
+
+def test_the_former_spelling_is_known_only_when_it_differs():
+    assert former_canonical("http://h.test/%76ar?utm_source=x") == "http://h.test/%76ar"
+    assert former_canonical("http://h.test/var") is None
+    assert former_canonical("ftp://h.test/%76ar") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -23,6 +24,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 MAX_URL_LENGTH = 2048
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_SLASHES = re.compile(r"/{2,}")
 
 
 class BadURL(ValueError):
@@ -129,8 +133,34 @@ def _netloc(parts, scheme: str) -> str:
     return host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
 
 
+def _percent(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
+
+
+def normal_path(path: str) -> str:
+    """The one spelling of a URL path (RFC 3986 section 6.2.2), duplicate slashes collapsed.
+
+    Percent-encoded unreserved characters are decoded (`%76ar` is `var`) and other
+    escapes upper-cased; reserved ones (`%2F`, `%3B`, ...) stay encoded, as they may
+    mean something else to the server than the character itself (w3lib's
+    canonicalize_url decodes those too, and sorts the query: both would merge
+    URLs that are not one page). Dot segments go (`./var`, `x/../var`), by the RFC's
+    algorithm in urljoin; a run of slashes is one slash (`//var`): servers and CMSs
+    serve both as one page, and no news site names two stories that way.
+    A trailing slash stays: `/var/` may be a section above `/var`; the identity
+    rules alias it to `/var` when the page says so (a redirect or rel=canonical).
+    """
+    path = _PERCENT.sub(_percent, path or "/")
+    path = _SLASHES.sub("/", path)
+    if "/." in path:
+        path = urlsplit(urljoin("http://h/", path)).path
+    return path or "/"
+
+
 def canonicalize(url: str, base: str | None = None) -> str:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
+    the path in its one spelling (`normal_path`).
 
     The remaining query keeps its order: some sites route on it. IDN hosts become
     punycode, IPv6 literals keep their brackets, numeric IPv4 spellings become
@@ -139,6 +169,23 @@ def canonicalize(url: str, base: str | None = None) -> str:
     Raises:
         BadURL: with a reason ("not an http(s) URL", "bad port", ...).
     """
+    return _canonical(url, base, normal_path)
+
+
+def former_canonical(url: str, base: str | None = None) -> str | None:
+    """How newsmon spelled `url` before paths were normalised, when that differs.
+
+    Articles stored then keep that spelling: a lookup tries both, so a stored URL
+    keeps finding its article (newsmon.record.store.article_for_url, add_entries).
+    """
+    try:
+        former = _canonical(url, base, lambda path: path or "/")
+        return former if former != canonicalize(url, base) else None
+    except BadURL:
+        return None
+
+
+def _canonical(url: str, base: str | None, path_of: Callable[[str], str]) -> str:
     url = url.strip()
     try:
         url = urljoin(base, url) if base and not _SCHEME.match(url) else url
@@ -152,7 +199,8 @@ def canonicalize(url: str, base: str | None = None) -> str:
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
     ]
-    canonical = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    path = path_of(parts.path)
+    canonical = urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
     if len(canonical) > MAX_URL_LENGTH:
         raise BadURL(f"URL longer than {MAX_URL_LENGTH:,} characters")
     return canonical

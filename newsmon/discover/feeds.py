@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsmon.core.textclean import clean_line, clean_optional
-from newsmon.core.urls import BadURL, canonicalize
+from newsmon.core.urls import BadURL, canonicalize, former_canonical
 from newsmon.discover.feedbytes import sanitize_document
 from newsmon.extract.language import normalize_tag
 
@@ -32,6 +32,7 @@ class FeedEntry:
     title: str | None = None
     published_at: datetime | None = None
     origin: str = "feed"  # one of models.DATE_ORIGINS: "feed" or "sitemap"
+    former_url: str | None = None  # its spelling before paths were normalised, if other
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,15 @@ def _entry_link(entry: Mapping[str, object]) -> str | None:
     return None
 
 
-def _canonical_link(link: str | None, bases: tuple[str | None, ...]) -> str:
-    """The entry's link made canonical against the feed's URL, then its declared home."""
+def _canonical_link(link: str | None, bases: tuple[str | None, ...]) -> tuple[str, str | None]:
+    """The entry's link made canonical against the feed's URL, then its declared home;
+    with its former spelling (`former_canonical`)."""
     if not link:
         raise BadURL("entry has no link")
     first: BadURL | None = None
     for base in dict.fromkeys(bases):
         try:
-            return canonicalize(link, base)
+            return canonicalize(link, base), former_canonical(link, base)
         except BadURL as exc:
             first = first or exc
     raise first or BadURL("entry has no link")
@@ -104,14 +106,17 @@ def _read_entries(
         link = _entry_link(entry)
         link = clean_line(link) if link else None
         try:
-            canonical = _canonical_link(link, bases)
+            canonical, former = _canonical_link(link, bases)
         except BadURL as exc:
             rejected.append(((link or "")[:LINK_EXCERPT], str(exc)))
             continue
         entries.setdefault(
             canonical,
             FeedEntry(
-                url=canonical, title=clean_optional(entry.get("title")), published_at=_when(entry)
+                url=canonical,
+                title=clean_optional(entry.get("title")),
+                published_at=_when(entry),
+                former_url=former,
             ),
         )
     return list(entries.values()), rejected

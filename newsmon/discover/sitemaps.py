@@ -30,7 +30,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from newsmon.core.identity import same_site
 from newsmon.core.textclean import clean_line, clean_optional
-from newsmon.core.urls import BadURL, canonicalize
+from newsmon.core.urls import BadURL, canonicalize, former_canonical
 from newsmon.discover.feedbytes import sanitize_document
 from newsmon.discover.feeds import LINK_EXCERPT, FeedEntry, ParsedFeed
 from newsmon.guard.netguard import IPNetwork, literal_address, refusal
@@ -159,6 +159,7 @@ def _entry(record: dict[str, Any], url: str) -> tuple[FeedEntry, datetime | None
         title=clean_optional(record.get("news_title")),
         published_at=published,
         origin="sitemap",
+        former_url=former_canonical(link, url),
     )
     return entry, published or parse_date(record.get("lastmod"))
 

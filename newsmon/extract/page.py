@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import codecs
 import functools
+import html
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from lxml.etree import strip_elements, strip_tags
+from lxml.etree import _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
 
 if TYPE_CHECKING:
@@ -57,7 +58,16 @@ _NEVER_STORY = (
 )  # fmt: skip
 
 # Bump when the cleanup below changes, so new output is not mistaken for an edit.
+# 6: text nested past libxml2's depth limit is read (huge_tree); the page's literal
+# "&lt;" and "&nbsp;" stay as shown (no second entity decoding);
+# a paragraph the story repeats back to back stays twice.
 CLEANUP_REVISION = 6
+
+# Where a repeated line is a caption (an image's alt, credit or caption shown twice),
+# not a paragraph of the story.
+_CAPTION_TAGS = frozenset({"figure", "figcaption", "caption", "picture"})
+_CAPTION_CLASS = ("caption", "credit")
+_MARK = "\u200b"  # zero-width space: see keep_repeated_paragraphs
 
 
 @dataclass(frozen=True)
@@ -104,10 +114,12 @@ def extractor_version() -> str:
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
 
 
-def clean_body(text: str, title: str = "") -> str:
+def clean_body(text: str, title: str = "", repeated: frozenset[str] = frozenset()) -> str:
     """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
 
-    Only adjacent repeats go: interviews repeat their questions on purpose.
+    Only adjacent repeats go: interviews repeat their questions on purpose. And not
+    those in `repeated` (casefolded lines, `keep_repeated_paragraphs`): the story's own
+    paragraphs, written twice in a row on the page, are kept twice, as a reader sees them.
     """
     title_key = normalize_line(title).casefold()
     kept: list[str] = []
@@ -117,10 +129,65 @@ def clean_body(text: str, title: str = "") -> str:
             continue
         if key == title_key and not kept:
             continue
-        if kept and key == kept[-1].casefold():
+        if kept and key == kept[-1].casefold() and key not in repeated:
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+def _is_caption(element: HtmlElement) -> bool:
+    """Whether the element is, or sits in, a figure or an element classed as a caption or credit."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in _CAPTION_TAGS:
+            return True
+        marks = f"{node.get('class', '')} {node.get('id', '')}".lower()
+        if any(mark in marks for mark in _CAPTION_CLASS):
+            return True
+    return False
+
+
+def keep_repeated_paragraphs(tree: HtmlElement) -> frozenset[str]:
+    """Lines the page writes as two `<p>` siblings in a row, neither a caption; marked to stay.
+
+    The repeat cleanup of `clean_body` is for a caption shown twice (as alt text and
+    figcaption, or as two captions): boilerplate. Two identical paragraphs side by
+    side in the story are the publisher's text, and evidence must show them as the
+    page does; an edit that removes one is an edit. trafilatura drops an element that
+    repeats the one before it (over 50 characters, not optional), so each later copy
+    gets a zero-width space in front: the texts differ for that check, and its line
+    cleanup removes the mark again (as does `normalize_line`).
+    """
+    found: set[str] = set()
+    for paragraph in list(tree.iter("p")):
+        after = paragraph.getnext()
+        if after is None or after.tag != "p":
+            continue
+        line = normalize_line(paragraph.text_content()).casefold()
+        same = line and line == normalize_line(after.text_content()).casefold()
+        if same and not _is_caption(paragraph):
+            found.add(line)
+            after.text = _MARK + (after.text or "")
+    return frozenset(found)
+
+
+def plain_text(body: _Element | None) -> str:
+    """trafilatura's text of its result tree, without the entity decoding it adds on top.
+
+    The tree's text is already decoded once (by the HTML parser); trafilatura's
+    `xmltotxt` runs `html.unescape` again, and its line cleanup turns the words
+    "&nbsp;", "&#10;" and "&#13;" into characters, so a page that shows "&lt;script&gt;"
+    was stored as "<script>". Escaping every "&" before that cleanup and undoing exactly
+    that afterwards keeps what the page shows and every other part of the cleanup.
+    """
+    if body is None:
+        return ""
+    from trafilatura.utils import sanitize
+    from trafilatura.xml import process_element
+
+    parts: list[str] = []
+    process_element(body, parts, False)
+    protected = "".join(parts).replace("&", "&amp;")
+    return html.unescape(sanitize(protected, True) or "")
 
 
 def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
@@ -163,8 +230,10 @@ def _trafilatura_options(precision: bool) -> Extractor:
     )
 
 
-def _body(text: str | None, title: str, options: ExtractOptions) -> str:
-    return clean_body(text or "", title) if options.cleanup else normalize_text(text or "")
+def _body(text: str | None, title: str, options: ExtractOptions, repeated: frozenset[str]) -> str:
+    if options.cleanup:
+        return clean_body(text or "", title, repeated)
+    return normalize_text(text or "")
 
 
 def extract(
@@ -205,6 +274,7 @@ def extract(
     byline = _byline(tree, metas, articles)
     dates = page_dates(tree, metas, articles)
     language = page_language(tree, metas, jsonld_value(articles, "inLanguage"))
+    repeated = keep_repeated_paragraphs(tree) if options.cleanup else frozenset()
     if options.cleanup:
         prune_time_furniture(tree)
         # trafilatura deletes every <time> with its words; those left are in the story's
@@ -218,11 +288,11 @@ def extract(
         text = selected_text(tree, rules.body_selector)
     else:
         doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
-        text = doc.text if doc is not None else ""
+        text = plain_text(doc.body) if doc is not None else ""
     return Extracted(
         title=title,
         byline=byline,
-        text=_body(text, title, options),
+        text=_body(text, title, options, repeated),
         extractor=extractor,
         published_at=dates.published_at,
         updated_at=dates.updated_at,

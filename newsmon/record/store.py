@@ -16,11 +16,12 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.core.identity import takes_over
-from newsmon.core.urls import canonical_or_none
+from newsmon.core.urls import canonical_or_none, former_canonical
 from newsmon.discover.feeds import FeedEntry
 from newsmon.record.article_urls import (
     Known,
     PublishedBy,
+    claim_url,
     insert_articles,
     known_urls,
     source_sites,
@@ -52,12 +53,37 @@ class FeedOutcome:
 
 
 def article_for_url(session: Session, url: str) -> Article | None:
-    """The article known under `url` (any of its known URLs), canonicalised first."""
+    """The article known under `url` (any of its known URLs), canonicalised first.
+
+    Also under its former spelling (`former_canonical`): an article stored before
+    paths were normalised keeps the URL it was stored under, and still answers to it.
+    """
     canonical = canonical_or_none(url)
     if canonical is None:
         return None
-    article_id = session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == canonical))
+    spellings = [canonical, former_canonical(url) or canonical]
+    article_id = session.scalar(
+        select(ArticleUrl.article_id)
+        .where(ArticleUrl.url.in_(spellings))
+        .order_by(ArticleUrl.url != canonical)
+        .limit(1)
+    )
     return session.get(Article, article_id) if article_id else None
+
+
+def _known_by_former_spelling(
+    session: Session, entries: Sequence[FeedEntry], known: dict[str, Known]
+) -> None:
+    """Entries whose article was stored under the URL's former spelling find it there.
+
+    The normalised URL becomes one of that article's URLs (so the next poll finds it
+    directly) instead of a second article of the same story; `known` is updated in place.
+    """
+    former = {e.former_url: e.url for e in entries if e.former_url and e.url not in known}
+    for old, seen in known_urls(session, list(former)).items():
+        url = former[old]
+        if url not in known and claim_url(session, url, seen.article_id) == seen.article_id:
+            known[url] = seen
 
 
 def _article_row(source_id: int, entry: FeedEntry, now: datetime) -> dict[str, Any]:
@@ -92,6 +118,7 @@ def add_entries(
     for url, seen in list(known.items()):
         if seen.source_id != source_id and yield_canonical(session, url, seen.article_id):
             del known[url]
+    _known_by_former_spelling(session, entries, known)
     _take_over_own_stories(session, source_id, entries, known, now)
     for entry in entries:
         seen = known.get(entry.url)
