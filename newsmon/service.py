@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.clock import Clock, SystemClock
-from newsmon.crawl.checkpoints import checkpoint_job, ledger_key
+from newsmon.crawl.checkpoints import checkpoint_job, in_transaction, ledger_key
 from newsmon.crawl.service import CrawlService
 from newsmon.guard.netguard import parse_networks
 from newsmon.ledger.log import write_checkpoint
@@ -28,7 +28,7 @@ from newsmon.notify.deliver import notify_job
 from newsmon.record.store import prune_checks
 from newsmon.sources.fromconfig import apply_source_tables
 from newsmon.sources.registry import add_source, has_sources, starter_sources
-from newsmon.storage.db import DatabaseError, ensure_schema, in_db_thread, transaction
+from newsmon.storage.db import DatabaseError, ensure_schema, transaction
 
 logger = logging.getLogger("newsmon.service")
 MISFIRE_GRACE_SECONDS = 3600
@@ -187,7 +187,7 @@ async def _last_checkpoint(monitor: Monitor) -> None:
         return
     key, now = monitor.ledger_key, monitor.service.clock.now
     try:
-        row = await in_db_thread(
+        row = await in_transaction(
             monitor.config.database_url, lambda s: write_checkpoint(s, key, now=now())
         )
     except Exception as exc:

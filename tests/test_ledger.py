@@ -226,3 +226,17 @@ def test_the_service_key_setting_names_the_file(config, tmp_path):
     key = ledger_key(config.model_copy(update={"ledger_key": str(key_path)}))
     assert key_path.stat().st_mode & 0o777 == 0o600
     assert key.public_key() is not None
+
+
+def test_the_first_version_is_leaf_0_and_is_signed_on_its_own(
+    site, crawler, add_feed, clock, config, tmp_path
+):
+    site.publish(story("lone-story"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    crawler.once()
+    key = ledger_key_at(tmp_path)
+    with transaction(ensure_schema(config.database_url)) as session:
+        first = write_checkpoint(session, key, now=clock.now())
+        assert first is not None and first.tree_size == 1
+        assert write_checkpoint(session, key, now=clock.now()) is None  # nothing new to sign
+    assert audit(config, key).failures == []

@@ -8,12 +8,14 @@ its time, never the crawl's, and the checkpoint is offered to it again on the ne
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
@@ -24,10 +26,11 @@ from newsmon.crawl.oneoff import FetchError, post
 from newsmon.ledger.keys import load_or_create_key
 from newsmon.ledger.log import checkpoint_of, write_checkpoint
 from newsmon.ledger.timestamp import TimestampError, build_request, parse_response
-from newsmon.storage.db import in_db_thread, transaction
+from newsmon.storage.db import shared_engine, transaction
 from newsmon.storage.models import LedgerCheckpoint
 
 logger = logging.getLogger("newsmon.ledger")
+T = TypeVar("T")
 TSA_TIMEOUT = 20.0  # seconds for one authority's answer
 STAMP_RECENT = 5  # only the newest checkpoints are offered to an authority again
 
@@ -46,13 +49,15 @@ def ledger_key(config: Config) -> Ed25519PrivateKey:
     return load_or_create_key(Path(config.ledger_key).expanduser())
 
 
-def checkpoint_now(config: Config, key: Ed25519PrivateKey, now: datetime) -> int | None:
-    """Sign a checkpoint in a transaction of its own (shutdown, CLI); its size, if new."""
-    from newsmon.storage.db import shared_engine
+async def in_transaction(url: str, work: Callable[[Session], T]) -> T:
+    """`work(session)` in a transaction of its own on a worker thread: never on the crawl's
+    database thread, whose writer holds it for as long as the crawl runs."""
 
-    with transaction(shared_engine(config.database_url)) as session:
-        row = write_checkpoint(session, key, now=now)
-        return row.tree_size if row else None
+    def run() -> T:
+        with transaction(shared_engine(url)) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
 
 
 def _pending(session: Session, authorities: list[str]) -> list[Pending]:
@@ -105,15 +110,15 @@ def checkpoint_job(
     url = config.database_url
 
     async def checkpoint() -> None:
-        row = await in_db_thread(url, lambda s: write_checkpoint(s, key, now=now()))
+        row = await in_transaction(url, lambda s: write_checkpoint(s, key, now=now()))
         if row is not None:
             logger.info("ledger checkpoint: %d versions, root %s", row.tree_size, row.root[:16])
         if not config.timestamp_authorities:
             return
         authorities = list(config.timestamp_authorities)
-        for pending in await in_db_thread(url, lambda s: _pending(s, authorities)):
+        for pending in await in_transaction(url, lambda s: _pending(s, authorities)):
             token = await _stamp(config, pending)
             if token is not None:
-                await in_db_thread(url, lambda s, p=pending, t=token: _store_token(s, p, t))
+                await in_transaction(url, lambda s, p=pending, t=token: _store_token(s, p, t))
 
     return checkpoint

@@ -50,7 +50,12 @@ class _OneFetch(scrapy.Spider):
             body, content_type = self.post
             extra = {"method": "POST", "body": body, "headers": {"Content-Type": content_type}}
         yield scrapy.Request(
-            self.url, callback=self.got, errback=self.failed, dont_filter=True, **extra
+            self.url,
+            callback=self.got,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"handle_httpstatus_all": True},  # the caller decides what a status means
+            **extra,
         )
 
     def got(self, response: Response) -> None:

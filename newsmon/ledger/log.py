@@ -37,7 +37,8 @@ def _take_turn(session: Session) -> None:
 
 def log_size(session: Session) -> int:
     """How many leaves the log holds (positions are 0 .. size - 1)."""
-    return (session.scalar(select(func.max(LedgerLeaf.leaf_index))) or -1) + 1
+    last = session.scalar(select(func.max(LedgerLeaf.leaf_index)))
+    return 0 if last is None else last + 1
 
 
 def sequence(session: Session, *, now: datetime) -> int:
