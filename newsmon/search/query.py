@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -60,6 +61,14 @@ def words(text: str) -> Phrase:
     return searchterms.words(text)
 
 
+def source_slug(value: str) -> str:
+    """A `source:` or `?source=` value as a slug to look up; control characters (a NUL,
+    which PostgreSQL refuses in any text) make it no slug at all: a QueryError."""
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        raise QueryError("a source name holds no control characters")
+    return value.strip().lower()
+
+
 def parse(text: str) -> Query:
     """Parse a query string, or raise QueryError saying what is wrong with it."""
     fields: dict[str, list] = {k: [] for k in ("terms", "excluded", "removed", "added")}
@@ -73,7 +82,7 @@ def parse(text: str) -> Query:
         if key and key not in KEYS:  # "http://…" or "10:30": plain text after all
             value, key = f"{key}:{value}", ""
         if key == "source":
-            sources.append(value.strip().lower())
+            sources.append(source_slug(value))
         elif key == "class":
             if value.lower() not in CHANGE_CLASSES:
                 raise QueryError(f"class: is one of {', '.join(CHANGE_CLASSES)}, not {value!r}")
