@@ -28,7 +28,9 @@ MAX_TERM = 100  # longer "words" are not words; PostgreSQL also refuses lexemes 
 _PAIRED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\u30fc"
 _TOKEN = regex.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}\p{Cf}]*")
 _UNIT = regex.compile(r"[\p{L}\p{N}][\p{M}\p{Cf}]*")
-_PAIRED_UNIT = regex.compile(rf"[{_PAIRED}][\p{{M}}\p{{Cf}}]*")
+_PARTS = regex.compile(
+    rf"(?P<run>(?:[{_PAIRED}]\p{{M}}*)+)|(?P<word>(?:(?![{_PAIRED}])[\p{{L}}\p{{N}}]\p{{M}}*)+)"
+)
 _HAS_PAIRED = regex.compile(rf"[{_PAIRED}]")
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}]*")
 _FORMAT = regex.compile(r"\p{Cf}+")
@@ -64,35 +66,24 @@ def terms(text: str) -> list[Term]:
 
 def _mixed(raw: str, offset: int) -> Iterator[Term]:
     """A token holding unspaced script: its other words whole, each unspaced run in pairs."""
-    run: list[Term] = []  # folded units of the current unspaced run
-    word: list[Term] = []  # folded units of the current other word
-    for unit in _UNIT.finditer(raw):
-        folded = fold(unit.group())
-        piece = Term(folded, offset + unit.start(), offset + unit.end())
-        if _PAIRED_UNIT.fullmatch(folded):
-            yield from _word(word)
-            word = []
-            run.append(piece)
-        else:
-            yield from _pairs(run)
-            run = []
-            word.append(piece)
-    yield from _word(word)
-    yield from _pairs(run)
-
-
-def _word(units: list[Term]) -> Iterator[Term]:
-    if units:
-        for w in _WORD.findall("".join(u.term for u in units)):
-            yield Term(w, units[0].start, units[-1].end)
-
-
-def _pairs(units: list[Term]) -> Iterator[Term]:
-    """Overlapping pairs of a run (a lone character stands alone), as CJK bigram indexes do."""
-    if len(units) == 1:
-        yield units[0]
-    for a, b in itertools.pairwise(units):
-        yield Term(a.term + b.term, a.start, b.end)
+    folded = fold(raw)
+    if len(folded) == len(raw):  # the usual case: folding kept every character's place
+        starts = list(range(offset, offset + len(raw)))
+        ends = [i + 1 for i in starts]
+    else:  # else fold unit by unit, each folded character standing for its whole unit
+        pieces = [(fold(u.group()), u.start(), u.end()) for u in _UNIT.finditer(raw)]
+        folded = "".join(p for p, _, _ in pieces)
+        starts = [offset + a for p, a, _ in pieces for _ in p]
+        ends = [offset + b for p, _, b in pieces for _ in p]
+    for part in _PARTS.finditer(folded):
+        if part.group("word"):
+            yield Term(part.group(), starts[part.start()], ends[part.end() - 1])
+            continue
+        units = [(u.group(), u.start(), u.end()) for u in _UNIT.finditer(folded, *part.span())]
+        if len(units) == 1:
+            yield Term(part.group(), starts[part.start()], ends[part.end() - 1])
+        for (a, s, _), (b, _, e) in itertools.pairwise(units):
+            yield Term(a + b, starts[s], ends[e - 1])
 
 
 def words(text: str) -> tuple[str, ...]:
