@@ -95,7 +95,7 @@ def test_snippets_mark_the_hit_in_any_script(scripts_corpus):
 
 
 def test_upgrading_reindexes_stored_versions(database_url):
-    """Versions stored before 0009 are found by the new rule once the database upgrades."""
+    """Versions stored before 0010 are found by the new rule once the database upgrades."""
     upgrade(database_url, "0007")
     engine = make_engine(database_url)
     at = "'2026-01-01 00:00:00'"

@@ -208,7 +208,7 @@ class Version(Base):
     # indexed for `removed:` and `added:` searches (FTS5 triggers / tsvector columns, 0005).
     removed_text: Mapped[str | None] = mapped_column(Text)
     added_text: Mapped[str | None] = mapped_column(Text)
-    # What the search index holds (migration 0009): the terms of `newsmon.core.searchterms`,
+    # What the search index holds (migration 0010): the terms of `newsmon.core.searchterms`,
     # computed in Python when the row is inserted so both engines index the same words.
     # Versions are never rewritten; an UPDATE of the texts above must set these as well.
     search_terms: Mapped[str | None] = mapped_column(Text, default=_version_terms)

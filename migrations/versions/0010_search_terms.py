@@ -12,8 +12,8 @@ are added with ALTER TABLE ADD COLUMN; `versions` is never rebuilt (see 0006).
 This migration computes terms with the code of its day's `newsmon.core.searchterms`:
 a later change of that rule needs a migration that re-indexes again.
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 
 from newsmon.core.searchterms import indexed_runs, indexed_version
 
-revision = "0009"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
