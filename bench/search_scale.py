@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scale import timed
 
+from newsmon.core.searchterms import indexed_runs, indexed_version
+
 VERSIONS_PER_ARTICLE = 5
 WORDS = 60  # body words per version
 
@@ -57,15 +59,18 @@ def populate(engine, versions: int, now: datetime) -> None:
                 removed = "according to\npolice"
             at = now - timedelta(minutes=versions - i)
             number = i % VERSIONS_PER_ARTICLE
+            title, text, runs = " ".join(body[:8]), " ".join(body), removed if number else None
             batch.append(
                 (
                     i // VERSIONS_PER_ARTICLE + 1,
                     number,
                     at.strftime(fmt),
-                    " ".join(body[:8]),
-                    " ".join(body),
-                    removed if number else None,
+                    title,
+                    text,
+                    runs,
                     "edit" if number else None,
+                    indexed_version(title, text),  # as the Version model's defaults do
+                    indexed_runs(runs),
                 )
             )
             if len(batch) == 20_000:
@@ -88,8 +93,8 @@ def _insert(conn, batch) -> None:
     if batch:
         conn.exec_driver_sql(
             "INSERT INTO versions (article_id, number, captured_at, content_hash, title, text, "
-            "extractor, words_added, words_removed, title_changed, removed_text, change_class) "
-            "VALUES (?, ?, ?, 'h', ?, ?, 'x', 1, 1, 0, ?, ?)",
+            "extractor, words_added, words_removed, title_changed, removed_text, change_class, "
+            "search_terms, removed_terms) VALUES (?, ?, ?, 'h', ?, ?, 'x', 1, 1, 0, ?, ?, ?, ?)",
             batch,
         )
 

@@ -103,7 +103,7 @@ def start_cluster(folder: Path) -> Cluster:
             "-E",
             "UTF8",
             "--no-sync",
-            "--locale=C",
+            "--locale=C.UTF-8",
         ],
         capture_output=True,
         check=True,

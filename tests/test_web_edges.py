@@ -178,3 +178,45 @@ def test_control_characters_in_parameters_never_reach_a_query_or_a_page(empty):
         response = empty.get(path)
         assert response.status_code == status, path
         assert not any(c in response.text for c in "\x00\x07\x1b"), path
+
+
+def _secured(response: httpx.Response) -> bool:
+    headers = response.headers
+    return "default-src 'none'" in headers.get("content-security-policy", "") and (
+        headers.get("x-frame-options") == "DENY"
+    )
+
+
+def test_a_cursor_with_no_utc_time_is_a_bad_cursor_with_security_headers(empty):
+    # 0001-01-01T00:00:00+14:00 is before year 1 in UTC: once an OverflowError, a 500.
+    # A bad cursor is the page's 400 and, as for every bad API parameter, the API's 422.
+    cursor = base64.urlsafe_b64encode(b"0001-01-01T00:00:00+14:00|1").decode().rstrip("=")
+    for path, status in (("/search", 400), ("/api/search", 422)):
+        response = empty.get(path, params={"q": "police", "cursor": cursor})
+        assert response.status_code == status, path
+        assert "cursor" in response.text and _secured(response), path
+
+
+def test_control_characters_in_a_source_filter_are_a_bad_request(empty):
+    for params in ({"source": "\x00"}, {"source": "a,b\x00c"}, {"q": "police source:\x00"}):
+        response = empty.get("/feeds/changes.rss", params=params)
+        assert response.status_code == 400, params
+        assert _secured(response)
+    assert empty.get("/api/search", params={"q": "x source:a\x00"}).status_code == 422
+
+
+def test_every_error_page_carries_the_security_headers(empty, config):
+    from sqlalchemy import text
+
+    from newsmon.storage.db import make_engine
+
+    assert _secured(empty.get("/articles/999"))  # 404
+    assert _secured(empty.get("/articles/abc"))  # 400
+    engine = make_engine(config.database_url)
+    with engine.begin() as conn:  # the database loses a table under the running app
+        conn.execute(text("ALTER TABLE versions RENAME TO versions_lost"))
+    for path in ("/search?q=police", "/api/search?q=police"):
+        # a connection of its own: uvicorn closes the one that carried an exception
+        response = httpx.get(f"{empty.base_url}{path}", timeout=10)
+        assert response.status_code == 500, path
+        assert _secured(response) and "Traceback" not in response.text, path

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
+from newsmon.core import searchterms
 from newsmon.record.diff import Span, TextDiff
 
 ChangeClass = Literal["minor", "headline", "edit", "method"]
@@ -48,7 +49,7 @@ def classify(*, old_title: str, old_text: str, new_title: str, new_text: str) ->
 
 # Joins the runs of removed or added text in the search index, so a phrase never
 # matches across two separate runs (a word token no article text is likely to hold).
-RUN_BREAK = "nmrunbreak"
+RUN_BREAK = searchterms.RUN_BREAK
 
 
 def change_runs(diff: TextDiff) -> tuple[str, str]:

@@ -4,22 +4,24 @@ The language: words and "quoted phrases" must all appear in a version's headline
 or body; `-word` or `-"a phrase"` must not; `removed:` and `added:` (a word or a
 quoted phrase) must have left or entered the text at that version; `headline:changed`
 keeps headline rewrites; `source:SLUG` and `class:minor|headline|edit` filter.
-Words are matched whole and case-insensitively, as both database engines index them.
+Words are matched whole, after the folding of `newsmon.core.searchterms` (the same
+terms both database engines index), so what a user types matches what the page says.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
-from newsmon.record.changeclass import CHANGE_CLASSES, RUN_BREAK
+from newsmon.core import searchterms
+from newsmon.record.changeclass import CHANGE_CLASSES
 
 Phrase = tuple[str, ...]
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
-_WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 16
 KEYS = ("source", "removed", "added", "headline", "class")
 
@@ -55,8 +57,16 @@ class Query:
 
 
 def words(text: str) -> Phrase:
-    """The indexable words of `text`, case-folded; the index's run break never counts."""
-    return tuple(w for w in _WORD.findall(text.casefold()) if w != RUN_BREAK)
+    """The index terms of `text` (`newsmon.core.searchterms`); the run break never counts."""
+    return searchterms.words(text)
+
+
+def source_slug(value: str) -> str:
+    """A `source:` or `?source=` value as a slug to look up; control characters (a NUL,
+    which PostgreSQL refuses in any text) make it no slug at all: a QueryError."""
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        raise QueryError("a source name holds no control characters")
+    return value.strip().lower()
 
 
 def parse(text: str) -> Query:
@@ -72,7 +82,7 @@ def parse(text: str) -> Query:
         if key and key not in KEYS:  # "http://…" or "10:30": plain text after all
             value, key = f"{key}:{value}", ""
         if key == "source":
-            sources.append(value.strip().lower())
+            sources.append(source_slug(value))
         elif key == "class":
             if value.lower() not in CHANGE_CLASSES:
                 raise QueryError(f"class: is one of {', '.join(CHANGE_CLASSES)}, not {value!r}")
@@ -121,7 +131,8 @@ class Cursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             at, version_id = raw.split("|")
             cursor = cls(datetime.fromisoformat(at), int(version_id))
-        except (ValueError, UnicodeDecodeError) as exc:
+            cursor.captured_at.astimezone(UTC)  # 0001-01-01T00:00+14:00 has no UTC time
+        except (ValueError, UnicodeDecodeError, OverflowError) as exc:
             raise QueryError("that page cursor is not one newsmon gave out") from exc
         if cursor.captured_at.tzinfo is None or not 0 <= cursor.version_id < 2**62:
             raise QueryError("that page cursor is not one newsmon gave out")
@@ -133,9 +144,9 @@ def fts5_match(query: Query) -> str | None:
 
     Every word is quoted (a phrase of one), so no user text reaches FTS5's syntax.
     """
-    parts = [f"{{title text}} : {_quoted(p)}" for p in query.terms]
-    parts += [f"removed_text : {_quoted(p)}" for p in query.removed]
-    parts += [f"added_text : {_quoted(p)}" for p in query.added]
+    parts = [f"search_terms : {_quoted(p)}" for p in query.terms]
+    parts += [f"removed_terms : {_quoted(p)}" for p in query.removed]
+    parts += [f"added_terms : {_quoted(p)}" for p in query.added]
     if not parts:
         return None
     expression = " AND ".join(parts)
@@ -145,7 +156,7 @@ def fts5_match(query: Query) -> str | None:
 
 def fts5_excluded(query: Query) -> str | None:
     """The FTS5 expression any excluded word or phrase matches (for queries with no words)."""
-    return " OR ".join(f"{{title text}} : {_quoted(p)}" for p in query.excluded) or None
+    return " OR ".join(f"search_terms : {_quoted(p)}" for p in query.excluded) or None
 
 
 def _quoted(phrase: Phrase) -> str:
@@ -153,7 +164,16 @@ def _quoted(phrase: Phrase) -> str:
 
 
 def tsquery(phrases: tuple[Phrase, ...], *, excluded: tuple[Phrase, ...] = ()) -> str | None:
-    """A PostgreSQL `to_tsquery('simple', …)` string: phrases ANDed, exclusions negated."""
-    parts = [f"({' <-> '.join(p)})" for p in phrases]
-    parts += [f"!({' <-> '.join(p)})" for p in excluded]
+    """A PostgreSQL tsquery literal (cast, not parsed): phrases ANDed, exclusions negated.
+
+    Each term is quoted as one lexeme, so PostgreSQL's own parser, whose idea of a
+    word depends on the server's locale, never splits or folds it; terms hold only
+    letters, marks and digits, so no quote can occur inside one.
+    """
+    parts = [f"({_lexemes(p)})" for p in phrases]
+    parts += [f"!({_lexemes(p)})" for p in excluded]
     return " & ".join(parts) or None
+
+
+def _lexemes(phrase: Phrase) -> str:
+    return " <-> ".join(f"'{w}'" for w in phrase)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import html
 import re
 
+from newsmon.core.searchterms import Term, terms
 from newsmon.search.query import Phrase
 
 MARK_START, MARK_END = "\x02", "\x03"
-_WORD = re.compile(r"[^\W_]+")
 CONTEXT_WORDS = 12
 
 
@@ -22,8 +22,8 @@ def snippet(text: str, phrases: tuple[Phrase, ...], *, context: int = CONTEXT_WO
     None when no phrase occurs. Callers escape the text around the marks when they
     render it: the marks are control characters no cleaned article text holds.
     """
-    spans = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(text)]
-    folded = [w for _, _, w in spans]
+    spans = terms(text)  # the index's own terms, so the hit shown is the hit found
+    folded = [t.term for t in spans]
     for phrase in phrases:
         n = len(phrase)
         for i in range(len(folded) - n + 1):
@@ -32,10 +32,10 @@ def snippet(text: str, phrases: tuple[Phrase, ...], *, context: int = CONTEXT_WO
     return None
 
 
-def _cut(text: str, spans: list[tuple[int, int, str]], first: int, last: int, context: int) -> str:
-    start = spans[max(first - context, 0)][0]
-    end = spans[min(last + context, len(spans)) - 1][1]
-    hit_start, hit_end = spans[first][0], spans[last - 1][1]
+def _cut(text: str, spans: list[Term], first: int, last: int, context: int) -> str:
+    start = spans[max(first - context, 0)].start
+    end = spans[min(last + context, len(spans)) - 1].end
+    hit_start, hit_end = spans[first].start, spans[last - 1].end
     out = (
         text[start:hit_start] + MARK_START + text[hit_start:hit_end] + MARK_END + text[hit_end:end]
     )

@@ -14,15 +14,19 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Text,
     and_,
+    cast,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from newsmon.search.query import Cursor, Query, fts5_excluded, fts5_match, tsquery
@@ -124,7 +128,7 @@ def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
     )
     for doc, tsq in docs:
         if tsq is not None:
-            ts = func.to_tsquery(literal_column("'simple'::regconfig"), tsq)
+            ts = cast(literal(tsq, Text()), TSQUERY)
             out.append(literal_column(f"versions.{doc}").op("@@")(ts))
     return out
 

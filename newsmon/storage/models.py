@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -20,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from newsmon.core import searchterms
 
 ARTICLE_STATUSES = ("active", "frozen", "gone")
 EVENT_KINDS = ("frozen", "gone", "back", "moved")
@@ -157,6 +160,21 @@ class ArticleUrl(Base):
     )
 
 
+def _version_terms(context: Any) -> str:
+    """The search terms of an inserted version's headline and body (a column default)."""
+    row = context.get_current_parameters()
+    return searchterms.indexed_version(row.get("title"), row.get("text"))
+
+
+def _runs_terms(column: str) -> Callable[[Any], str | None]:
+    """A column default: the search terms of an inserted version's removed or added runs."""
+
+    def default(context: Any) -> str | None:
+        return searchterms.indexed_runs(context.get_current_parameters().get(column))
+
+    return default
+
+
 class Version(Base):
     """One distinct text of an article, numbered from 0 as captured."""
 
@@ -198,6 +216,12 @@ class Version(Base):
     record_url: Mapped[str | None] = mapped_column(String(2048))
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     chained: Mapped[str | None] = mapped_column(String(8))
+    # What the search index holds (migration 0010): the terms of `newsmon.core.searchterms`,
+    # computed in Python when the row is inserted so both engines index the same words.
+    # Versions are never rewritten; an UPDATE of the texts above must set these as well.
+    search_terms: Mapped[str | None] = mapped_column(Text, default=_version_terms)
+    removed_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("removed_text"))
+    added_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("added_text"))
 
     article: Mapped[Article] = relationship(back_populates="versions")
 

@@ -12,16 +12,9 @@ from newsmon.core.clock import Clock, SystemClock
 from newsmon.storage.db import ensure_schema
 from newsmon.web import errors, present
 from newsmon.web.changefilter import event_sentence
-from newsmon.web.edges import HeadAsGet
+from newsmon.web.edges import SECURITY_HEADERS, HeadAsGet
 
 TEMPLATES = Path(__file__).with_name("templates")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def make_templates() -> Jinja2Templates:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from newsmon.record.changeclass import CHANGE_CLASSES, QUIET_CLASSES
-from newsmon.search.query import Query, QueryError, parse
+from newsmon.search.query import Query, QueryError, parse, source_slug
 from newsmon.search.sql import conditions
 from newsmon.storage.models import Article, ArticleEvent, Source, Version
 
@@ -61,7 +61,10 @@ def from_params(
         query = parse(q) if q and q.strip() else None
     except QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from exc
-    sources = tuple(s.strip() for s in (source or "").split(",") if s.strip())
+    try:
+        sources = tuple(source_slug(s) for s in (source or "").split(",") if s.strip())
+    except QueryError as exc:
+        raise HTTPException(400, f"source: {exc}") from exc
     return ChangeFilter(
         include_minor=include == "minor", classes=classes, sources=sources, query=query
     )

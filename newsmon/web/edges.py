@@ -15,6 +15,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsmon.config.settings import Config
 
+# Sent with every answer, error pages included (a 500 is answered outside the app's
+# middleware, so newsmon.web.errors adds them to it itself).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
 # Ids and version numbers are INTEGER columns: 32 bits on PostgreSQL, where a larger
 # value in a query is an error rather than no row. (SQLite would take 64 bits, but no
 # id there gets past 2^31 without two billion inserts.)

@@ -11,10 +11,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from newsmon.web.edges import allow_with_head, jsonable_errors
+from newsmon.web.edges import SECURITY_HEADERS, allow_with_head, jsonable_errors
 from newsmon.web.present import xml_safe
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 503: "Unavailable"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    500: "Server error",
+    503: "Unavailable",
+}
+SERVER_ERROR = "Something went wrong on our side answering this; it has been logged."
 _ASK = {  # what each page parameter should look like, said to a person
     "page": "The page number must be a whole number from 1 to 10000, like ?page=2.",
     "article_id": "“{input}” is not an article number: article pages look like /articles/42.",
@@ -99,6 +106,11 @@ def install(app: FastAPI) -> None:
         if "Allow" in headers:
             headers["Allow"] = allow_with_head(headers["Allow"])
         return error_response(request, exc.status_code, str(exc.detail), headers)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+        # Starlette answers this outside every middleware: the security headers go here.
+        return error_response(request, 500, SERVER_ERROR, SECURITY_HEADERS)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
