@@ -21,6 +21,9 @@ VERSIONS_SQL = (
 )
 
 
+CHECKPOINTS_SQL = "SELECT tree_size, root FROM ledger_checkpoints ORDER BY id"
+
+
 def sqlite_rows(path: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute(sql).fetchall()
@@ -54,7 +57,7 @@ def consistent(path: Path) -> bool:
 
 @pytest.fixture
 def service(tmp_path, site):
-    svc = Service(tmp_path, site)
+    svc = Service(tmp_path, site, NEWSMON_CHECKPOINT_INTERVAL="1s")
     yield svc
     if svc.proc is not None and svc.proc.poll() is None:
         svc.proc.kill()
@@ -70,6 +73,9 @@ def test_backup_under_a_running_service_is_the_database_as_the_backup_began(
     service.add_source()
     service.start()
     service.wait(lambda: service.query("SELECT count(*) FROM versions")[0][0] == len(slugs))
+    service.wait(
+        lambda: service.query("SELECT max(tree_size) FROM ledger_checkpoints")[0][0] == len(slugs)
+    )
     at_start = set(service.query(VERSIONS_SQL))
 
     def service_stores_an_edit(done: int, total: int) -> None:
@@ -97,6 +103,12 @@ def test_backup_under_a_running_service_is_the_database_as_the_backup_began(
     assert sqlite_rows(nightly, "PRAGMA integrity_check") == [("ok",)]
     in_nightly = set(sqlite_rows(nightly, VERSIONS_SQL))
     assert at_start < in_nightly and consistent(nightly)
+    # The copy proves itself: `newsmon verify` (the service's key, in this folder) passes.
+    copy_env = cli_env(tmp_path, NEWSMON_DATABASE_URL=f"sqlite:///{nightly}")
+    verified = newsmon(tmp_path, "verify", env=copy_env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    roots = sqlite_rows(nightly, CHECKPOINTS_SQL)
+    assert roots and max(size for size, _ in roots) >= len(slugs)
 
     # The service was not held up: it stores the next edit, and stops cleanly.
     site.edit(slugs[1], paragraph=(0, "Ferries ran again by noon."))
@@ -111,7 +123,11 @@ def test_backup_under_a_running_service_is_the_database_as_the_backup_began(
     done = newsmon(tmp_path, "db", "restore", str(nightly), env=env)
     assert done.returncode == 0, done.stderr
     assert f"restored {len(in_nightly)} version(s) of {len(slugs)} article(s)" in done.stdout
+    assert f"ledger: {len(in_nightly)} versions and {len(roots)} checkpoints verified" in (
+        done.stdout
+    )
     assert set(sqlite_rows(fresh, VERSIONS_SQL)) == in_nightly
+    assert sqlite_rows(fresh, CHECKPOINTS_SQL) == roots  # the same signed roots
     # ...and newsmon reads it: the CLI lists the edited article's two versions.
     listed = newsmon(tmp_path, "versions", site.url(f"/news/{slugs[0]}"), "--json", env=env)
     assert listed.returncode == 0, listed.stderr

@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 
-from newsmon.cli.common import Context, pass_ctx
+from newsmon.cli.common import Context, fail, pass_ctx
+from newsmon.core.terminal import safe
 from newsmon.storage.backup import Progress, backup, restore
-from newsmon.storage.db import masked_url
+from newsmon.storage.db import masked_url, transaction
 
 
 class _PageBar:
@@ -78,8 +79,35 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
     """Put the backup FILE in place of the database (stop the service first).
 
     The backup is checked before anything is touched; a database holding versions is
-    replaced only with --force.
+    replaced only with --force. The restored record is then verified against the ledger
+    (as `newsmon verify` does): exit 1 if any version or checkpoint fails.
     """
     with _progress("restoring pages") as progress:
         summary = restore(ctx.config.database_url, file, force=force, progress=progress)
     click.echo(summary)
+    _verify_restored(ctx)
+
+
+def _verify_restored(ctx: Context) -> None:
+    """The ledger's audit of what was restored, with this installation's key."""
+    from newsmon.ledger.audit import verify
+    from newsmon.ledger.keys import KeyFileError, load_or_create_key
+
+    key_path = Path(ctx.config.ledger_key).expanduser()
+    if not key_path.exists():
+        click.echo(f"ledger not verified: no key at {safe(str(key_path))} (newsmon key show)")
+        return
+    try:
+        public = load_or_create_key(key_path).public_key()
+    except KeyFileError as exc:
+        fail(str(exc))
+    with transaction(ctx.engine()) as session:
+        report = verify(session, public)
+    click.echo(
+        f"ledger: {report.versions} versions and {report.checkpoints} checkpoints verified"
+        + (f", {len(report.failures)} failures" if report.failures else "")
+    )
+    for failure in report.failures:
+        click.echo(f"FAILED {safe(failure)}")
+    if report.failures:
+        sys.exit(1)
