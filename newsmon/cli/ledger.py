@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-import zlib
 from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.core.clock import SystemClock
 from newsmon.core.terminal import safe
 from newsmon.crawl.checkpoints import ledger_key
 from newsmon.ledger.audit import Scope, lines, verify
-from newsmon.ledger.chain import record_of
 from newsmon.ledger.keys import (
     KeyFileError,
     key_id,
@@ -25,11 +21,11 @@ from newsmon.ledger.keys import (
     public_key_b64,
     public_key_pem,
 )
-from newsmon.ledger.log import checkpoint_of, inclusion, write_checkpoint
-from newsmon.ledger.proof import build_proof, verify_proof
+from newsmon.ledger.log import inclusion, write_checkpoint
+from newsmon.ledger.proof import verify_proof
+from newsmon.ledger.published import version_proof
 from newsmon.read.queries import require_article, version_of
 from newsmon.storage.db import transaction
-from newsmon.storage.models import Version
 
 
 def _key(ctx: Context) -> Ed25519PrivateKey:
@@ -69,33 +65,15 @@ def proof_cmd(ctx: Context, url: str, number: int, output: str | None) -> None:
         version = version_of(session, article.id, number)
         if version.record_hash is None or inclusion(session, version.id) is None:
             write_checkpoint(session, key, now=SystemClock().now())
-        found = inclusion(session, version.id)
-        if version.record_hash is None or found is None:
+        proof = version_proof(session, version, article)
+        if proof is None:
             fail(f"{url} version {number} is not sealed in the ledger")
-        raw = zlib.decompress(version.raw_html) if version.raw_html else None
-        previous = _previous(session, version)
-        record = record_of(
-            version, article_url=version.record_url or article.url, raw=raw, previous=previous
-        )
-        proof = build_proof(
-            record, version.text, found.leaf_index, found.path, checkpoint_of(found.checkpoint)
-        )
     text = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"proof of {safe(url)} version {number} written to {safe(output)}")
     else:
         click.echo(text, nl=False)
-
-
-def _previous(session: Session, version: Version) -> str | None:
-    if version.number == 0:
-        return None
-    return session.scalar(
-        select(Version.record_hash).where(
-            Version.article_id == version.article_id, Version.number == version.number - 1
-        )
-    )
 
 
 @click.command("verify-proof")

@@ -71,6 +71,17 @@ def _load(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def read_public_key(path: Path) -> Ed25519PublicKey | None:
+    """The public half of an existing key file, None when there is none; never creates one.
+
+    For readers (the web app) that publish the key but must not mint a new one.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return _load(path).public_key()
+
+
 def public_raw(public: Ed25519PublicKey) -> bytes:
     """The public key's raw 32 bytes."""
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

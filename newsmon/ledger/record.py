@@ -34,7 +34,7 @@ import hashlib
 import itertools
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,7 +54,8 @@ def parse_time(text: str) -> datetime:
     """The inverse of `format_time`; only that exact form is accepted."""
     if not isinstance(text, str) or not _TIME.fullmatch(text):
         raise ValueError(f"not an RFC 3339 UTC time with microseconds: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # The pattern fixed the shape; fromisoformat checks the ranges (strptime's cost, 10x).
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -129,7 +130,9 @@ class VersionRecord:
 
     def fields(self) -> dict[str, Any]:
         """The JSON object that is hashed, `format` included."""
-        return {"format": FORMAT, **asdict(self)}
+        # Shallow on purpose: every field is a str or an int, and `asdict` deep-copies each
+        # one, which was most of the audit's time per version.
+        return {"format": FORMAT, **{name: getattr(self, name) for name in _FIELD_NAMES}}
 
     @classmethod
     def from_fields(cls, fields: Any) -> VersionRecord:
@@ -143,6 +146,9 @@ class VersionRecord:
         if set(data) != expected:
             raise ValueError(f"record fields must be exactly {sorted(expected | {'format'})}")
         return cls(**data)
+
+
+_FIELD_NAMES = tuple(VersionRecord.__dataclass_fields__)
 
 
 def canonical_bytes(rec: VersionRecord) -> bytes:

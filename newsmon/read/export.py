@@ -18,7 +18,9 @@ from typing import IO, Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from newsmon.storage.models import Article, Source, Version
+from newsmon.ledger.checkpoint import Checkpoint
+from newsmon.ledger.published import Covering, checkpoint_fields
+from newsmon.storage.models import Article, LedgerLeaf, Source, Version
 
 BATCH = 500
 CSV_COLUMNS = (
@@ -36,6 +38,7 @@ CSV_COLUMNS = (
     "content_hash",
     "extractor",
     "text",
+    "record_hash",
 )
 ARTICLE_COLUMNS = (
     Article.id.label("article_id"),
@@ -63,6 +66,9 @@ VERSION_COLUMNS = (
     Version.extractor,
     Version.encoding,
     Version.fetched_url,
+    Version.record_hash,
+    Version.chained,
+    LedgerLeaf.leaf_index,
 )
 
 
@@ -95,8 +101,37 @@ def stream_versions(session: Session, selection: Selection, *, raw: bool = False
     session, and the raw HTML is only read when `raw` asks for it (WARC).
     """
     columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + ((Version.raw_html,) if raw else ())
-    query = _filtered(select(*columns), selection).order_by(Article.id, Version.number)
-    yield from session.execute(query.execution_options(yield_per=BATCH))
+    query = _filtered(select(*columns), selection).outerjoin(
+        LedgerLeaf, LedgerLeaf.version_id == Version.id
+    )
+    covering = Covering.load(session)
+    query = query.order_by(Article.id, Version.number)
+    for row in session.execute(query.execution_options(yield_per=BATCH)):
+        yield LedgerRow(row, covering.first(row.leaf_index))
+
+
+class LedgerRow:
+    """An export row with the first signed checkpoint that covers its version (or None)."""
+
+    __slots__ = ("_row", "checkpoint")
+
+    def __init__(self, row: Any, checkpoint: Checkpoint | None) -> None:
+        self._row = row
+        self.checkpoint = checkpoint
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def ledger_fields(row: Any) -> dict[str, Any]:
+    """What an export says of a version's place in the ledger: its record hash, when it was
+    chained ("capture", or "upgrade" for versions older than the ledger) and the first
+    signed checkpoint that includes it (null until one is signed)."""
+    return {
+        "record_hash": row.record_hash,
+        "chained": row.chained,
+        "checkpoint": checkpoint_fields(row.checkpoint),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -115,6 +150,7 @@ def version_record(row: Any) -> dict[str, Any]:
         "extractor": row.extractor,
         "fetched_url": row.fetched_url,
         "text": row.text,
+        **ledger_fields(row),
     }
 
 
@@ -170,6 +206,7 @@ def write_csv(rows: Iterable[Any], out: IO[str]) -> Iterator[int]:
             "content_hash": row.content_hash,
             "extractor": row.extractor,
             "text": row.text,
+            "record_hash": row.record_hash or "",
         }
         writer.writerow([spreadsheet_cell(values[c]) for c in CSV_COLUMNS])
         yield 1

@@ -6,7 +6,8 @@ article's own URL may have redirected elsewhere, or changed since) holding the r
 exactly as stored, behind HTTP headers that are reconstructed (newsmon keeps the body
 and its encoding, not the original headers, and says so in `X-Newsmon-Headers`), dated
 at the capture; then a `metadata` record with the extracted headline, byline, text,
-version number and content hash as JSON.
+version number, content hash and ledger record hash (with when it was chained and the
+first signed checkpoint covering it) as JSON.
 
 The metadata record has a target of its own (`urn:newsmon:article:ID:version:N`) and
 points at its response with `WARC-Refers-To` and `WARC-Concurrent-To`. Replay tools
@@ -26,6 +27,8 @@ from typing import IO, Any
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from newsmon.read.export import ledger_fields
 
 RECONSTRUCTED = "reconstructed by newsmon: the original response headers were not stored"
 DESCRIPTION = (
@@ -64,6 +67,7 @@ def metadata(row: Any) -> dict[str, Any]:
         "byline": row.byline,
         "text": row.text,
         "raw_html_stored": row.raw_html is not None,
+        **ledger_fields(row),
     }
 
 

@@ -33,7 +33,7 @@ def make_templates() -> Jinja2Templates:
 
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     """A read-only app over `config.database_url`: GET routes, each also answering HEAD."""
-    from newsmon.web import api, apidocs, feeds, health, pages, searchpages
+    from newsmon.web import api, apidocs, feeds, health, ledger, pages, searchpages
 
     app = FastAPI(
         title="newsmon",
@@ -47,7 +47,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
-    for module in (api, searchpages, apidocs, health, feeds, pages):
+    for module in (api, ledger, searchpages, apidocs, health, feeds, pages):
         app.include_router(module.router)
     errors.install(app)
 

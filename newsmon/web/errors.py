@@ -86,7 +86,7 @@ def error_response(
     request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> HTMLResponse | JSONResponse:
     detail = xml_safe(detail)  # it may quote what was typed: no control characters in pages
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or request.url.path.endswith(".json"):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     return request.app.state.templates.TemplateResponse(
         request,

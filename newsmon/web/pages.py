@@ -8,11 +8,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from newsmon.core.urls import is_fetchable
+from newsmon.ledger.published import Covering, leaf_indexes
 from newsmon.read.queries import NotFound, version_pair, versions_of
 from newsmon.record.articledates import origin_words
 from newsmon.record.diff import diff_texts
 from newsmon.record.store import article_for_url
-from newsmon.storage.models import Article
+from newsmon.storage.models import Article, Version
 from newsmon.web import changefilter, data, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
 from newsmon.web.edges import require_id
@@ -98,6 +99,13 @@ def updated_sentence(article: Article) -> str | None:
     return f"It was last updated on {present.when(article.updated_at)} ({said})."
 
 
+def signed_versions(session: SessionDep, versions: list[Version]) -> set[int]:
+    """Ids of the versions a signed checkpoint covers: those that have a proof to fetch."""
+    latest = Covering.load(session).latest_size
+    leaves = leaf_indexes(session, (v.id for v in versions))
+    return {vid for vid, index in leaves.items() if index < latest}
+
+
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
     request: Request, article_id: int, session: SessionDep, clock: ClockDep, config: ConfigDep
@@ -123,6 +131,7 @@ def article_page(
         updated=updated_sentence(article),
         changes=max(len(versions) - 1, 0),
         events=changefilter.events(session, article_id=article.id, limit=100),
+        signed=signed_versions(session, versions),
     )
 
 
