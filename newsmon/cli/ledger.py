@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import zlib
 from pathlib import Path
 
 import click
@@ -30,6 +29,7 @@ from newsmon.ledger.proof import build_proof, verify_proof
 from newsmon.read.queries import require_article, version_of
 from newsmon.storage.db import transaction
 from newsmon.storage.models import Version
+from newsmon.storage.rawpages import raw_of
 
 
 def _key(ctx: Context) -> Ed25519PrivateKey:
@@ -72,7 +72,7 @@ def proof_cmd(ctx: Context, url: str, number: int, output: str | None) -> None:
         found = inclusion(session, version.id)
         if version.record_hash is None or found is None:
             fail(f"{url} version {number} is not sealed in the ledger")
-        raw = zlib.decompress(version.raw_html) if version.raw_html else None
+        raw = raw_of(session, version)
         previous = _previous(session, version)
         record = record_of(
             version, article_url=version.record_url or article.url, raw=raw, previous=previous

@@ -1,6 +1,8 @@
 """`newsmon verify`: recompute everything the ledger committed to and name what differs.
 
-Per version: SHA-256 of the stored text and of the stored raw page, the record hash from
+Per version: SHA-256 of the stored text and of the stored raw page (a raw page deleted
+by a recorded retention rule is a note, not a failure: the record still commits to its
+digest; a raw page missing without that record is a failure), the record hash from
 the stored fields, the link to the previous version's record hash, the article URL the
 record names (one the article was seen under), numbering without gaps, and its leaf.
 Per leaf: a version still exists for it with that record hash. Per checkpoint: the root
@@ -10,7 +12,6 @@ token's imprint and signature. Rows are streamed, so memory stays flat at any si
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from newsmon.storage.models import (
     Source,
     Version,
 )
+from newsmon.storage.rawpages import raw_of
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Report:
     checkpoints: int = 0
     timestamps: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def fail(self, url: str, number: int | None, what: str) -> None:
         where = f"{url} version {number}" if number is not None else url
@@ -78,8 +81,33 @@ def _known_urls(session: Session, article_id: int, url: str) -> set[str]:
     return {url, *aliases}
 
 
+def _raw_page(session: Session, report: Report, version: Version, url: str) -> bytes | None:
+    """The stored raw page; a failure when the sealed one is missing or differs, a note
+    when a recorded retention rule deleted it."""
+    raw = raw_of(session, version)
+    n = version.number
+    if not version.raw_sha256:
+        return raw
+    if raw is None and version.raw_thinned_at is not None:
+        when = version.raw_thinned_at.isoformat(timespec="seconds")
+        report.notes.append(
+            f"{url} version {n}: raw page thinned (by rule {version.raw_thinned_by}, {when}); "
+            "its sealed digest still stands"
+        )
+    elif raw is None:
+        report.fail(url, n, "the raw page that was sealed is missing, and no rule thinned it")
+    elif sha256_hex(raw) != version.raw_sha256:
+        report.fail(url, n, "the stored raw page is not the page that was sealed")
+    return raw
+
+
 def _check_version(
-    report: Report, version: Version, url: str, known: set[str], previous: str | None
+    session: Session,
+    report: Report,
+    version: Version,
+    url: str,
+    known: set[str],
+    previous: str | None,
 ) -> None:
     n = version.number
     report.versions += 1
@@ -88,9 +116,7 @@ def _check_version(
         return
     if version.record_url not in known:
         report.fail(url, n, "its record names another article's URL: it was moved here")
-    raw = zlib.decompress(version.raw_html) if version.raw_html else None
-    if version.raw_sha256 and (raw is None or sha256_hex(raw) != version.raw_sha256):
-        report.fail(url, n, "the stored raw page is not the page that was sealed")
+    raw = _raw_page(session, report, version, url)
     if previous is None and n:
         report.fail(url, n, "the chain is broken: the version before it is missing")
         return
@@ -119,7 +145,7 @@ def check_versions(session: Session, scope: Scope, report: Report) -> None:
             if version.number != expected:
                 report.fail(url, expected, "is missing: the versions skip from here")
                 previous = None
-            _check_version(report, version, url, known, previous if expected else None)
+            _check_version(session, report, version, url, known, previous if expected else None)
             if version.chained == "upgrade":
                 report.unchained += 1
             previous, expected = version.record_hash, version.number + 1
@@ -185,6 +211,8 @@ def lines(report: Report) -> Iterator[str]:
         f"({report.unchained} chained at upgrade, not at capture), {report.leaves} log "
         f"leaves, {report.checkpoints} checkpoints, {report.timestamps} timestamps"
     )
+    for note in report.notes:
+        yield f"note {note}"
     for failure in report.failures:
         yield f"FAILED {failure}"
     yield "ok" if not report.failures else f"{len(report.failures)} failures"

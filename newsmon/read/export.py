@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from newsmon.storage.models import Article, Source, Version
+from newsmon.storage.rawpages import raw_column
 
 BATCH = 500
 CSV_COLUMNS = (
@@ -94,7 +95,9 @@ def stream_versions(session: Session, selection: Selection, *, raw: bool = False
     Plain rows (not ORM objects) streamed `BATCH` at a time: nothing accumulates in the
     session, and the raw HTML is only read when `raw` asks for it (WARC).
     """
-    columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + ((Version.raw_html,) if raw else ())
+    columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + (
+        (raw_column().label("raw_html"),) if raw else ()
+    )
     query = _filtered(select(*columns), selection).order_by(Article.id, Version.number)
     yield from session.execute(query.execution_options(yield_per=BATCH))
 

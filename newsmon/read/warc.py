@@ -17,7 +17,6 @@ the same date, the JSON would shadow the page it describes.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version as package_version
 from io import BytesIO
@@ -26,6 +25,8 @@ from typing import IO, Any
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from newsmon.storage.rawpages import decompress
 
 RECONSTRUCTED = "reconstructed by newsmon: the original response headers were not stored"
 DESCRIPTION = (
@@ -103,7 +104,7 @@ def write_warc(
         date = datetime_to_iso_date(row.captured_at)
         describes: dict[str, str] = {}
         if row.raw_html is not None:
-            raw = zlib.decompress(row.raw_html)
+            raw = decompress(row.raw_html) or b""
             response = writer.create_warc_record(
                 target_uri(row),
                 "response",
