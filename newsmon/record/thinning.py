@@ -79,6 +79,10 @@ def thin_article(
     )
     pages.discard(None)
     if pages:
+        if session.get_bind().dialect.name == "postgresql":  # see rawpages.store_raw
+            session.execute(
+                select(RawPage.sha256).where(RawPage.sha256.in_(pages)).with_for_update()
+            )
         named = exists().where(Version.raw_page == RawPage.sha256)
         session.execute(delete(RawPage).where(RawPage.sha256.in_(pages), ~named))
     return len(ids)

@@ -23,14 +23,25 @@ LEVEL = 6  # zlib 9 compresses prose no smaller, in 1.8x the time (bench/storage
 
 
 def store_raw(session: Session, body: bytes, *, now: datetime) -> str:
-    """Keep `body` once (a page already stored is not written again); its SHA-256 key."""
+    """Keep `body` once (a page already stored is not written again); its SHA-256 key.
+
+    On PostgreSQL an existing row is locked (a no-op update), so a concurrent thinning
+    (newsmon.record.thinning, which locks the rows it may delete) cannot delete the page
+    this version is about to name; SQLite runs one writer at a time.
+    """
     digest = hashlib.sha256(body).hexdigest()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(RawPage)
-        .values(sha256=digest, body=zlib.compress(body, LEVEL), size=len(body), stored_at=now)
-        .on_conflict_do_nothing(index_elements=["sha256"])
-    )
+    values = {"sha256": digest, "body": zlib.compress(body, LEVEL), "size": len(body)}
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = pg_insert(RawPage).values(**values, stored_at=now)
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["sha256"], set_={"size": stmt.excluded.size})
+        )
+    else:
+        session.execute(
+            sqlite_insert(RawPage)
+            .values(**values, stored_at=now)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
     return digest
 
 
