@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), primary_key=True),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("stored_at", sa.DateTime(), nullable=False),
+        sa.Column("named_at", sa.DateTime(), nullable=False),
     )
     for name, type_ in COLUMNS:
         op.add_column("versions", sa.Column(name, type_, nullable=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import cast, delete, exists, func, select, update
 from sqlalchemy.engine import Engine
@@ -21,6 +21,7 @@ from sqlalchemy.types import LargeBinary
 from newsmon.record.retention import LIVE_RULE, QUOTA_RULE, PageFacts, RetentionRule, to_thin
 from newsmon.storage.db import transaction
 from newsmon.storage.models import Article, RawPage, Source, SourceEvent, Version
+from newsmon.storage.rawpages import delete_orphans
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,10 @@ def storage_sweep(
     with transaction(engine) as session:
         live = live_articles(session, rule=rule, now=now)
     thinned = sum(_thin(engine, article_id, rule, LIVE_RULE, now) for article_id in live)
+    with transaction(engine) as session:
+        orphans = delete_orphans(session, before=now - timedelta(days=1))
+    if orphans:
+        logger.info("deleted %d raw page(s) no version names (deleted articles)", orphans)
     over: list[int] = []
     if quota_bytes > 0:
         with transaction(engine) as session:

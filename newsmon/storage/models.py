@@ -219,7 +219,7 @@ class RawPage(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)  # the page's length before compression
-    stored_at: Mapped[datetime]
+    named_at: Mapped[datetime]  # when a version last named it (orphan sweeps spare recent ones)
 
 
 class LedgerLeaf(Base):

@@ -12,7 +12,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,24 +25,27 @@ LEVEL = 6  # zlib 9 compresses prose no smaller, in 1.8x the time (bench/storage
 def store_raw(session: Session, body: bytes, *, now: datetime) -> str:
     """Keep `body` once (a page already stored is not written again); its SHA-256 key.
 
-    On PostgreSQL an existing row is locked (a no-op update), so a concurrent thinning
-    (newsmon.record.thinning, which locks the rows it may delete) cannot delete the page
-    this version is about to name; SQLite runs one writer at a time.
+    A page already stored gets `named_at = now`, which on PostgreSQL also locks its row:
+    a concurrent thinning or orphan sweep (newsmon.record.thinning) cannot then delete
+    the page this version is about to name. SQLite runs one writer at a time.
     """
     digest = hashlib.sha256(body).hexdigest()
     values = {"sha256": digest, "body": zlib.compress(body, LEVEL), "size": len(body)}
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(RawPage).values(**values, stored_at=now)
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=["sha256"], set_={"size": stmt.excluded.size})
-        )
-    else:
-        session.execute(
-            sqlite_insert(RawPage)
-            .values(**values, stored_at=now)
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(RawPage)
+        .values(**values, named_at=now)
+        .on_conflict_do_update(index_elements=["sha256"], set_={"named_at": now})
+    )
     return digest
+
+
+def delete_orphans(session: Session, *, before: datetime) -> int:
+    """Delete pages no version names (their articles or sources were deleted), last named
+    before `before`: a page a capture is naming right now is newer, or locked."""
+    unnamed = ~exists().where(Version.raw_page == RawPage.sha256)
+    result = session.execute(delete(RawPage).where(RawPage.named_at < before, unnamed))
+    return result.rowcount or 0
 
 
 def raw_column() -> Any:
