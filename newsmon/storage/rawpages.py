@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import zlib
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from newsmon.storage.models import RawPage, Version
@@ -45,7 +46,7 @@ def delete_orphans(session: Session, *, before: datetime) -> int:
     before `before`: a page a capture is naming right now is newer, or locked."""
     unnamed = ~exists().where(Version.raw_page == RawPage.sha256)
     result = session.execute(delete(RawPage).where(RawPage.named_at < before, unnamed))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def raw_column() -> Any:
