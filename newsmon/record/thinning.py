@@ -97,7 +97,7 @@ def _octets(session: Session, column: object) -> object:
 
 
 def stored_bytes(session: Session, source_id: int | None = None) -> dict[int, int]:
-    """Bytes each source holds: its versions' text, their own raw copies (before 0010),
+    """Bytes each source holds: its versions' text, their own raw copies (before 0011),
     and each shared raw page its versions name (once per source)."""
     text = (
         select(

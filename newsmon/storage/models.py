@@ -175,7 +175,7 @@ class Version(Base):
     title: Mapped[str] = mapped_column(Text)
     byline: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    # Versions stored before 0010 keep their page here; later ones name a `raw_pages` row.
+    # Versions stored before 0011 keep their page here; later ones name a `raw_pages` row.
     # Read either through newsmon.storage.rawpages, never directly.
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_page: Mapped[str | None] = mapped_column(String(64), index=True)

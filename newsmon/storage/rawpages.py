@@ -2,7 +2,7 @@
 
 Every reader of a version's raw page goes through `raw_of` (an ORM version) or
 `raw_column` with `decompress` (streamed rows): a version names a `raw_pages` row
-(`raw_page`), or, if stored before migration 0010, carries its own copy in `raw_html`.
+(`raw_page`), or, if stored before migration 0011, carries its own copy in `raw_html`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def delete_orphans(session: Session, *, before: datetime) -> int:
 
 def raw_column() -> Any:
     """The compressed raw page of the `Version` in the query's row (NULL if none is kept):
-    the shared page, else the pre-0010 copy."""
+    the shared page, else the pre-0011 copy."""
     shared = select(RawPage.body).where(RawPage.sha256 == Version.raw_page).scalar_subquery()
     return func.coalesce(shared, Version.raw_html)
 

@@ -9,8 +9,8 @@ raw page was deleted, so `newsmon verify` can tell a thinned page from a lost on
 Columns are added with ALTER TABLE ADD COLUMN (see 0006); none of them is indexed
 for search, so the FTS5 triggers and tsvector columns (0005) are untouched.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-09
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
