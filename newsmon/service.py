@@ -26,6 +26,7 @@ from newsmon.guard.netguard import parse_networks
 from newsmon.ledger.log import write_checkpoint
 from newsmon.notify.deliver import notify_job
 from newsmon.record.store import prune_checks
+from newsmon.record.thinning import MB, SweepResult, storage_sweep
 from newsmon.sources.fromconfig import apply_source_tables
 from newsmon.sources.registry import add_source, has_sources, starter_sources
 from newsmon.storage.db import DatabaseError, ensure_schema, transaction
@@ -135,11 +136,27 @@ class Monitor:
                 keep=timedelta(days=self.config.check_retention_days),
             )
 
+    def _thin(self) -> SweepResult:
+        return storage_sweep(
+            self.service.engine,
+            rule=self.config.retention_rule(),
+            quota_bytes=int(self.config.source_quota_mb * MB),
+            now=self.service.clock.now(),
+        )
+
     async def sweep(self) -> int:
-        """Freeze quiet articles and prune old check rows."""
+        """Freeze quiet articles, prune old check rows, thin raw pages, watch quotas."""
         frozen = await asyncio.to_thread(self.service.freeze)
         pruned = await asyncio.to_thread(self._prune)
-        logger.info("sweep: froze %d article(s), pruned %d old check(s)", frozen, pruned)
+        storage = await asyncio.to_thread(self._thin)
+        logger.info(
+            "sweep: froze %d article(s), pruned %d old check(s), thinned %d raw page(s), "
+            "%d source(s) over quota",
+            frozen,
+            pruned,
+            storage.thinned,
+            len(storage.over_quota),
+        )
         return frozen
 
 

@@ -76,7 +76,12 @@ def test_untouched_history_verifies_with_every_version_sealed_at_capture(history
     [
         ("UPDATE versions SET text = text || ' (softened)' WHERE id = :v", 1, "differ"),
         ("UPDATE versions SET title = 'A calmer headline' WHERE id = :v", 1, "differ"),
-        ("UPDATE versions SET raw_html = :raw WHERE id = :v", 1, "raw page"),
+        (
+            "UPDATE raw_pages SET body = :raw WHERE sha256 = "
+            "(SELECT raw_page FROM versions WHERE id = :v)",
+            1,
+            "raw page",
+        ),
         ("DELETE FROM versions WHERE id = :v", 1, "missing"),
     ],
     ids=["text", "headline", "raw-page", "deleted"],

@@ -187,7 +187,7 @@ def test_new_text_under_a_new_rule_with_no_comparable_page_is_a_method_change(
     set_rules(config, "gazette", body_selector="article.story")
     crawler.once()
     with transaction(ensure_schema(config.database_url)) as session:  # stored before pages were
-        session.execute(update(Version).values(raw_html=None))
+        session.execute(update(Version).values(raw_html=None, raw_page=None))
     set_rules(config, "gazette", exclude=("figure", "div.share"))
     clock.advance(minutes=20)
     crawler.once()

@@ -12,6 +12,7 @@ from newsmon.config.settings import Config
 from newsmon.core.clock import SystemClock
 from newsmon.core.terminal import safe, safe_json
 from newsmon.core.urls import BadURL, canonicalize
+from newsmon.record.thinning import over_quota
 from newsmon.sources.registry import (
     SourceChanges,
     SourceSpec,
@@ -22,7 +23,7 @@ from newsmon.sources.registry import (
     starter_sources,
 )
 from newsmon.storage.db import transaction
-from newsmon.storage.models import Article, Feed, Source
+from newsmon.storage.models import Article, Feed, Source, SourceEvent
 
 MAX_DISCOVERED = 50  # robots.txt files of big sites list dozens; more is a mistake
 
@@ -139,6 +140,7 @@ def list_(ctx: Context, as_json: bool) -> None:
                 select(Article.source_id, func.count()).group_by(Article.source_id)
             ).all()
         )
+        quota = over_quota(session)
         rows = []
         for source in session.scalars(select(Source).order_by(Source.slug)):
             rows.append(
@@ -152,6 +154,7 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "feeds": [_feed_json(f) for f in source.feeds],
                     "extract_rules": source.extract_rules,
                     "render": source.render,
+                    "over_quota": _quota_json(quota.get(source.id)),
                 }
             )
     if as_json:
@@ -163,6 +166,8 @@ def list_(ctx: Context, as_json: bool) -> None:
         language = f", {safe(row['language'])}" if row["language"] else ""
         language += " (pinned)" if row["language_pinned"] else ""
         click.echo(f"{row['slug']}  {safe(row['name'])}  ({row['articles']} articles{language})")
+        if row["over_quota"]:
+            click.echo(f"    over its storage quota: {safe(row['over_quota']['detail'])}")
         if row["extract_rules"] or row["render"] != "http":
             click.echo(f"    {safe(mode_line(row['extract_rules'], row['render']))}")
         for feed in row["feeds"]:
@@ -173,6 +178,18 @@ def list_(ctx: Context, as_json: bool) -> None:
             )
             kind = f"{feed['kind']}  " if feed["last_polled_at"] or feed["kind"] != "feed" else ""
             click.echo(f"    {safe(feed['url'])}  {kind}[{state}]")
+
+
+def _quota_json(event: SourceEvent | None) -> dict[str, object] | None:
+    """The source's standing over-quota event, for `sources list` (None: within quota)."""
+    if event is None:
+        return None
+    return {
+        "since": event.at.isoformat(),
+        "stored_bytes": event.stored_bytes,
+        "quota_bytes": event.quota_bytes,
+        "detail": event.detail,
+    }
 
 
 def mode_line(rules: dict[str, object] | None, render: str) -> str:

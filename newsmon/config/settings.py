@@ -43,6 +43,7 @@ from newsmon.config.types import (
     setting,
 )
 from newsmon.record.policy import FeedPolicy, RecheckPolicy, Step
+from newsmon.record.retention import RetentionRule
 from newsmon.sources.fromconfig import SourceTable
 
 __all__ = ["Config", "ConfigError", "parse_duration", "settings_table"]
@@ -153,7 +154,30 @@ class Config(BaseSettings):
         90, "Days of check history kept.", "a whole number >= 1", ge=1
     )
     freeze_tick: Duration = setting(
-        "1h", "How often the freeze sweep and the check pruning run.", "a duration"
+        "1h",
+        "How often the sweep runs: freezing, check pruning, raw-page thinning, quotas.",
+        "a duration",
+    )
+    live_page_versions: int = setting(
+        12,
+        "An article with more than this many versions in the last day is a live page: "
+        "its raw pages are thinned (see Storage); its text never is.",
+        "a whole number >= 1",
+        ge=1,
+    )
+    raw_keep_change_words: int = setting(
+        200,
+        "A version whose change adds plus removes at least this many words keeps its "
+        "raw page through thinning.",
+        "a whole number >= 1",
+        ge=1,
+    )
+    source_quota_mb: float = setting(
+        0.0,
+        "Megabytes a source may store (text and raw pages); over it, an event is raised "
+        "and its raw pages are thinned, never its text. 0: no quota.",
+        "a number >= 0",
+        ge=0,
     )
     allow_networks: Annotated[list[Network], BeforeValidator(networks)] = setting(
         [],
@@ -268,6 +292,12 @@ class Config(BaseSettings):
             error_backoff_base=parse_duration(self.error_backoff),
             error_backoff_cap=parse_duration(self.error_backoff_cap),
             gone_after_errors=self.gone_after,
+        )
+
+    def retention_rule(self) -> RetentionRule:
+        return RetentionRule(
+            live_versions=self.live_page_versions,
+            large_change_words=self.raw_keep_change_words,
         )
 
     def feed_policy(self) -> FeedPolicy:

@@ -1,6 +1,8 @@
 """`newsmon verify`: recompute everything the ledger committed to and name what differs.
 
-Per version: SHA-256 of the stored text and of the stored raw page, the record hash from
+Per version: SHA-256 of the stored text and of the stored raw page (a raw page deleted
+by a recorded retention rule is a note, not a failure: the record still commits to its
+digest; a raw page missing without that record is a failure), the record hash from
 the stored fields, the link to the previous version's record hash, the article URL the
 record names (one the article was seen under), numbering without gaps, and its leaf.
 Per leaf: a version still exists for it with that record hash. Per checkpoint: the root
@@ -12,7 +14,6 @@ memory stays flat and the audit does not slow down per article at any size.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from newsmon.storage.models import (
     Source,
     Version,
 )
+from newsmon.storage.rawpages import decompress, raw_column
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Report:
     checkpoints: int = 0
     timestamps: int = 0
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def fail(self, url: str, number: int | None, what: str) -> None:
         where = f"{url} version {number}" if number is not None else url
@@ -73,7 +76,9 @@ VERSION_COLUMNS = (
     Version.title,
     Version.byline,
     Version.text,
-    Version.raw_html,
+    raw_column().label("raw_blob"),
+    Version.raw_thinned_at,
+    Version.raw_thinned_by,
     Version.fetched_url,
     Version.extractor,
     Version.record_hash,
@@ -114,6 +119,26 @@ def _seen_under(session: Session, article_id: int, url: str, record_url: str | N
     return found is not None
 
 
+def _raw_page(report: Report, version: Row[Any], url: str) -> bytes | None:
+    """The stored raw page; a failure when the sealed one is missing or differs, a note
+    when a recorded retention rule deleted it."""
+    raw = decompress(version.raw_blob)
+    n = version.number
+    if not version.raw_sha256:
+        return raw
+    if raw is None and version.raw_thinned_at is not None:
+        when = version.raw_thinned_at.isoformat(timespec="seconds")
+        report.notes.append(
+            f"{url} version {n}: raw page thinned (by rule {version.raw_thinned_by}, {when}); "
+            "its sealed digest still stands"
+        )
+    elif raw is None:
+        report.fail(url, n, "the raw page that was sealed is missing, and no rule thinned it")
+    elif sha256_hex(raw) != version.raw_sha256:
+        report.fail(url, n, "the stored raw page is not the page that was sealed")
+    return raw
+
+
 def _check_version(
     session: Session, report: Report, version: Row[Any], previous: str | None
 ) -> None:
@@ -124,9 +149,7 @@ def _check_version(
         return
     if not _seen_under(session, version.article_id, url, version.record_url):
         report.fail(url, n, "its record names another article's URL: it was moved here")
-    raw = zlib.decompress(version.raw_html) if version.raw_html else None
-    if version.raw_sha256 and (raw is None or sha256_hex(raw) != version.raw_sha256):
-        report.fail(url, n, "the stored raw page is not the page that was sealed")
+    raw = _raw_page(report, version, url)
     if previous is None and n:
         report.fail(url, n, "the chain is broken: the version before it is missing")
         return
@@ -276,6 +299,8 @@ def lines(report: Report) -> Iterator[str]:
         f"({report.unchained} chained at upgrade, not at capture), {report.leaves} log "
         f"leaves, {report.checkpoints} checkpoints, {report.timestamps} timestamps"
     )
+    for note in report.notes:
+        yield f"note {note}"
     for failure in report.failures:
         yield f"FAILED {failure}"
     yield "ok" if not report.failures else f"{len(report.failures)} failures"

@@ -9,13 +9,12 @@ were not altered after that moment, not after their capture.
 
 from __future__ import annotations
 
-import zlib
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newsmon.ledger.record import VersionRecord, record_hash
 from newsmon.storage.models import Article, Version
+from newsmon.storage.rawpages import raw_of
 
 AT_CAPTURE = "capture"
 AT_UPGRADE = "upgrade"
@@ -24,7 +23,12 @@ AT_UPGRADE = "upgrade"
 def record_of(
     version: Version, *, article_url: str, raw: bytes | None, previous: str | None
 ) -> VersionRecord:
-    """The record of a version's stored values, chained to `previous` (a record hash)."""
+    """The record of a version's stored values, chained to `previous` (a record hash).
+
+    A raw page thinned by a recorded rule (`raw_thinned_at`) is gone, but the record
+    still commits to the digest sealed at capture.
+    """
+    thinned = version.raw_sha256 if raw is None and version.raw_thinned_at else None
     return VersionRecord.create(
         article_url=article_url,
         fetched_url=version.fetched_url,
@@ -36,6 +40,7 @@ def record_of(
         raw=raw,
         extractor=version.extractor,
         previous=bytes.fromhex(previous) if previous else None,
+        thinned_raw_sha256=thinned,
     )
 
 
@@ -82,7 +87,7 @@ def chain_article(session: Session, article_id: int, article_url: str) -> int:
         select(Version).where(Version.article_id == article_id).order_by(Version.number)
     ):
         if version.record_hash is None and version.chained == AT_UPGRADE:
-            raw = zlib.decompress(version.raw_html) if version.raw_html else None
+            raw = raw_of(session, version)
             seal(version, article_url=article_url, raw=raw, previous=previous, when=AT_UPGRADE)
             sealed += 1
         previous = version.record_hash

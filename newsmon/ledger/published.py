@@ -8,7 +8,6 @@ a version not yet under a checkpoint has no proof until the crawler signs one.
 from __future__ import annotations
 
 import bisect
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from newsmon.ledger.log import checkpoint_of, inclusion, leaf_hashes, log_size
 from newsmon.ledger.proof import build_proof
 from newsmon.ledger.tree import MerkleTree
 from newsmon.storage.models import Article, LedgerCheckpoint, LedgerLeaf, Version
+from newsmon.storage.rawpages import raw_of
 
 
 def previous_record_hash_of(session: Session, version: Version) -> str | None:
@@ -43,7 +43,7 @@ def version_proof(session: Session, version: Version, article: Article) -> dict[
     found = inclusion(session, version.id)
     if found is None:
         return None
-    raw = zlib.decompress(version.raw_html) if version.raw_html else None
+    raw = raw_of(session, version)
     record = record_of(
         version,
         article_url=version.record_url or article.url,

@@ -113,8 +113,13 @@ class VersionRecord:
         raw: bytes | None,
         extractor: str,
         previous: bytes | None,
+        thinned_raw_sha256: str | None = None,
     ) -> VersionRecord:
-        """A record from a version's stored values (hashes computed here, None as "")."""
+        """A record from a version's stored values (hashes computed here, None as "").
+
+        `thinned_raw_sha256`: the digest sealed for a raw page deleted since by a recorded
+        retention rule, used only when `raw` is None.
+        """
         return cls(
             article_url=article_url,
             fetched_url=fetched_url or "",
@@ -123,7 +128,7 @@ class VersionRecord:
             title=title or "",
             byline=byline or "",
             text_sha256=text_sha256(text),
-            raw_sha256="" if raw is None else sha256_hex(raw),
+            raw_sha256=sha256_hex(raw) if raw is not None else (thinned_raw_sha256 or ""),
             extractor=extractor,
             previous="" if previous is None else previous.hex(),
         )

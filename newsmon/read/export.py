@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from newsmon.ledger.checkpoint import Checkpoint
 from newsmon.ledger.published import Covering, checkpoint_fields
 from newsmon.storage.models import Article, LedgerLeaf, Source, Version
+from newsmon.storage.rawpages import raw_column
 
 BATCH = 500
 CSV_COLUMNS = (
@@ -100,7 +101,9 @@ def stream_versions(session: Session, selection: Selection, *, raw: bool = False
     Plain rows (not ORM objects) streamed `BATCH` at a time: nothing accumulates in the
     session, and the raw HTML is only read when `raw` asks for it (WARC).
     """
-    columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + ((Version.raw_html,) if raw else ())
+    columns = (*ARTICLE_COLUMNS, *VERSION_COLUMNS) + (
+        (raw_column().label("raw_html"),) if raw else ()
+    )
     query = _filtered(select(*columns), selection).outerjoin(
         LedgerLeaf, LedgerLeaf.version_id == Version.id
     )

@@ -18,7 +18,6 @@ the same date, the JSON would shadow the page it describes.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version as package_version
 from io import BytesIO
@@ -29,6 +28,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from newsmon.read.export import ledger_fields
+from newsmon.storage.rawpages import decompress
 
 RECONSTRUCTED = "reconstructed by newsmon: the original response headers were not stored"
 DESCRIPTION = (
@@ -107,7 +107,7 @@ def write_warc(
         date = datetime_to_iso_date(row.captured_at)
         describes: dict[str, str] = {}
         if row.raw_html is not None:
-            raw = zlib.decompress(row.raw_html)
+            raw = decompress(row.raw_html) or b""
             response = writer.create_warc_record(
                 target_uri(row),
                 "response",

@@ -33,6 +33,7 @@ from newsmon.record.items import PageItem
 from newsmon.record.policy import RecheckPolicy
 from newsmon.sources.language import learn_page_language
 from newsmon.storage.models import Article, ArticleEvent, ArticleUrl, Check, Version
+from newsmon.storage.rawpages import raw_column, store_raw
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +51,14 @@ class StoredPage:
 
 def latest_raw_page(session: Session, article_id: int) -> StoredPage | None:
     row = session.execute(
-        select(Version.raw_html, Version.encoding)
+        select(raw_column().label("raw"), Version.encoding)
         .where(Version.article_id == article_id)
         .order_by(Version.number.desc())
         .limit(1)
     ).first()
-    if row is None or not row.raw_html:
+    if row is None or not row.raw:
         return None
-    return StoredPage(zlib.decompress(row.raw_html), row.encoding)
+    return StoredPage(zlib.decompress(row.raw), row.encoding)
 
 
 def _resolve_canonical(
@@ -439,7 +440,7 @@ def _add_version(
         title=title,
         byline=item.extracted.byline,
         text=text,
-        raw_html=zlib.compress(item.body, 6) if item.body else None,
+        raw_page=store_raw(session, item.body, now=item.fetched_at) if item.body else None,
         raw_hash=item.raw_key,
         encoding=item.encoding,
         fetched_url=_fetched_url(item),

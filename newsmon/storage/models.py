@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -30,6 +31,7 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 FEED_KINDS = ("feed", "sitemap")
 SOURCE_RENDERS = ("http", "browser")
 DATE_ORIGINS = ("feed", "sitemap", "page")
+SOURCE_EVENT_KINDS = ("over_quota", "under_quota")
 CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
 
 
@@ -191,7 +193,14 @@ class Version(Base):
     title: Mapped[str] = mapped_column(Text)
     byline: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    # Versions stored before 0011 keep their page here; later ones name a `raw_pages` row.
+    # Read either through newsmon.storage.rawpages, never directly.
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_page: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set when the retention rules deleted this version's raw page (newsmon.record.retention):
+    # when, and by which rule; `newsmon verify` then notes the page as thinned, not missing.
+    raw_thinned_at: Mapped[datetime | None]
+    raw_thinned_by: Mapped[str | None] = mapped_column(String(200))
     raw_hash: Mapped[str | None] = mapped_column(String(64))
     # The character encoding the page was decoded with when fetched: re-extraction uses it.
     encoding: Mapped[str | None] = mapped_column(String(64))
@@ -224,6 +233,17 @@ class Version(Base):
     added_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("added_text"))
 
     article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class RawPage(Base):
+    """One raw page's bytes, zlib-compressed, stored once however many versions share them."""
+
+    __tablename__ = "raw_pages"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)  # the page's length before compression
+    named_at: Mapped[datetime]  # when a version last named it (orphan sweeps spare recent ones)
 
 
 class LedgerLeaf(Base):
@@ -309,6 +329,25 @@ class ArticleEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(index=True)
     http_status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceEvent(Base):
+    """A change of a source's state an operator must hear of: over (or back under) its
+    storage quota, with the bytes stored and the quota in `detail`."""
+
+    __tablename__ = "source_events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {SOURCE_EVENT_KINDS}", name="ck_source_events_kind"),
+        Index("ix_source_events_source_at", "source_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    stored_bytes: Mapped[int] = mapped_column(BigInteger)
+    quota_bytes: Mapped[int] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(Text)
 
 

@@ -6,7 +6,8 @@ machine died (a clean stop removes a crawler's row), so `newsmon serve` running 
 from its fleet says that the fleet died. No crawler row at all (a web-only archive,
 or a fleet stopped on purpose) is healthy, with a note. Schedule lag is reported,
 never a reason for 503: taking a web process out of rotation because crawling is
-behind would only make things worse.
+behind would only make things worse. Sources over their storage quota are listed
+(`sources_over_quota`), also without a 503: their text is still being stored.
 """
 
 from __future__ import annotations
@@ -16,16 +17,35 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsmon.crawl.metrics import ScheduleState, database_problem, schedule_state, web_registry
+from newsmon.record.thinning import over_quota
+from newsmon.storage.db import transaction
+from newsmon.storage.models import Source
 from newsmon.web.present import span
 
 router = APIRouter(include_in_schema=False)
 
 
-def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple[int, dict]:
-    """(HTTP status, JSON body) of a health check, from what the database said."""
+def sources_over_quota(engine: Engine) -> dict[str, str]:
+    """slug -> the standing over-quota event's detail, for each source over its quota."""
+    with transaction(engine) as session:
+        events = over_quota(session)
+        slugs = {sid: slug for sid, slug in session.execute(select(Source.id, Source.slug))}
+        return {slugs[sid]: event.detail or "" for sid, event in events.items()}
+
+
+def verdict(
+    state: ScheduleState | None,
+    problem: str | None,
+    now: Any,
+    over_quota: dict[str, str] | None = None,
+) -> tuple[int, dict]:
+    """(HTTP status, JSON body) of a health check, from what the database said.
+    `over_quota`: slug -> detail of each source over its storage quota."""
     if state is None:
         return 503, {"status": "down", "database": "unreachable", "problem": problem}
     body: dict[str, Any] = {
@@ -35,6 +55,8 @@ def verdict(state: ScheduleState | None, problem: str | None, now: Any) -> tuple
         "schedule_lag_seconds": round(state.schedule_lag_seconds, 1),
         "due_backlog": state.due_backlog,
     }
+    if over_quota:
+        body["sources_over_quota"] = over_quota
     if state.crawlers_known and not state.crawlers_alive:
         ago = span(now - state.last_heartbeat) if state.last_heartbeat else "long"
         body["status"] = "down"
@@ -50,12 +72,14 @@ def healthz(request: Request) -> JSONResponse:
     app = request.app
     now = app.state.clock.now()
     state, problem = None, database_problem(app.state.config.database_url)
+    quota: dict[str, str] = {}
     if problem is None:
         try:
             state = schedule_state(app.state.engine, now=now)
+            quota = sources_over_quota(app.state.engine)
         except SQLAlchemyError as exc:
             problem = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
-    status, body = verdict(state, problem, now)
+    status, body = verdict(state, problem, now, quota)
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
