@@ -87,6 +87,25 @@ def test_every_module_of_newsmon_lives_in_a_known_stage() -> None:
     assert sorted(set(subpackages) - set(RANKS) - set(LINKED)) == []
 
 
+def test_nothing_imports_the_card_folders_by_their_generic_names() -> None:
+    """`spiders`, `pipelines` and `migrations` are not installed top-level names; from a
+    checkout they would load a second copy of each module, with its own state."""
+    files = [path for _, path in source_files()]
+    files += [path for folder in ("tests", "bench") for path in (ROOT / folder).glob("*.py")]
+    generic = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            where = path.relative_to(ROOT)
+            generic += [f"{where}: {name}" for name in names if name.split(".")[0] in LINKED]
+    assert generic == []
+
+
 def test_the_card_folders_are_linked_into_newsmon() -> None:
     """From a checkout, newsmon.spiders etc. are the top-level folders, as in the wheel."""
     for folder in LINKED:
