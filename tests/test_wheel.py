@@ -108,9 +108,12 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def wheel(source: Path) -> Path:
     """`pip wheel --no-deps -w DIR .` in the copy."""
-    dist = source.parent / "dist"
+    return build_wheel(source, source.parent / "dist")
+
+
+def build_wheel(project: Path, dist: Path) -> Path:
     pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
-    _run([*pip_wheel, "--quiet", "-w", str(dist), "."], cwd=source)
+    _run([*pip_wheel, "--quiet", "-w", str(dist), "."], cwd=project)
     (built,) = dist.glob("newsmon-*.whl")
     return built
 
@@ -161,6 +164,17 @@ def test_the_wheel_adds_newsmon_alone_and_ships_every_file(
     assert {"newsmon/web/templates/article.html", "newsmon/migrations/script.py.mako"} <= set(names)
     added = {p.name for p in installed.site_packages.iterdir()} - {"outer-dependencies.pth"}
     assert added == {"newsmon", dist_info}
+
+
+def test_a_wheel_built_from_the_sdist_holds_the_same_files(
+    source: Path, wheel: Path, tmp_path: Path
+) -> None:
+    """An sdist keeps no symlinks: its wheel must not depend on them."""
+    build = "import sys; from setuptools import build_meta as b; print(b.build_sdist(sys.argv[1]))"
+    sdist = _run([sys.executable, "-c", build, str(tmp_path)], cwd=source).stdout.split()[-1]
+    shutil.unpack_archive(tmp_path / sdist, tmp_path, filter="data")
+    again = build_wheel(tmp_path / sdist.removesuffix(".tar.gz"), tmp_path / "dist")
+    assert zipfile.ZipFile(again).namelist() == zipfile.ZipFile(wheel).namelist()
 
 
 def test_the_installed_command_upgrades_crawls_and_serves(
