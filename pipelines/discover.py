@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsmon.discover.feeds import FeedEntry
+from newsmon.pipelines import DatabaseComponent
 from newsmon.record.items import FeedPolled
 from newsmon.record.store import add_entries, record_feed_poll
-from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)
 

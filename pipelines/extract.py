@@ -22,10 +22,10 @@ from newsmon.crawl.metrics import process_metrics
 from newsmon.crawl.workers import Budget, ExtractionLimit, budget_of, extract_off_loop
 from newsmon.extract.page import Extracted, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
+from newsmon.pipelines import DatabaseComponent
 from newsmon.record.check import StoredPage, latest_raw_page
 from newsmon.record.items import PageItem
 from newsmon.sources.modes import ModeCache
-from pipelines import DatabaseComponent
 
 
 def raw_key(body: bytes, extractor: str, encoding: str | None) -> str:

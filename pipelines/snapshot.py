@@ -8,12 +8,12 @@ from typing import Any
 
 from newsmon.crawl.metrics import process_metrics
 from newsmon.crawl.workers import budget_of, in_worker
+from newsmon.pipelines import DatabaseComponent
 from newsmon.record.changes import Change, StaleChange, measure, read_latest
 from newsmon.record.check import page_text
 from newsmon.record.items import PageItem
 from newsmon.record.store import record_failure as store_failure
 from newsmon.record.store import record_page
-from pipelines import DatabaseComponent
 
 logger = logging.getLogger(__name__)
 # Times a page's change is measured again because another version was stored meanwhile

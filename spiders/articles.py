@@ -9,7 +9,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsmon.record.items import ArticleTask, PageItem
-from spiders import describe_failure, header, latency_ms
+from newsmon.spiders import describe_failure, header, latency_ms
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")

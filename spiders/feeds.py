@@ -32,7 +32,7 @@ from newsmon.discover.sitemaps import (
     root_tag,
 )
 from newsmon.record.items import FeedPolled, FeedTask
-from spiders import describe_failure, header
+from newsmon.spiders import describe_failure, header
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from newsmon.crawl.render import BROWSER_META
 from newsmon.crawl.workqueue import Task, WorkQueue
 from newsmon.record.items import ArticleTask, FeedPolled, FeedTask, PageItem
 from newsmon.sources.modes import ModeCache
-from spiders import HANDLED_STATUSES, conditional_headers
-from spiders.articles import page_failed, page_fetched
-from spiders.feeds import feed_failed, feed_polled
+from newsmon.spiders import HANDLED_STATUSES, conditional_headers
+from newsmon.spiders.articles import page_failed, page_fetched
+from newsmon.spiders.feeds import feed_failed, feed_polled
 
 
 class WatchSpider(scrapy.Spider):

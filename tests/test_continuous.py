@@ -86,7 +86,7 @@ def test_a_page_that_breaks_a_pipeline_is_its_own_failure(site, crawler, add_fee
             raise RuntimeError("a bug this page triggers")
         return original(session, item=item, **kwargs)
 
-    monkeypatch.setattr("pipelines.snapshot.record_page", record_page)
+    monkeypatch.setattr("newsmon.pipelines.snapshot.record_page", record_page)
     stats = crawler.once()
     assert stats.articles_captured == 1 and stats.failures == 1
     db.expire_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from newsmon.discover.feeds import FeedEntry
-from pipelines.discover import chunks, newest_entries
+from newsmon.pipelines.discover import chunks, newest_entries
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

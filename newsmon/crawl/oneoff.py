@@ -62,7 +62,7 @@ class _OneFetch(scrapy.Spider):
         self.box["fetched"] = Fetched(response.url, response.status, response.body)
 
     def failed(self, failure: Failure) -> None:
-        from spiders import describe_failure
+        from newsmon.spiders import describe_failure
 
         self.box["error"] = describe_failure(failure)
 

@@ -34,7 +34,9 @@ from newsmon.crawl.claims import (
 from newsmon.crawl.robots import RobotsCache
 from newsmon.crawl.scrapy_settings import crawl_settings
 from newsmon.crawl.workqueue import QueuePlan, WorkQueue
+from newsmon.pipelines import database_unwritable
 from newsmon.record.store import freeze_quiet
+from newsmon.spiders.watch import WatchSpider
 from newsmon.storage.db import (
     DatabaseError,
     ensure_schema,
@@ -42,8 +44,6 @@ from newsmon.storage.db import (
     transaction,
     unwritable_reason,
 )
-from pipelines import database_unwritable
-from spiders.watch import WatchSpider
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_EVERY = 30.0  # seconds

@@ -9,15 +9,15 @@ from __future__ import annotations
 from importlib.metadata import version
 
 BOT_NAME = "newsmon"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["newsmon.spiders"]
+NEWSPIDER_MODULE = "newsmon.spiders"
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 ITEM_PIPELINES = {
-    "pipelines.discover.DiscoverPipeline": 100,
-    "pipelines.extract.ExtractPipeline": 300,
-    "pipelines.snapshot.SnapshotPipeline": 800,
+    "newsmon.pipelines.discover.DiscoverPipeline": 100,
+    "newsmon.pipelines.extract.ExtractPipeline": 300,
+    "newsmon.pipelines.snapshot.SnapshotPipeline": 800,
 }
 
 # The SSRF guard (newsmon/guard/fetch.py): URLs and address literals checked before

@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"  # beside the newsmon package
+# newsmon.migrations: in a wheel a folder of the package; in a checkout newsmon/migrations
+# links to the repository's top-level migrations/ (the product card's layout).
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _engines_lock = threading.Lock()
