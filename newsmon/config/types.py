@@ -103,11 +103,10 @@ LogLevel = Annotated[
 
 def setting(default: Any, help: str, allowed: str, **bounds: Any) -> Any:
     """A field with its help text (README, `config`) and, for errors, what it accepts."""
-    kind = "default_factory" if isinstance(default, list) else "default"
-    value = (lambda: json.loads(json.dumps(default))) if kind == "default_factory" else default
-    return Field(
-        **{kind: value}, description=help, json_schema_extra={"allowed": allowed}, **bounds
-    )
+    extra: dict[str, Any] = {"description": help, "json_schema_extra": {"allowed": allowed}}
+    if isinstance(default, list):  # a fresh copy for each Config, never the shared default
+        return Field(default_factory=lambda: json.loads(json.dumps(default)), **extra, **bounds)
+    return Field(default=default, **extra, **bounds)
 
 
 def explain(
