@@ -150,7 +150,7 @@ async def _child_entries(
 ) -> ParsedFeed | str:
     request = scrapy.Request(child.url, dont_filter=True)
     try:
-        response = await crawler.engine.download_async(request)  # type: ignore[union-attr]
+        response = await crawler.engine.download_async(request)
     except Exception as exc:  # a refused, failed or dropped download is this child's alone
         return f"child sitemap {child.url}: {describe_failure(Failure(exc))}"
     if response.status >= 400:

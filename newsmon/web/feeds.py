@@ -142,8 +142,8 @@ def feed_response(
         title=title,
         self_url=base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         site_url=base + site_path,
-        kind=kind,
-        base=base,  # type: ignore[arg-type]
+        kind="rss" if kind == "rss" else "atom",  # checked against MEDIA above
+        base=base,
         language=language,
     )
     return Response(body, media_type=MEDIA[kind], headers=headers)
