@@ -116,7 +116,7 @@ def _text_conditions(session: Session, query: Query) -> list[ColumnElement[bool]
 
 
 def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
-    out = []
+    out: list[ColumnElement[bool]] = []
     docs = (
         ("search_doc", tsquery(query.terms, excluded=query.excluded)),
         ("removed_doc", tsquery(query.removed)),
@@ -125,7 +125,7 @@ def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
     for doc, tsq in docs:
         if tsq is not None:
             ts = func.to_tsquery(literal_column("'simple'::regconfig"), tsq)
-            out.append(literal_column(f"versions.{doc}").op("@@")(ts))
+            out.append(literal_column(f"versions.{doc}").bool_op("@@")(ts))
     return out
 
 
