@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -114,6 +115,6 @@ def checkpoint_job(
         for pending in await in_db_thread(url, lambda s: _pending(s, authorities)):
             token = await _stamp(config, pending)
             if token is not None:
-                await in_db_thread(url, lambda s, p=pending, t=token: _store_token(s, p, t))
+                await in_db_thread(url, partial(_store_token, pending=pending, token=token))
 
     return checkpoint
