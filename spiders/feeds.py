@@ -81,8 +81,9 @@ async def feed_polled(
                     item.parsed = await _sitemap(body, response.url, now, crawler)
                 else:
                     item.parsed = None
-    if item.error or (item.parsed and item.parsed.error):
-        logger.warning("feed %s: %s", task.url, item.error or item.parsed.error)  # type: ignore[union-attr]
+    error = item.error or (item.parsed.error if item.parsed else None)
+    if error:
+        logger.warning("feed %s: %s", task.url, error)
     return item
 
 

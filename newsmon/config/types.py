@@ -136,7 +136,8 @@ def explain(
             )
             continue
         field = fields[name]
-        allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]
+        extra = field.json_schema_extra
+        allowed = extra.get("allowed", "") if isinstance(extra, dict) else ""
         reason = ""
         if error["type"] == "value_error":
             reason = str(error["ctx"].get("error", "")) if error.get("ctx") else ""
