@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 
 from newsmon.config.settings import Config
@@ -53,6 +54,7 @@ class DatabaseComponent:
     """Runs short transactions in the database thread, off the crawl's event loop."""
 
     batched = True  # small writes share transactions; large ones set this to False
+    stats: StatsCollector  # the crawl's, set by from_crawler
 
     def __init__(self, database_url: str, config: Config) -> None:
         self.database_url = database_url
@@ -63,11 +65,11 @@ class DatabaseComponent:
         self.crawler: Crawler | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Any:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         config = config_from_settings(crawler.settings)
         component = cls(config.database_url, config)
         component.crawler = crawler
-        component.stats = crawler.stats  # type: ignore[attr-defined]
+        component.stats = crawler.stats
         return component
 
     async def in_transaction(self, work: Callable[..., T], /, **kwargs: Any) -> T:
@@ -97,7 +99,7 @@ class DatabaseComponent:
             return item  # the crawl is stopping; the item's claim runs out
         except Exception as exc:
             logger.exception("%s failed on %s", type(self).__name__, _describe(item))
-            self.stats.inc_value("newsmon/pipeline_failures")  # type: ignore[attr-defined]
+            self.stats.inc_value("newsmon/pipeline_failures")
             try:
                 await self.record_failure(item, f"internal error: {type(exc).__name__}: {exc}")
             except DatabaseUnwritable:

@@ -81,8 +81,9 @@ async def feed_polled(
                     item.parsed = await _sitemap(body, response.url, now, crawler)
                 else:
                     item.parsed = None
-    if item.error or (item.parsed and item.parsed.error):
-        logger.warning("feed %s: %s", task.url, item.error or item.parsed.error)  # type: ignore[union-attr]
+    error = item.error or (item.parsed.error if item.parsed else None)
+    if error:
+        logger.warning("feed %s: %s", task.url, error)
     return item
 
 
@@ -150,7 +151,7 @@ async def _child_entries(
 ) -> ParsedFeed | str:
     request = scrapy.Request(child.url, dont_filter=True)
     try:
-        response = await crawler.engine.download_async(request)  # type: ignore[union-attr]
+        response = await crawler.engine.download_async(request)
     except Exception as exc:  # a refused, failed or dropped download is this child's alone
         return f"child sitemap {child.url}: {describe_failure(Failure(exc))}"
     if response.status >= 400:

@@ -88,6 +88,7 @@ class WatchSpider(scrapy.Spider):
         yield item
 
     def failed(self, failure: Failure) -> Any:
+        # Scrapy sets `request` on the Failure it hands an errback; Twisted's type lacks it.
         task = failure.request.meta["task"]  # type: ignore[attr-defined]
         yield self._failure(task, failure)
 

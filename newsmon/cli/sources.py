@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urljoin
 
 import click
@@ -141,7 +142,7 @@ def list_(ctx: Context, as_json: bool) -> None:
             ).all()
         )
         quota = over_quota(session)
-        rows = []
+        rows: list[dict[str, Any]] = []  # the JSON output, also printed as lines
         for source in session.scalars(select(Source).order_by(Source.slug)):
             rows.append(
                 {

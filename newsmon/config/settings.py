@@ -237,7 +237,9 @@ class Config(BaseSettings):
         cls,
         settings_cls: type[BaseSettings],
         init_settings: PydanticBaseSettingsSource,
-        **_others: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """`Config(**values)` is defaults plus `values` only; `load` layers the rest."""
         return (init_settings,)
@@ -349,7 +351,8 @@ def settings_table() -> str:
         default = field.get_default(call_default_factory=True)
         shown = "none" if default is None else default
         shown = shown if isinstance(shown, str) else json.dumps(shown)
-        allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]
+        extra = field.json_schema_extra
+        allowed = extra.get("allowed", "") if isinstance(extra, dict) else ""
         lines.append(
             f"| `{name}` | `NEWSMON_{name.upper()}` | `{shown}` | {allowed} | {field.description} |"
         )

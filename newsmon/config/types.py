@@ -103,11 +103,10 @@ LogLevel = Annotated[
 
 def setting(default: Any, help: str, allowed: str, **bounds: Any) -> Any:
     """A field with its help text (README, `config`) and, for errors, what it accepts."""
-    kind = "default_factory" if isinstance(default, list) else "default"
-    value = (lambda: json.loads(json.dumps(default))) if kind == "default_factory" else default
-    return Field(
-        **{kind: value}, description=help, json_schema_extra={"allowed": allowed}, **bounds
-    )
+    extra: dict[str, Any] = {"description": help, "json_schema_extra": {"allowed": allowed}}
+    if isinstance(default, list):  # a fresh copy for each Config, never the shared default
+        return Field(default_factory=lambda: json.loads(json.dumps(default)), **extra, **bounds)
+    return Field(default=default, **extra, **bounds)
 
 
 def explain(
@@ -137,7 +136,8 @@ def explain(
             )
             continue
         field = fields[name]
-        allowed = (field.json_schema_extra or {}).get("allowed", "")  # type: ignore[union-attr]
+        extra = field.json_schema_extra
+        allowed = extra.get("allowed", "") if isinstance(extra, dict) else ""
         reason = ""
         if error["type"] == "value_error":
             reason = str(error["ctx"].get("error", "")) if error.get("ctx") else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -53,15 +53,15 @@ def parse_ipv4_number(host: str) -> ipaddress.IPv4Address | None:
         parts.pop()
     if not 1 <= len(parts) <= 4:
         return None
-    numbers = [_ipv4_part(p) for p in parts]
-    if any(n is None for n in numbers):
+    numbers = [n for n in map(_ipv4_part, parts) if n is not None]
+    if len(numbers) != len(parts):  # a part that is not a number
         return None
     *head, last = numbers
-    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):  # type: ignore[operator]
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
         return None
     value = last
     for i, n in enumerate(head):
-        value += n * 256 ** (3 - i)  # type: ignore[operator]
+        value += n * 256 ** (3 - i)
     return ipaddress.IPv4Address(value)
 
 
@@ -102,7 +102,7 @@ def canonical_host(host: str) -> str:
     return host
 
 
-def _split(url: str):
+def _split(url: str) -> SplitResult:
     try:
         return urlsplit(safe_url_string(url))
     except ValueError as exc:  # w3lib refuses out-of-range ports, bad IDNs
@@ -117,7 +117,7 @@ def _split(url: str):
         raise BadURL(reason) from None
 
 
-def _netloc(parts, scheme: str) -> str:
+def _netloc(parts: SplitResult, scheme: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         raise BadURL("URL carries a user name or password")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -119,6 +120,6 @@ def checkpoint_job(
         for pending in await in_transaction(url, lambda s: _pending(s, authorities)):
             token = await _stamp(config, pending)
             if token is not None:
-                await in_transaction(url, lambda s, p=pending, t=token: _store_token(s, p, t))
+                await in_transaction(url, partial(_store_token, pending=pending, token=token))
 
     return checkpoint

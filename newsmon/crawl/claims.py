@@ -13,15 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from newsmon.record.items import ArticleTask, FeedTask
+from newsmon.storage.db import rowcount
 from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
 DEAD_AFTER = timedelta(minutes=3)  # a crawler silent this long has died; its claims are freed
 SCAN_WINDOWS = 4  # candidate windows read per claim before giving up on busy sites
+
+LeasedModel = type[Article] | type[Feed]  # the tables whose rows are claimed
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,10 @@ class ClaimRequest:
     checked_before: datetime | None = None  # `--all`: skip rows checked after this
 
 
-def _lease_free(column: object, now: datetime) -> object:
-    return or_(column.is_(None), column < now)  # type: ignore[attr-defined]
+def _lease_free(
+    column: InstrumentedAttribute[datetime | None], now: datetime
+) -> ColumnElement[bool]:
+    return or_(column.is_(None), column < now)
 
 
 def _pick(
@@ -72,7 +78,7 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
         saturated = []
         after = request.after_id
         for _ in range(SCAN_WINDOWS):
-            query = (
+            query: Select = (
                 select(Article.id, Article.source_id)
                 .where(Article.status == "active", free, Article.id > after)
                 .order_by(Article.id)
@@ -110,29 +116,35 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
             rows = _rows(session, query, Article.source_id, saturated, window)
             if rows:
                 cursor[status] = (rows[-1][0], rows[-1][1])
-            merged.extend(rows)  # type: ignore[arg-type]
+            merged.extend(rows)
         if not merged:
             return
         yield [(row_id, source_id) for _, row_id, source_id in sorted(merged)]
 
 
 def _rows(
-    session: Session, query: Select, source_column: object, saturated: list[int], window: int
-) -> list:
+    session: Session,
+    query: Select,
+    source_column: InstrumentedAttribute[int],
+    saturated: list[int],
+    window: int,
+) -> list[Any]:
     if saturated:
-        query = query.where(source_column.not_in(saturated))  # type: ignore[attr-defined]
+        query = query.where(source_column.not_in(saturated))
     return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
 
 
-def _lease(session: Session, model: type, ids: list[int], request: ClaimRequest) -> list[int]:
+def _lease(
+    session: Session, model: LeasedModel, ids: list[int], request: ClaimRequest
+) -> list[int]:
     """The conditional UPDATE that makes a claim atomic; returns the ids actually leased."""
     if not ids:
         return []
     result = session.execute(
         update(model)
-        .where(model.id.in_(ids), _lease_free(model.lease_until, request.now))  # type: ignore[attr-defined]
+        .where(model.id.in_(ids), _lease_free(model.lease_until, request.now))
         .values(lease_until=request.until, lease_owner=request.owner)
-        .returning(model.id)  # type: ignore[attr-defined]
+        .returning(model.id)
         .execution_options(synchronize_session=False)
     )
     return [row[0] for row in result]
@@ -226,15 +238,16 @@ def release(
 ) -> int:
     """Free claims this crawler holds but will not work on (a shutdown, a crawl that ended)."""
     freed = 0
-    for model, ids in ((Article, articles), (Feed, feeds)):
+    pairs: tuple[tuple[LeasedModel, Collection[int]], ...] = ((Article, articles), (Feed, feeds))
+    for model, ids in pairs:
         if ids:
             result = session.execute(
                 update(model)
-                .where(model.id.in_(list(ids)))  # type: ignore[attr-defined]
+                .where(model.id.in_(list(ids)))
                 .values(lease_until=None, lease_owner=None)
                 .execution_options(synchronize_session=False)
             )
-            freed += result.rowcount or 0
+            freed += rowcount(result)
     return freed
 
 
@@ -247,11 +260,12 @@ def renew(
     feeds: Collection[int],
 ) -> None:
     """Extend the leases a live crawler still works on (a page waiting for extraction)."""
-    for model, ids in ((Article, articles), (Feed, feeds)):
+    pairs: tuple[tuple[LeasedModel, Collection[int]], ...] = ((Article, articles), (Feed, feeds))
+    for model, ids in pairs:
         if ids:
             session.execute(
                 update(model)
-                .where(model.id.in_(list(ids)), model.lease_owner == owner)  # type: ignore[attr-defined]
+                .where(model.id.in_(list(ids)), model.lease_owner == owner)
                 .values(lease_until=until)
                 .execution_options(synchronize_session=False)
             )
@@ -261,17 +275,18 @@ def release_orphans(session: Session, *, alive_since: datetime) -> int:
     """Free the claims of crawlers that stopped reporting (killed, or their machine died)."""
     alive = select(CrawlerHeartbeat.id).where(CrawlerHeartbeat.seen_at >= alive_since)
     freed = 0
-    for model in (Article, Feed):
+    models: tuple[LeasedModel, ...] = (Article, Feed)
+    for model in models:
         result = session.execute(
             update(model)
             .where(
-                model.lease_until.is_not(None),  # type: ignore[attr-defined]
-                or_(model.lease_owner.is_(None), model.lease_owner.not_in(alive)),  # type: ignore[attr-defined]
+                model.lease_until.is_not(None),
+                or_(model.lease_owner.is_(None), model.lease_owner.not_in(alive)),
             )
             .values(lease_until=None, lease_owner=None)
             .execution_options(synchronize_session=False)
         )
-        freed += result.rowcount or 0
+        freed += rowcount(result)
     return freed
 
 
@@ -323,10 +338,11 @@ def heartbeat(session: Session, *, crawler_id: int, now: datetime) -> None:
 
 def retire_crawler(session: Session, *, crawler_id: int) -> None:
     """A crawler that stops cleanly frees its claims and leaves the roll call."""
-    for model in (Article, Feed):
+    models: tuple[LeasedModel, ...] = (Article, Feed)
+    for model in models:
         session.execute(
             update(model)
-            .where(model.lease_owner == crawler_id)  # type: ignore[attr-defined]
+            .where(model.lease_owner == crawler_id)
             .values(lease_until=None, lease_owner=None)
             .execution_options(synchronize_session=False)
         )

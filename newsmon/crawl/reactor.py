@@ -43,11 +43,12 @@ class ReactorThread:
                 install_reactor(ASYNCIO_REACTOR)
             from twisted.internet import reactor
 
+            # Twisted types `reactor` by its interfaces; the asyncio reactor adds its loop.
             self._loop = reactor._asyncioEventloop  # type: ignore[attr-defined]
             started = threading.Event()
-            reactor.callWhenRunning(started.set)  # type: ignore[attr-defined]
+            reactor.callWhenRunning(started.set)
             self._thread = threading.Thread(
-                target=reactor.run,  # type: ignore[attr-defined]
+                target=reactor.run,
                 kwargs={"installSignalHandlers": False},
                 name="newsmon-reactor",
                 daemon=True,
@@ -71,7 +72,8 @@ class ReactorThread:
             return
         from twisted.internet import reactor
 
-        if reactor.running:  # type: ignore[attr-defined]
+        if reactor.running:
+            # Twisted types `reactor` without IReactorFromThreads, which every reactor provides.
             reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
         self._thread.join(timeout)
 

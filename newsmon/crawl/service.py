@@ -137,10 +137,10 @@ class CrawlService:
         if self.stopping:
             return PassStats()
         started = time.monotonic()
-        await self._db(self._enter_roll_call)
+        crawler_id = await self._db(self._enter_roll_call)
         if plan.everything:
             since = self.clock.now()
-            await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=since))
+            await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=since))
         queue = WorkQueue(self.config.database_url, self.clock, plan, owner=self.crawler_id)
         crawler = self.runner.create_crawler(WatchSpider)
         crawler.signals.connect(queue.unwritable, signal=database_unwritable)
@@ -157,7 +157,7 @@ class CrawlService:
             self._crawlers.pop(queue, None)
             beating.cancel()
             if plan.everything and not queue.fatal:
-                await self._db(partial(mark_all_pass, crawler_id=self.crawler_id, since=None))
+                await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=None))
         if queue.fatal:
             raise DatabaseError(f"cannot write to the database: {queue.fatal}; crawl stopped")
         stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -209,7 +209,8 @@ class CrawlService:
             await self._db(lambda s: retire_crawler(s, crawler_id=crawler_id))
 
     # -- the fleet's roll call -------------------------------------------------------
-    def _enter_roll_call(self, session: Any) -> None:
+    def _enter_roll_call(self, session: Any) -> int:
+        """Register this crawler (or beat its heart); returns its roll-call id."""
         now = self.clock.now()
         if self.crawler_id is None:
             host = socket.gethostname()
@@ -220,6 +221,7 @@ class CrawlService:
         freed = release_orphans(session, alive_since=now - DEAD_AFTER)
         if freed:
             logger.info("took over %d claim(s) of a crawler that stopped reporting", freed)
+        return self.crawler_id
 
     async def _beat_while(self, queue: WorkQueue) -> None:
         while not queue.stopping:

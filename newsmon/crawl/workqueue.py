@@ -15,11 +15,13 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
 
 from newsmon.core.clock import Clock
 from newsmon.crawl.claims import (
@@ -37,6 +39,12 @@ from newsmon.storage.db import in_db_thread, unwritable_reason
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Task = FeedTask | ArticleTask
+
+
+class _Claim(Protocol):
+    """claim_feeds or claim_articles."""
+
+    def __call__(self, session: Session, request: ClaimRequest) -> Sequence[Task]: ...
 
 
 @dataclass(frozen=True)
@@ -198,24 +206,32 @@ class WorkQueue:
 
     async def _claim(self, free: int) -> list[Task]:
         now = self.clock.now()
-        base = {
-            "now": now,
-            "until": now + self.plan.lease,
-            "per_source": self.plan.per_source,
-            "busy": self._busy(),
-            "owner": self.owner,
-        }
+        base = ClaimRequest(
+            now=now,
+            until=now + self.plan.lease,
+            limit=free,
+            per_source=self.plan.per_source,
+            busy=self._busy(),
+            owner=self.owner,
+        )
         if self.plan.everything:
-            base["checked_before"] = await self._db(
-                partial(all_pass_start, alive_since=now - DEAD_AFTER)
+            base = replace(
+                base,
+                checked_before=await self._db(
+                    partial(all_pass_start, alive_since=now - DEAD_AFTER)
+                ),
             )
         tasks: list[Task] = []
-        for kind, claim in (("feeds", claim_feeds), ("articles", claim_articles)):
+        claimers: tuple[tuple[str, _Claim], ...] = (
+            ("feeds", claim_feeds),
+            ("articles", claim_articles),
+        )
+        for kind, claim in claimers:
             if not getattr(self.plan, kind) or kind in self._exhausted or len(tasks) >= free:
                 continue
             after = self._after.get(kind, 0) if self.plan.everything else None
-            request = ClaimRequest(**base, limit=free - len(tasks), after_id=after)
-            got = await self._db(lambda s, c=claim, r=request: c(s, r))
+            request = replace(base, limit=free - len(tasks), after_id=after)
+            got = await self._db(partial(claim, request=request))
             if self.plan.everything:
                 if got:
                     self._after[kind] = max(self._after.get(kind, 0), *map(_row_id, got))

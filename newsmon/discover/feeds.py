@@ -52,9 +52,9 @@ class ParsedFeed:
 def _when(entry: Mapping[str, object]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
-        if value:
+        if value and isinstance(value, tuple):  # feedparser's time.struct_time
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (TypeError, ValueError, OverflowError):
                 continue
     return None
@@ -64,7 +64,8 @@ def _entry_link(entry: Mapping[str, object]) -> str | None:
     link = entry.get("link")
     if isinstance(link, str) and link.strip():
         return link
-    for candidate in entry.get("links") or []:  # type: ignore[attr-defined]
+    links = entry.get("links")
+    for candidate in links if isinstance(links, list) else []:
         if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
             return str(candidate["href"])
     guid = entry.get("id")

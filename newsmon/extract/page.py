@@ -261,6 +261,7 @@ def extract(
         RuleMiss: a selector of `rules` matched nothing on this page.
     """
     from trafilatura import bare_extraction
+    from trafilatura.settings import Document
 
     extractor = extractor_version() + rules_tag(rules)
     tree = parse_page(_decoded(body, encoding))
@@ -288,7 +289,8 @@ def extract(
         text = selected_text(tree, rules.body_selector)
     else:
         doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
-        text = plain_text(doc.body) if doc is not None else ""
+        # a Document unless as_dict=True, which trafilatura's return type does not tell apart
+        text = plain_text(doc.body) if isinstance(doc, Document) else ""
     return Extracted(
         title=title,
         byline=byline,

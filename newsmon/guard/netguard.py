@@ -110,7 +110,7 @@ def refusal(address: str | IPAddress, allow: tuple[IPNetwork, ...] = ()) -> str 
         inner_kind = kind_of(inner)
         if inner_kind:
             return f"refused: {address} carries {inner}, {inner_kind}"
-        if address.ipv4_mapped is not None:  # type: ignore[union-attr]
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             return None  # ::ffff:8.8.8.8 is 8.8.8.8
     kind = kind_of(address)
     return f"refused: {address} is {kind}" if kind else None

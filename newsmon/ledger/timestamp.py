@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +25,10 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-           "sha384": hashes.SHA384, "sha512": hashes.SHA512}  # fmt: skip
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+}  # fmt: skip
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
@@ -243,7 +246,9 @@ def _ess_problems(values: dict, cert: x509.Certificate) -> list[str]:
     return []
 
 
-def _signature_ok(cert: x509.Certificate, signer: cms.SignerInfo, data: bytes, digest) -> bool:
+def _signature_ok(
+    cert: x509.Certificate, signer: cms.SignerInfo, data: bytes, digest: hashes.HashAlgorithm
+) -> bool:
     try:
         public = cx509.load_der_x509_certificate(cert.dump()).public_key()
     except (ValueError, UnsupportedAlgorithm, cx509.InvalidVersion):

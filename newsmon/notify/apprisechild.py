@@ -57,6 +57,7 @@ def cap_requests(cap: int) -> None:
     """requests in this process: no redirects, at most `cap` bytes of any answer."""
     import requests
     from requests.adapters import HTTPAdapter
+    from requests.sessions import SessionRedirectMixin
 
     send = HTTPAdapter.send
 
@@ -68,11 +69,18 @@ def cap_requests(cap: int) -> None:
             finally:
                 response.raw.close()  # the rest is never read: the connection goes
                 response.raw.release_conn()
-            response._content, response._content_consumed = head, True
+            response._content = head
+            # types-requests leaves out this private flag, which `.content` reads first
+            response._content_consumed = True  # type: ignore[attr-defined]
         return response
 
-    HTTPAdapter.send = capped  # type: ignore[method-assign]
-    requests.Session.get_redirect_target = lambda self, response: None  # type: ignore[method-assign]
+    def no_redirect(self: SessionRedirectMixin, resp: requests.Response) -> str | None:
+        return None
+
+    # Patching requests' own methods: mypy forbids assigning to a method (method-assign),
+    # and `capped` passes the adapter's optional arguments on as **kwargs (assignment).
+    HTTPAdapter.send = capped  # type: ignore[method-assign, assignment]
+    requests.Session.get_redirect_target = no_redirect  # type: ignore[method-assign]
 
 
 def send_one(job: dict[str, Any]) -> dict[str, Any]:

@@ -33,11 +33,11 @@ async def send_all(jobs: list[Job], *, base_url: str, limits: SendLimits) -> lis
     """Deliver each job once, all at once: webhooks here, apprise jobs in one child process."""
     hooks = [job for job in jobs if is_webhook(job.url)]
     others = [job for job in jobs if not is_webhook(job.url)]
-    results = await asyncio.gather(
+    apprised, hooked = await asyncio.gather(
         _apprise(others, base_url, limits),
-        *(_webhook(job, base_url, limits) for job in hooks),
+        asyncio.gather(*(_webhook(job, base_url, limits) for job in hooks)),
     )
-    done = {o.delivery_id: o for o in [*results[0], *results[1:]]}
+    done = {o.delivery_id: o for o in [*apprised, *hooked]}
     return [done[job.delivery_id] for job in jobs]
 
 

@@ -95,7 +95,7 @@ async def post(
         try:
             async with (
                 asyncio.timeout_at(deadline),
-                pool.stream("POST", url, headers=headers, content=body) as response,
+                pool.stream("POST", url, headers=list(headers.items()), content=body) as response,
             ):
                 status = response.status
                 await _read_some(response, cap)
@@ -108,7 +108,8 @@ async def post(
 async def _read_some(response: httpcore.Response, cap: int) -> None:
     """Read the answer's first `cap` bytes (one network read at most past it), then stop."""
     read = 0
-    async with contextlib.aclosing(response.aiter_stream()) as chunks:
+    # httpcore annotates aiter_stream as an AsyncIterator; it is an async generator (aclose).
+    async with contextlib.aclosing(response.aiter_stream()) as chunks:  # type: ignore[type-var]
         async for chunk in chunks:
             read += len(chunk)
             if read >= cap:

@@ -81,7 +81,7 @@ class Selection:
     since: datetime | None = None
 
 
-def _filtered(query: Select[Any], selection: Selection) -> Select[Any]:
+def _filtered(query: Select, selection: Selection) -> Select:
     query = query.join(Article, Version.article_id == Article.id).join(Source)
     if selection.source:
         query = query.where(Source.slug == selection.source)

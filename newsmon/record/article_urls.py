@@ -10,20 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from newsmon.core.identity import Owner, sites_of
 from newsmon.record.articledates import open_to_feed_dates
+from newsmon.storage.db import rowcount
 from newsmon.storage.models import Article, ArticleEvent, ArticleUrl, Feed, Source, Version
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def _insert(session: Session, model: type[Any]) -> Any:
+def _insert(session: Session, model: type[Any] | Table) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
@@ -102,11 +103,13 @@ def take_over(
     values: dict[str, Any] = {"source_id": source_id}
     if published.at is not None:
         values.update(published_at=published.at, published_from=published.origin)
-    moved = session.execute(
-        update(Article)
-        .where(Article.id == known.article_id, Article.source_id == known.source_id)
-        .values(values)
-    ).rowcount
+    moved = rowcount(
+        session.execute(
+            update(Article)
+            .where(Article.id == known.article_id, Article.source_id == known.source_id)
+            .values(values)
+        )
+    )
     if moved != 1:
         return False
     slugs = dict(
@@ -130,11 +133,12 @@ def insert_articles(session: Session, rows: list[dict[str, Any]]) -> int:
     # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs whose
     # compiled form is cached, instead of compiling a new 200-row statement each chunk.
     connection = session.connection()
-    articles = _insert(session, Article.__table__).on_conflict_do_nothing()
+    # A mapped class's `__table__` is typed as any FromClause; here it is always its Table.
+    articles = _insert(session, cast(Table, Article.__table__)).on_conflict_do_nothing()
     created = dict(connection.execute(articles.returning(Article.url, Article.id), rows).all())
     if not created:
         return 0
-    urls = _insert(session, ArticleUrl.__table__).on_conflict_do_nothing()
+    urls = _insert(session, cast(Table, ArticleUrl.__table__)).on_conflict_do_nothing()
     pairs = [{"url": url, "article_id": article_id} for url, article_id in created.items()]
     claimed = set(connection.execute(urls.returning(ArticleUrl.url), pairs).scalars())
     orphans = [article_id for url, article_id in created.items() if url not in claimed]

@@ -33,6 +33,7 @@ from newsmon.record.check import record_failure, record_page  # noqa: F401  (pip
 from newsmon.record.items import FeedPolled
 from newsmon.record.policy import FeedPolicy, RecheckPolicy
 from newsmon.sources.language import learn_feed_language
+from newsmon.storage.db import rowcount
 from newsmon.storage.models import (
     Article,
     ArticleEvent,
@@ -115,8 +116,8 @@ def add_entries(
     if session.get(Source, source_id) is None:  # removed while the crawl ran
         return 0
     known = known_urls(session, [entry.url for entry in entries])
-    for url, seen in list(known.items()):
-        if seen.source_id != source_id and yield_canonical(session, url, seen.article_id):
+    for url, held in list(known.items()):
+        if held.source_id != source_id and yield_canonical(session, url, held.article_id):
             del known[url]
     _known_by_former_spelling(session, entries, known)
     _take_over_own_stories(session, source_id, entries, known, now)
@@ -218,9 +219,9 @@ def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> i
         .values(next_check_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def prune_checks(session: Session, *, now: datetime, keep: timedelta) -> int:
     result = session.execute(delete(Check).where(Check.at < now - keep))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -120,7 +120,7 @@ def _text_conditions(session: Session, query: Query) -> list[ColumnElement[bool]
 
 
 def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
-    out = []
+    out: list[ColumnElement[bool]] = []
     docs = (
         ("search_doc", tsquery(query.terms, excluded=query.excluded)),
         ("removed_doc", tsquery(query.removed)),
@@ -129,7 +129,7 @@ def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
     for doc, tsq in docs:
         if tsq is not None:
             ts = cast(literal(tsq, Text()), TSQUERY)
-            out.append(literal_column(f"versions.{doc}").op("@@")(ts))
+            out.append(literal_column(f"versions.{doc}").bool_op("@@")(ts))
     return out
 
 

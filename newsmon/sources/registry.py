@@ -106,7 +106,7 @@ def source_by_slug(session: Session, slug: str) -> Source:
 
 
 def has_sources(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Source)) > 0
+    return session.execute(select(func.count()).select_from(Source)).scalar_one() > 0
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -213,3 +213,9 @@ def ensure_schema(url: str) -> Engine:
     if behind:
         upgrade(url)
     return engine
+
+
+def rowcount(result: Result) -> int:
+    """The rows a DML statement matched. `Session.execute` is typed to return a plain
+    `Result`, though for an UPDATE or DELETE it is always a `CursorResult`, which counts."""
+    return cast(CursorResult, result).rowcount or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from newsmon.read.queries import NotFound, version_of, version_pair, versions_of
-from newsmon.record.diff import diff_texts
+from newsmon.record.diff import Row, diff_texts
 from newsmon.storage.models import Article, Source
 from newsmon.web import data
 from newsmon.web.deps import ClockDep, SessionDep
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 NO_ARTICLE = "There is no article with this id"
 NO_VERSION = "There is no such article, or it has no such version"
 DateOrigin = Literal["feed", "sitemap", "page"]  # newsmon.storage.models.DATE_ORIGINS
+ArticleStatus = Literal["active", "frozen", "gone"]  # newsmon.storage.models.ARTICLE_STATUSES
 
 
 class FeedOut(BaseModel):
@@ -115,13 +116,14 @@ def _article_out(a: Article) -> ArticleOut:
         url=a.url,
         source=a.source.slug,
         title=a.title,
-        status=a.status,  # type: ignore[arg-type]
+        # The columns are strings to the ORM; the database holds only these values.
+        status=cast(ArticleStatus, a.status),
         version_count=a.version_count,
         first_seen_at=a.first_seen_at,
         published_at=a.published_at,
-        published_from=a.published_from,  # type: ignore[arg-type]
+        published_from=cast(DateOrigin | None, a.published_from),
         updated_at=a.updated_at,
-        updated_from=a.updated_from,  # type: ignore[arg-type]
+        updated_from=cast(DateOrigin | None, a.updated_from),
         language=a.source.language,
         last_checked_at=a.last_checked_at,
         last_changed_at=a.last_changed_at,
@@ -271,7 +273,7 @@ def get_diff(article_id: int, a: int, b: int, session: SessionDep) -> DiffOut:
         raise HTTPException(404, str(exc)) from exc
     d = diff_texts(old.title, old.text, new.title, new.text)
 
-    def row(r) -> RowOut:  # type: ignore[no-untyped-def]
+    def row(r: Row) -> RowOut:
         return RowOut(
             kind=r.kind,
             old=[SpanOut(op=s.op, text=s.text) for s in r.old],

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.base import RequestResponseEndpoint
+from starlette.responses import Response
 
 from newsmon.config.settings import Config
 from newsmon.core.clock import Clock, SystemClock
@@ -52,7 +54,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     errors.install(app)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

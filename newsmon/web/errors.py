@@ -101,7 +101,9 @@ def install(app: FastAPI) -> None:
     """Route HTTP and validation errors through one place per audience."""
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+    async def http_error(
+        request: Request, exc: StarletteHTTPException
+    ) -> HTMLResponse | JSONResponse:
         headers = dict(exc.headers or {})
         if "Allow" in headers:
             headers["Allow"] = allow_with_head(headers["Allow"])
@@ -113,7 +115,9 @@ def install(app: FastAPI) -> None:
         return error_response(request, 500, SERVER_ERROR, SECURITY_HEADERS)
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+    async def bad_request(
+        request: Request, exc: RequestValidationError
+    ) -> HTMLResponse | JSONResponse:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": jsonable_errors(exc.errors())}, status_code=422)
         return error_response(request, 400, plain_problems(exc.errors()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Literal
 
@@ -142,21 +143,21 @@ def feed_response(
         title=title,
         self_url=base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         site_url=base + site_path,
-        kind=kind,
-        base=base,  # type: ignore[arg-type]
+        kind="rss" if kind == "rss" else "atom",  # checked against MEDIA above
+        base=base,
         language=language,
     )
     return Response(body, media_type=MEDIA[kind], headers=headers)
 
 
-def _not_modified(request: Request, etag: str, at: object) -> bool:
+def _not_modified(request: Request, etag: str, at: datetime | None) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         return etag in [t.strip() for t in if_none_match.split(",")] or if_none_match == "*"
     since = request.headers.get("if-modified-since")
     if since and at is not None:
         try:
-            return at.replace(microsecond=0) <= parsedate_to_datetime(since)  # type: ignore[attr-defined]
+            return at.replace(microsecond=0) <= parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
     return False

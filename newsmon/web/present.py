@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from newsmon.record.diff import Span
 from newsmon.record.policy import RecheckPolicy
 
 # XML 1.0 forbids these; one of them in a feed makes readers reject the whole feed.
@@ -80,11 +81,11 @@ def state_sentence(
     return f"{what} {span(now - quiet_since)} ago; it is checked every {every}."
 
 
-def spans_html(spans: Iterable[Sequence[str]] | Iterable[object]) -> Markup:
-    """Diff spans (objects with op/text, or [op, text] pairs) as escaped HTML with ins/del."""
+def spans_html(spans: Iterable[Span | Sequence[str]]) -> Markup:
+    """Diff spans (Span objects, or [op, text] pairs) as escaped HTML with ins/del."""
     out = []
     for item in spans:
-        op, text = (item.op, item.text) if hasattr(item, "op") else item  # type: ignore[union-attr,misc]
+        op, text = (item.op, item.text) if isinstance(item, Span) else item
         if op == "insert":
             out.append(Markup("<ins>{}</ins>").format(text))
         elif op == "delete":
