@@ -1,19 +1,17 @@
 """Turns page HTML into headline, byline and text in worker processes.
 
-Skips the work when the page's bytes and the extractor are what they were at the
-last check: the cheap path for most rechecks. When the extractor was upgraded
-since the latest version, the stored page is re-extracted too, so the upgrade is
-not mistaken for an edit.
+What to read is the record's decision (newsmon.record.reading.plan_reading): nothing,
+when the page's bytes and the extractor are what they were at the last check (the
+cheap path for most rechecks); the page; and the stored page as well, when the
+extractor was upgraded since the latest version, so the upgrade is not mistaken for an
+edit. This pipeline does that reading and hands it over as the item's `reading`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
 from typing import Any
-
-from w3lib.encoding import html_to_unicode
 
 from newsmon.config.settings import Config
 from newsmon.core.fingerprint import content_hash
@@ -23,41 +21,16 @@ from newsmon.crawl.workers import Budget, ExtractionLimit, budget_of, extract_of
 from newsmon.extract.page import Extracted, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
 from newsmon.pipelines import DatabaseComponent
-from newsmon.record.check import StoredPage, latest_raw_page
 from newsmon.record.items import PageItem
+from newsmon.record.reading import (
+    Reading,
+    StoredPage,
+    decode_stored,
+    latest_raw_page,
+    plan_reading,
+    render_tag,
+)
 from newsmon.sources.modes import ModeCache
-
-
-def raw_key(body: bytes, extractor: str, encoding: str | None) -> str:
-    """Identifies what extraction would produce: the page's bytes, read with one encoding,
-    under one extractor. The same bytes declared in another charset are other text."""
-    digest = hashlib.sha256(f"{extractor}\0{encoding or ''}\0".encode())
-    digest.update(body)  # a page is big: hashed where it lies, never copied
-    return digest.hexdigest()
-
-
-def decode_stored(page: StoredPage) -> str:
-    """The stored page as text, read as it was when fetched.
-
-    The encoding recorded at fetch time first (a Latin-1 page read as UTF-8 would
-    hash differently and look edited), then the page's own declaration, then UTF-8
-    with replacement characters: w3lib's order, as Scrapy applies it to responses.
-    """
-    content_type = f"text/html; charset={page.encoding}" if page.encoding else None
-    return html_to_unicode(content_type, page.body)[1]
-
-
-BROWSER_TAG = "+browser"
-
-
-def render_tag(render: str) -> str:
-    """How the page was fetched is part of the extractor: a rendered DOM and the served
-    HTML of one story extract differently, and that difference is not an edit."""
-    return BROWSER_TAG if render == "browser" else ""
-
-
-def render_tag_of(extractor: str | None) -> str:
-    return BROWSER_TAG if extractor and extractor.endswith(BROWSER_TAG) else ""
 
 
 def cleaned(extracted: Extracted) -> Extracted:
@@ -72,7 +45,7 @@ def cleaned(extracted: Extracted) -> Extracted:
 
 
 class ExtractPipeline(DatabaseComponent):
-    """PageItem with HTML in; PageItem with `extracted` (or an error) out.
+    """PageItem with HTML in; PageItem with its `reading` (or an error) out.
 
     A source's extraction rules are part of its extractor: a changed rule re-extracts
     the stored page like an upgrade does, so it is never mistaken for an edit.
@@ -88,9 +61,9 @@ class ExtractPipeline(DatabaseComponent):
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
         current = extractor_version() + rules_tag(rules) + method
-        item.raw_key = raw_key(item.body, current, item.encoding)
-        if item.raw_key == item.task.last_raw_key:
-            item.same_raw = True
+        plan = plan_reading(item.task, item.body, item.encoding, current)
+        if not plan.extract:
+            item.reading = Reading(plan.raw_key)
             self.stats.inc_value("newsmon/extraction_skipped")
             return item
         started = time.perf_counter()
@@ -98,7 +71,7 @@ class ExtractPipeline(DatabaseComponent):
             extracted = await extract_off_loop(
                 item.body, item.url, budget=self.budget(), encoding=item.encoding, rules=rules
             )
-            item.extracted = cleaned(
+            extracted = cleaned(
                 dataclasses.replace(extracted, extractor=extracted.extractor + method)
             )
             process_metrics().extraction(time.perf_counter() - started)
@@ -108,21 +81,20 @@ class ExtractPipeline(DatabaseComponent):
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
             return item
-        if not item.extracted.text.strip():
+        if not extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
             return item
-        previous_method = render_tag_of(item.task.latest_extractor)
-        if item.task.latest_extractor not in (None, current) and previous_method == method:
-            # (A page fetched another way cannot be re-fetched that way from the store:
-            # no baseline, and the version is classed `method`, not an edit.)
+        baseline = None
+        if plan.reread:
             previous = await self.in_transaction(
                 lambda session: latest_raw_page(session, item.task.article_id)
             )
             if previous:
                 try:
-                    item.baseline_hash = await self._baseline(previous, item.url, rules)
+                    baseline = await self._baseline(previous, item.url, rules)
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
+        item.reading = Reading(plan.raw_key, extracted, baseline)
         return item
 
     def budget(self) -> Budget:

@@ -1,4 +1,5 @@
-"""Stores each checked page: a new version when the text changed, a check row always."""
+"""Hands each checked page to the record (newsmon.record.check), which decides what it
+means and stores it: a new version when the text changed, a check row always."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import asyncio
 import logging
 from typing import Any
 
+from newsmon.core.outcomes import CheckOutcome
 from newsmon.crawl.metrics import process_metrics
 from newsmon.crawl.workers import budget_of, in_worker
 from newsmon.pipelines import DatabaseComponent
 from newsmon.record.changes import Change, StaleChange, measure, read_latest
-from newsmon.record.check import page_text
+from newsmon.record.check import record_failure as store_failure
+from newsmon.record.check import record_page
 from newsmon.record.items import PageItem
-from newsmon.record.store import record_failure as store_failure
-from newsmon.record.store import record_page
+from newsmon.record.reading import StoredText
 
 logger = logging.getLogger(__name__)
 # Times a page's change is measured again because another version was stored meanwhile
@@ -36,12 +38,13 @@ class SnapshotPipeline(DatabaseComponent):
         self._count(item, outcome)
         return item
 
-    async def _store(self, item: PageItem) -> str:
+    async def _store(self, item: PageItem) -> CheckOutcome:
         """The page's change is measured first, off the writer thread and outside any write
         transaction; the write declines if the version it was measured against is stale."""
         change = None
-        if item.extracted is not None and page_text(item)[2] != item.task.latest_hash:
-            change = await self._measure(item, item.task.article_id)
+        new_text = item.reading.new_text(item.task) if item.reading else None
+        if new_text is not None:
+            change = await self._measure(new_text, item.task.article_id)
         for attempt in range(1, MAX_MEASURES + 1):
             try:
                 return await self.in_transaction(
@@ -50,11 +53,11 @@ class SnapshotPipeline(DatabaseComponent):
             except StaleChange as stale:
                 if attempt == MAX_MEASURES:
                     raise
-                change = await self._measure(item, stale.article_id)
+                change = await self._measure(_text_of(item), stale.article_id)
         raise AssertionError("unreachable")
 
-    async def _measure(self, item: PageItem, article_id: int) -> Change:
-        title, text, digest = page_text(item)
+    async def _measure(self, page: StoredText, article_id: int) -> Change:
+        title, text, digest = page
         base = await asyncio.to_thread(read_latest, self.engine, article_id)
         return await in_worker(
             measure,
@@ -66,15 +69,13 @@ class SnapshotPipeline(DatabaseComponent):
             what="measuring the change",
         )
 
-    def _count(self, item: PageItem, outcome: str) -> None:
-        if outcome == "changed" and item.task.latest_hash is None:
-            outcome = "captured"  # the first version of a new article is not a change
+    def _count(self, item: PageItem, outcome: CheckOutcome) -> None:
         self.stats.inc_value("newsmon/articles_checked")
         self.stats.inc_value(f"newsmon/outcome/{outcome}")
         process_metrics().check(outcome)
         if item.duration_ms is not None:
             process_metrics().fetch(item.duration_ms / 1000)
-        if outcome == "changed":
+        if outcome is CheckOutcome.CHANGED:
             logger.info("changed: %s", item.task.url)
 
     async def record_failure(self, item: Any, error: str) -> None:
@@ -84,3 +85,9 @@ class SnapshotPipeline(DatabaseComponent):
                 store_failure, item=item, policy=self.recheck_policy
             )
             self._count(item, outcome)
+
+
+def _text_of(item: PageItem) -> StoredText:
+    """The page's text as stored: a stale change is measured again from it."""
+    assert item.reading is not None and item.reading.text is not None
+    return item.reading.text

@@ -74,12 +74,12 @@ def test_a_hanging_site_does_not_hold_back_the_others(
 
 
 def test_a_page_that_breaks_a_pipeline_is_its_own_failure(site, crawler, add_feed, db, monkeypatch):
-    import newsmon.record.store
+    import newsmon.record.check
 
     site.publish(story("cursed"))
     site.publish(story("ordinary"))
     add_feed("gazette", site.url("/feeds/rss.xml"))
-    original = newsmon.record.store.record_page
+    original = newsmon.record.check.record_page
 
     def record_page(session, *, item, **kwargs):
         if "cursed" in item.task.url:

@@ -14,6 +14,7 @@ from newsmon.extract.page import Extracted
 from newsmon.record.article_urls import claim_url
 from newsmon.record.check import record_page
 from newsmon.record.items import ArticleTask, PageItem
+from newsmon.record.reading import Reading
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Article, ArticleUrl, Check, Source, Version
 
@@ -120,10 +121,11 @@ def test_a_schedule_restarted_after_the_claim_is_counted_from_its_new_start(conf
 def _same_text(config, clock, task: ArticleTask, canonical: str | None = None) -> str:
     """New bytes (the boilerplate moved) whose extracted text is the stored version's."""
     item = PageItem(task=task, fetched_at=clock.now(), url=task.url, status=200)
-    item.body, item.raw_key = b"<html>new bytes</html>", "raw-2"
-    item.extracted = Extracted(
+    item.body = b"<html>new bytes</html>"
+    extracted = Extracted(
         title="Quiet", byline=None, text="Quiet text.", extractor="x", canonical_url=canonical
     )
+    item.reading = Reading("raw-2", extracted)
     with transaction(ensure_schema(config.database_url)) as s:
         return record_page(s, item=item, policy=config.recheck_policy())
 

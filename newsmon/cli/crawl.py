@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from newsmon.cli.common import Context, pass_ctx
+from newsmon.core.outcomes import ArticleStatus
 
 
 def _due_now(engine: Any) -> int:
@@ -26,7 +27,7 @@ def _due_now(engine: Any) -> int:
             select(func.count())
             .select_from(Article)
             .where(
-                Article.status.in_(("active", "gone")),
+                Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)),
                 Article.next_check_at <= now,
                 or_(Article.lease_until.is_(None), Article.lease_until < now),
             )

@@ -12,6 +12,7 @@ import click
 
 from newsmon.cli.common import Context, pass_ctx
 from newsmon.cli.diffview import render_diff
+from newsmon.core.outcomes import ArticleStatus, values
 from newsmon.core.terminal import safe, safe_json
 from newsmon.read.queries import (
     NotFound,
@@ -30,7 +31,7 @@ from newsmon.storage.models import Article
 
 @click.command()
 @click.option("--source", help="Only this source's articles.")
-@click.option("--status", type=click.Choice(["active", "frozen", "gone"]), help="Only this state.")
+@click.option("--status", type=click.Choice(values(ArticleStatus)), help="Only this state.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def articles(ctx: Context, source: str | None, status: str | None, as_json: bool) -> None:

@@ -22,6 +22,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.clock import Clock, SystemClock
+from newsmon.core.outcomes import CheckOutcome
 from newsmon.crawl.claims import (
     DEAD_AFTER,
     forget_dead_neighbours,
@@ -76,10 +77,11 @@ class PassStats:
             feed_errors=stats.get("newsmon/feed_errors", 0),
             articles_new=stats.get("newsmon/articles_new", 0),
             articles_checked=stats.get("newsmon/articles_checked", 0),
-            articles_captured=outcome.get("captured", 0),
-            articles_changed=outcome.get("changed", 0),
-            articles_unchanged=outcome.get("unchanged", 0) + outcome.get("not_modified", 0),
-            errors=outcome.get("error", 0) + outcome.get("gone", 0),
+            articles_captured=outcome.get(CheckOutcome.CAPTURED, 0),
+            articles_changed=outcome.get(CheckOutcome.CHANGED, 0),
+            articles_unchanged=outcome.get(CheckOutcome.UNCHANGED, 0)
+            + outcome.get(CheckOutcome.NOT_MODIFIED, 0),
+            errors=outcome.get(CheckOutcome.ERROR, 0) + outcome.get(CheckOutcome.GONE, 0),
             failures=stats.get("newsmon/pipeline_failures", 0),
             **extra,
         )

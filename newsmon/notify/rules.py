@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from newsmon.core.outcomes import ChangeClass
 from newsmon.record.changeclass import CHANGE_CLASSES
 from newsmon.search.query import Query, QueryError, parse
 
@@ -50,7 +51,7 @@ def match_query(*, source: str | None, change_class: str | None, query: str | No
         raise SubscriptionError(
             f"class is one of {', '.join(CHANGE_CLASSES)}, not {change_class!r}"
         )
-    classes = (change_class,) if change_class else ("headline", "edit")
+    classes = (change_class,) if change_class else (ChangeClass.HEADLINE, ChangeClass.EDIT)
     try:
         base = parse(query) if query else Query()
     except QueryError as exc:
@@ -102,11 +103,12 @@ def payload(facts: ChangeFacts, *, base_url: str) -> bytes:
 
 def message(facts: ChangeFacts, *, base_url: str) -> tuple[str, str]:
     """(title, body) for apprise destinations, in plain text."""
-    kind = {
-        "minor": "minor change",
-        "headline": "headline change",
-        "method": "re-read by a new extraction method",
-    }.get(facts.change_class or "", "edit")
+    words: dict[str, str] = {
+        ChangeClass.MINOR: "minor change",
+        ChangeClass.HEADLINE: "headline change",
+        ChangeClass.METHOD: "re-read by a new extraction method",
+    }
+    kind = words.get(facts.change_class or "", "edit")
     title = f"{facts.source}: ‘{facts.title}’ changed ({kind})"
     diff = (
         f"{base_url.rstrip('/')}/articles/{facts.article_id}/diff/{facts.number - 1}/{facts.number}"

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from newsmon.core.identity import Owner, sites_of
+from newsmon.core.outcomes import EventKind
 from newsmon.record.articledates import open_to_feed_dates
 from newsmon.storage.db import rowcount
 from newsmon.storage.models import Article, ArticleEvent, ArticleUrl, Feed, Source, Version
@@ -118,7 +119,9 @@ def take_over(
         ).all()
     )
     detail = f"from {slugs.get(known.source_id)} to {slugs.get(source_id)}"
-    session.add(ArticleEvent(article_id=known.article_id, kind="moved", at=now, detail=detail))
+    session.add(
+        ArticleEvent(article_id=known.article_id, kind=EventKind.MOVED, at=now, detail=detail)
+    )
     return True
 
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
 
 from newsmon.core import searchterms
+from newsmon.core.outcomes import ChangeClass, values
 from newsmon.record.diff import Span, TextDiff
 
-ChangeClass = Literal["minor", "headline", "edit", "method"]
-CHANGE_CLASSES: tuple[ChangeClass, ...] = ("minor", "headline", "edit", "method")
+CHANGE_CLASSES = values(ChangeClass)
 # Left out of feeds and notifications unless asked for: `minor` fixes, and `method`,
 # a version whose text may differ only because newsmon now reads the page another
 # way (new rules, browser rendering, an upgrade) and the stored page cannot show
 # what the old text would be under the new way.
-QUIET_CLASSES: tuple[ChangeClass, ...] = ("minor", "method")
+QUIET_CLASSES: tuple[str, ...] = (ChangeClass.MINOR.value, ChangeClass.METHOD.value)
 
 _WORDS = re.compile(r"\w+")
 
@@ -41,10 +40,10 @@ def classify(*, old_title: str, old_text: str, new_title: str, new_text: str) ->
     body did: a headline rewrite is the change readers most want to see.
     """
     if skeleton(old_title) != skeleton(new_title):
-        return "headline"
+        return ChangeClass.HEADLINE
     if skeleton(old_text) != skeleton(new_text):
-        return "edit"
-    return "minor"
+        return ChangeClass.EDIT
+    return ChangeClass.MINOR
 
 
 # Joins the runs of removed or added text in the search index, so a phrase never

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from newsmon.record.changeclass import ChangeClass, change_runs, classify
+from newsmon.core.outcomes import ChangeClass
+from newsmon.record.changeclass import change_runs, classify
 from newsmon.record.diff import diff_texts, summarize
 from newsmon.storage.batchwriter import Declined
 from newsmon.storage.models import Version

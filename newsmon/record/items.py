@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from newsmon.discover.feeds import ParsedFeed
-from newsmon.extract.page import Extracted
+from newsmon.record.reading import Reading
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class FeedPolled:
 
 @dataclass
 class PageItem:
-    """One article fetch, filled in as it moves through the pipelines."""
+    """One article fetch: the spider fills in the answer, the extract pipeline its
+    `reading` (or an `error`); newsmon.record.check decides what it means."""
 
     task: ArticleTask
     fetched_at: datetime
@@ -68,10 +69,4 @@ class PageItem:
     encoding: str | None = None
     not_modified: bool = False
     error: str | None = None
-    raw_key: str | None = None
-    same_raw: bool = False
-    extracted: Extracted | None = None
-    baseline_hash: str | None = None
-    outcome: str | None = None
-    # The extracted title and text as stored, and their hash (newsmon.record.check.page_text).
-    stored_text: tuple[str, str, str] | None = None
+    reading: Reading | None = None  # None for a 304 and for a failed check

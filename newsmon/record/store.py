@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.core.identity import takes_over
+from newsmon.core.outcomes import ArticleStatus, EventKind
 from newsmon.core.urls import canonical_or_none, former_canonical
 from newsmon.discover.feeds import FeedEntry
 from newsmon.record.article_urls import (
@@ -29,7 +30,6 @@ from newsmon.record.article_urls import (
     yield_canonical,
 )
 from newsmon.record.articledates import open_to_feed_dates
-from newsmon.record.check import record_failure, record_page  # noqa: F401  (pipelines import them here)
 from newsmon.record.items import FeedPolled
 from newsmon.record.policy import FeedPolicy, RecheckPolicy
 from newsmon.sources.language import learn_feed_language
@@ -96,7 +96,7 @@ def _article_row(source_id: int, entry: FeedEntry, now: datetime) -> dict[str, A
         "published_at": entry.published_at,
         "published_from": entry.origin if entry.published_at else None,
         "title": entry.title,
-        "status": "active",
+        "status": ArticleStatus.ACTIVE.value,
         "next_check_at": now,
         "version_count": 0,
         "consecutive_errors": 0,
@@ -202,20 +202,22 @@ def freeze_quiet(session: Session, *, now: datetime, policy: RecheckPolicy) -> i
     session.execute(  # the events first, from the same set the UPDATE below freezes
         insert(ArticleEvent).from_select(
             ["article_id", "kind", "at"],
-            select(Article.id, literal("frozen"), literal(now, UTCDateTime())).where(
-                Article.status == "active", cutoff_quiet
+            select(Article.id, literal(EventKind.FROZEN.value), literal(now, UTCDateTime())).where(
+                Article.status == ArticleStatus.ACTIVE, cutoff_quiet
             ),
         )
     )
     result = session.execute(
         update(Article)
-        .where(Article.status == "active", cutoff_quiet)
-        .values(status="frozen", frozen_at=now, next_check_at=None)
+        .where(Article.status == ArticleStatus.ACTIVE, cutoff_quiet)
+        .values(status=ArticleStatus.FROZEN, frozen_at=now, next_check_at=None)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Article)
-        .where(Article.status == "gone", Article.next_check_at.is_not(None), cutoff_quiet)
+        .where(
+            Article.status == ArticleStatus.GONE, Article.next_check_at.is_not(None), cutoff_quiet
+        )
         .values(next_check_at=None)
         .execution_options(synchronize_session=False)
     )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
+from newsmon.core.outcomes import ChangeClass
 from newsmon.search.query import Cursor, Query, fts5_excluded, fts5_match, tsquery
 from newsmon.search.snippets import first_snippet
 from newsmon.storage.models import Article, Source, Version
@@ -102,7 +103,7 @@ def conditions(session: Session, query: Query) -> list[ColumnElement[bool]]:
     if query.classes:
         out.append(Version.change_class.in_(query.classes))
     if query.headline_changed:
-        out.append(Version.change_class == "headline")
+        out.append(Version.change_class == ChangeClass.HEADLINE)
     return out
 
 

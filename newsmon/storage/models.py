@@ -24,15 +24,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from newsmon.core import searchterms
+from newsmon.core.outcomes import ArticleStatus, EventKind, stored_check_outcomes, values
 
-ARTICLE_STATUSES = ("active", "frozen", "gone")
-EVENT_KINDS = ("frozen", "gone", "back", "moved")
+# The values each CHECK constraint allows, generated from the record's enums
+# (newsmon.core.outcomes): exactly the sets the migrations created.
+ARTICLE_STATUSES = values(ArticleStatus)
+EVENT_KINDS = values(EventKind)
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 FEED_KINDS = ("feed", "sitemap")
 SOURCE_RENDERS = ("http", "browser")
 DATE_ORIGINS = ("feed", "sitemap", "page")
 SOURCE_EVENT_KINDS = ("over_quota", "under_quota")
-CHECK_OUTCOMES = ("changed", "unchanged", "not_modified", "error", "gone", "flapping", "merged")
+CHECK_OUTCOMES = stored_check_outcomes()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -125,7 +128,7 @@ class Article(Base):
     updated_at: Mapped[datetime | None]
     updated_from: Mapped[str | None] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.ACTIVE.value)
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
     # What the recheck clock counts from: the last change, else the first sighting.

@@ -11,6 +11,7 @@ from fastapi import HTTPException
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from newsmon.core.outcomes import ChangeClass, EventKind
 from newsmon.record.changeclass import CHANGE_CLASSES, QUIET_CLASSES
 from newsmon.search.query import Query, QueryError, parse, source_slug
 from newsmon.search.sql import conditions
@@ -40,7 +41,7 @@ class ChangeFilter:
         if self.classes:
             out.append(Version.change_class.in_(self.classes))
         else:  # versions stored before classes existed count as edits
-            quiet = ("method",) if self.include_minor else QUIET_CLASSES
+            quiet = (ChangeClass.METHOD.value,) if self.include_minor else QUIET_CLASSES
             out.append(or_(Version.change_class.is_(None), Version.change_class.not_in(quiet)))
         if self.sources:
             out.append(Source.slug.in_(self.sources))
@@ -55,7 +56,7 @@ def from_params(
     bad = [c for c in classes if c not in CHANGE_CLASSES]
     if bad:
         raise HTTPException(400, f"class is one of {', '.join(CHANGE_CLASSES)}, not {bad[0]!r}")
-    if include not in (None, "", "minor"):
+    if include not in (None, "", ChangeClass.MINOR):
         raise HTTPException(400, "include takes only 'minor'")
     try:
         query = parse(q) if q and q.strip() else None
@@ -66,7 +67,7 @@ def from_params(
     except QueryError as exc:
         raise HTTPException(400, f"source: {exc}") from exc
     return ChangeFilter(
-        include_minor=include == "minor", classes=classes, sources=sources, query=query
+        include_minor=include == ChangeClass.MINOR, classes=classes, sources=sources, query=query
     )
 
 
@@ -118,12 +119,14 @@ def latest_event_marker(
 
 def event_sentence(event: ArticleEvent) -> str:
     """What happened, in words, never with an empty field."""
-    if event.kind == "frozen":
+    if event.kind == EventKind.FROZEN:
         return "no change for a long time; no longer checked (frozen)"
-    if event.kind == "gone":
+    if event.kind == EventKind.GONE:
         code = f"HTTP {event.http_status}" if event.http_status else "no answer"
         return f"went missing from its site ({code})"
-    if event.kind == "moved":  # listed first by a feed on another site; its own site's source
+    if (
+        event.kind == EventKind.MOVED
+    ):  # listed first by a feed on another site; its own site's source
         moved = f" ({event.detail})" if event.detail else ""
         return f"moved to the source whose feed on the story's own site lists it{moved}"
     return "is back on its site"

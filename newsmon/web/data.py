@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from newsmon.core.outcomes import ArticleStatus
 from newsmon.storage.models import Article, Feed, Source, Version
 
 
@@ -99,9 +100,13 @@ def source_summaries(session: Session, *, now: datetime) -> list[SourceSummary]:
         for row in session.execute(
             select(
                 Article.source_id,
-                func.sum(case((Article.status == "active", 1), else_=0)).label("active"),
-                func.sum(case((Article.status == "frozen", 1), else_=0)).label("frozen"),
-                func.sum(case((Article.status == "gone", 1), else_=0)).label("gone"),
+                func.sum(case((Article.status == ArticleStatus.ACTIVE, 1), else_=0)).label(
+                    "active"
+                ),
+                func.sum(case((Article.status == ArticleStatus.FROZEN, 1), else_=0)).label(
+                    "frozen"
+                ),
+                func.sum(case((Article.status == ArticleStatus.GONE, 1), else_=0)).label("gone"),
             ).group_by(Article.source_id)
         )
     }

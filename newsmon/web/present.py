@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from newsmon.core.outcomes import ArticleStatus, ChangeClass
 from newsmon.record.diff import Span
 from newsmon.record.policy import RecheckPolicy
 
@@ -68,12 +69,12 @@ def state_sentence(
 ) -> str:
     """The article's state in words, never with an empty field."""
     what = "It last changed" if has_changed else "It was first seen"
-    if status == "frozen":
+    if status == ArticleStatus.FROZEN:
         return (
             f"{what} {span(now - quiet_since)} ago, over {policy.freeze_after.days} days "
             "without a change, and won't be checked again for changes."
         )
-    if status == "gone":
+    if status == ArticleStatus.GONE:
         code = f"answered {last_status}" if last_status else "stopped serving it"
         return f"This article has gone: the site {code} on {when(gone_at)}."
     interval = policy.interval(now - quiet_since) or policy.steps[-1].every
@@ -122,8 +123,9 @@ def summary_html(summary: list | None) -> str:
 
 def class_words(change_class: str) -> str:
     """A change class as a reader says it: "minor change", "headline change", "edit"."""
-    return {
-        "minor": "minor change",
-        "headline": "headline change",
-        "method": "re-read by a new extraction method",
-    }.get(change_class, "edit")
+    words: dict[str, str] = {
+        ChangeClass.MINOR: "minor change",
+        ChangeClass.HEADLINE: "headline change",
+        ChangeClass.METHOD: "re-read by a new extraction method",
+    }
+    return words.get(change_class, "edit")

@@ -1,0 +1,143 @@
+"""How a fetched page is to be read, and what the reading produced: the record's inputs.
+
+Whether a check is quiet, a new version, or an upgrade that must not pass for an edit is
+decided here and in newsmon.record.check, and nowhere else. The extract pipeline asks
+`plan_reading` what to do with a page's bytes (skip extraction: the very bytes and
+extractor of the last check; extract; and re-read the stored page under today's
+extractor), does that work in the worker pool, and hands the result over as a
+`Reading`. The decisions are pure; `latest_raw_page` is the one database read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from w3lib.encoding import html_to_unicode
+
+from newsmon.core.fingerprint import content_hash, normalize_text, normalize_title
+from newsmon.extract.page import Extracted
+from newsmon.storage.models import Version
+from newsmon.storage.rawpages import raw_column
+
+if TYPE_CHECKING:
+    from newsmon.record.items import ArticleTask
+
+BROWSER_TAG = "+browser"
+
+
+def render_tag(render: str) -> str:
+    """How the page was fetched is part of the extractor: a rendered DOM and the served
+    HTML of one story extract differently, and that difference is not an edit."""
+    return BROWSER_TAG if render == "browser" else ""
+
+
+def render_tag_of(extractor: str | None) -> str:
+    return BROWSER_TAG if extractor and extractor.endswith(BROWSER_TAG) else ""
+
+
+def raw_key(body: bytes, extractor: str, encoding: str | None) -> str:
+    """Identifies what extraction would produce: the page's bytes, read with one encoding,
+    under one extractor. The same bytes declared in another charset are other text."""
+    digest = hashlib.sha256(f"{extractor}\0{encoding or ''}\0".encode())
+    digest.update(body)  # a page is big: hashed where it lies, never copied
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ReadingPlan:
+    """What to do with one fetched page's bytes."""
+
+    raw_key: str
+    extract: bool  # False: the very bytes and extractor of the last check
+    reread: bool  # the stored page must be read again under today's extractor
+
+
+def plan_reading(
+    task: ArticleTask, body: bytes, encoding: str | None, extractor: str
+) -> ReadingPlan:
+    """Skip extraction when the bytes and the extractor are the last check's (the cheap path
+    for most rechecks). Re-read the stored page when the extractor (or a source's rules)
+    changed since the latest version, so the upgrade is not mistaken for an edit; but not
+    across a change of how pages are fetched: a page fetched another way cannot be
+    fetched that way again from the store (no baseline; the version is classed `method`).
+    """
+    key = raw_key(body, extractor, encoding)
+    if key == task.last_raw_key:
+        return ReadingPlan(key, extract=False, reread=False)
+    latest = task.latest_extractor
+    reread = latest not in (None, extractor) and render_tag_of(latest) == render_tag_of(extractor)
+    return ReadingPlan(key, extract=True, reread=reread)
+
+
+class StoredText(NamedTuple):
+    """A page's title and text normalised as a version stores them, and their hash."""
+
+    title: str
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the extractor made of a fetched page: everything the record decides on."""
+
+    raw_key: str
+    extracted: Extracted | None = None  # None: the last check's bytes, not read again
+    # The stored page's hash under today's extractor, when the extractor changed.
+    baseline_hash: str | None = None
+
+    @property
+    def same_bytes(self) -> bool:
+        return self.extracted is None
+
+    @cached_property
+    def text(self) -> StoredText | None:
+        """The extracted title and text as stored, and their hash (computed once)."""
+        if self.extracted is None:
+            return None
+        title = normalize_title(self.extracted.title)
+        text = normalize_text(self.extracted.text)
+        return StoredText(title, text, content_hash(title, text))
+
+    def new_text(self, task: ArticleTask) -> StoredText | None:
+        """The text whose change must be measured before the write: extracted, and not
+        the text of the version the claim read."""
+        text = self.text
+        return text if text is not None and text.digest != task.latest_hash else None
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """The raw page behind an article's latest version, and the encoding it was read with."""
+
+    body: bytes
+    encoding: str | None
+
+
+def latest_raw_page(session: Session, article_id: int) -> StoredPage | None:
+    row = session.execute(
+        select(raw_column().label("raw"), Version.encoding)
+        .where(Version.article_id == article_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    ).first()
+    if row is None or not row.raw:
+        return None
+    return StoredPage(zlib.decompress(row.raw), row.encoding)
+
+
+def decode_stored(page: StoredPage) -> str:
+    """The stored page as text, read as it was when fetched.
+
+    The encoding recorded at fetch time first (a Latin-1 page read as UTF-8 would
+    hash differently and look edited), then the page's own declaration, then UTF-8
+    with replacement characters: w3lib's order, as Scrapy applies it to responses.
+    """
+    content_type = f"text/html; charset={page.encoding}" if page.encoding else None
+    return html_to_unicode(content_type, page.body)[1]
