@@ -95,7 +95,7 @@ def test_api_page_lists_every_endpoint_with_the_network_off(browser, config, clo
         listed = page.locator("ul.endpoints li").all_inner_texts()
         spec = httpx.get(served.base + "/api/openapi.json").json()
         expected = {f"GET {path}" for path in spec["paths"]}
-        assert set(listed) == expected and len(expected) == 7
+        assert set(listed) == expected and len(expected) == 9  # 6 read, 2 ledger, search
         assert page.get_by_text("Example: /api/articles/1/versions/0").is_visible()
         page.get_by_role("link", name="/api/articles", exact=True).click()
         assert '"items"' in page.content()

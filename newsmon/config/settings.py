@@ -35,6 +35,7 @@ from newsmon.config.types import (
     LogLevel,
     Network,
     Port,
+    TimeZoneName,
     check_database_url,
     explain,
     json_text,
@@ -227,6 +228,12 @@ class Config(BaseSettings):
         "127.0.0.1", "Address the web app listens on.", "a host name or address", min_length=1
     )
     web_port: Port = setting(8000, "Port the web app listens on.", "a port from 1 to 65535")
+    display_timezone: TimeZoneName = setting(
+        "UTC",
+        "Time zone the web pages show times in (a page's `?tz=` overrides it); "
+        "feeds and the API stay in UTC.",
+        "an IANA zone name such as Europe/Paris",
+    )
     log_level: LogLevel = setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
     log_format: Literal["text", "json"] = setting(
         "text", "Log lines as text, or as one JSON object a line.", "text or json"

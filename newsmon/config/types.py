@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
 
+from newsmon.core.zones import zone_named
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -81,6 +83,11 @@ def network(value: str) -> str:
     return str(ipaddress.ip_network(value.strip(), strict=False))
 
 
+def time_zone(value: str) -> str:
+    zone_named(value)
+    return value.strip()
+
+
 def json_text(value: Any) -> Any:
     """A list written in an environment variable arrives as JSON (or TOML) text."""
     if isinstance(value, str):
@@ -95,6 +102,7 @@ Duration = Annotated[str | int | float, AfterValidator(duration)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 HttpURL = Annotated[str, AfterValidator(http_url)]
 Network = Annotated[str, AfterValidator(network)]
+TimeZoneName = Annotated[str, AfterValidator(time_zone)]
 LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),

@@ -1,7 +1,9 @@
 """/api/docs: the JSON API described on a plain page, made from the OpenAPI document.
 
 No scripts and nothing from a CDN, so it works offline and under the same strict
-Content-Security-Policy as every other page (Swagger UI needed both).
+Content-Security-Policy as every other page (Swagger UI needed both). The routes'
+docstrings are Markdown (`code`, lists): rendered with Python-Markdown, after
+escaping, so the page shows code where the source has backticks.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import markdown
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 router = APIRouter(include_in_schema=False)
 EXAMPLE_VALUES = {"article_id": "1", "number": "0", "a": "0", "b": "1"}
@@ -23,7 +27,7 @@ class Param:
     where: str
     kind: str
     required: bool
-    description: str
+    description: Markup
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,43 @@ class Endpoint:
     method: str
     path: str
     example: str
-    summary: str
-    description: str
+    summary: Markup
+    description: Markup
     params: list[Param]
     fields: list[tuple[str, str]]
     statuses: list[str]
+
+
+def as_html(text: str, *, inline: bool = False) -> Markup:
+    """Markdown (our docstrings) as HTML; any HTML in it is escaped first, shown not run."""
+    html = markdown.markdown(str(escape(text.strip())), output_format="html")
+    if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)
+
+
+def _named_after_function(summary: str, operation_id: str) -> bool:
+    """Whether FastAPI made `summary` from the function's name ("Get Article")."""
+    return bool(summary) and operation_id.startswith(summary.lower().replace(" ", "_"))
+
+
+_CLAUSE = re.compile(r"[.:;](?:\s|$)")
+
+
+def summary_and_description(op: dict[str, Any]) -> tuple[str, str]:
+    """A summary that says what the endpoint gives, and the rest of its description.
+
+    A summary FastAPI derived from the function's name repeats the path in other
+    words; the docstring's first clause says what comes back, so it becomes the summary.
+    """
+    summary, description = op.get("summary", ""), op.get("description", "").strip()
+    if summary and not _named_after_function(summary, op.get("operationId", "")):
+        return summary, description
+    match = _CLAUSE.search(description)
+    if not match:
+        return description.rstrip("."), ""
+    rest = description[match.end() :].strip()
+    return description[: match.start()], rest[:1].upper() + rest[1:]
 
 
 def _kind(schema: dict[str, Any]) -> str:
@@ -73,18 +109,19 @@ def endpoints(spec: dict[str, Any]) -> list[Endpoint]:
                     where=p["in"],
                     kind=_kind(p.get("schema", {})),
                     required=bool(p.get("required")),
-                    description=p.get("description", ""),
+                    description=as_html(p.get("description", ""), inline=True),
                 )
                 for p in op.get("parameters", [])
             ]
             responses = op.get("responses", {})
+            summary, description = summary_and_description(op)
             out.append(
                 Endpoint(
                     method=method.upper(),
                     path=path,
                     example=example,
-                    summary=op.get("summary", ""),
-                    description=op.get("description", ""),
+                    summary=as_html(summary, inline=True),
+                    description=as_html(description),
                     params=params,
                     fields=_fields(spec, responses.get("200", {})),
                     statuses=[

@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
 
 from newsmon.config.settings import Config
 from newsmon.core.clock import Clock, SystemClock
+from newsmon.core.zones import zone_named
 from newsmon.storage.db import ensure_schema
 from newsmon.web import errors, present
 from newsmon.web.changefilter import event_sentence
+from newsmon.web.deps import TZ_COOKIE, lenient_zone
 from newsmon.web.edges import SECURITY_HEADERS, HeadAsGet
 
 TEMPLATES = Path(__file__).with_name("templates")
+
+
+@pass_context
+def when_for_reader(context: Any, value: datetime | None) -> str:
+    """`present.when` in the zone the page's reader chose (UTC unless they chose)."""
+    return present.when(value, lenient_zone(context["request"]))
+
+
+@pass_context
+def zone_name(context: Any) -> str:
+    return str(lenient_zone(context["request"]))
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
     env.globals.update(
-        when=present.when,
+        when=when_for_reader,
+        zone_name=zone_name,
+        paragraphs=present.paragraphs_html,
+        source_sentence=present.source_sentence,
         later=present.later,
         spans_html=present.spans_html,
         changes_sentence=present.changes_sentence,
@@ -33,9 +52,31 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
+def remember_zone(request: Request, response: Response) -> None:
+    """A page asked for with a valid `?tz=` keeps that zone for the reader's next pages."""
+    chosen = request.query_params.get("tz")
+    if not chosen or response.status_code >= 400:
+        return
+    try:
+        zone_named(chosen)
+    except ValueError:
+        return
+    response.set_cookie(TZ_COOKIE, chosen.strip(), max_age=365 * 86400, samesite="lax")
+
+
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     """A read-only app over `config.database_url`: GET routes, each also answering HEAD."""
-    from newsmon.web import api, apidocs, feeds, health, ledger, pages, searchpages
+    from newsmon.web import (
+        api,
+        apidocs,
+        favicon,
+        feeds,
+        health,
+        ledger,
+        pages,
+        searchpages,
+        versionpages,
+    )
 
     app = FastAPI(
         title="newsmon",
@@ -49,7 +90,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
-    for module in (api, ledger, searchpages, apidocs, health, feeds, pages):
+    for module in (api, ledger, searchpages, apidocs, health, feeds, versionpages, pages, favicon):
         app.include_router(module.router)
     errors.install(app)
 
@@ -58,6 +99,7 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        remember_zone(request, response)
         return response
 
     app.add_middleware(HeadAsGet)

@@ -27,10 +27,13 @@ _ASK = {  # what each page parameter should look like, said to a person
     "article_id": "“{input}” is not an article number: article pages look like /articles/42.",
     "a": "Versions are numbered 0, 1, 2 and so on: “{input}” is not a version number.",
     "b": "Versions are numbered 0, 1, 2 and so on: “{input}” is not a version number.",
+    "number": "Versions are numbered 0, 1, 2 and so on: “{input}” is not a version number.",
+    "tz": "Times can be shown in a zone named like Europe/Paris, or UTC.",
     "q": "Type an article's address, or a few words from its headline, to search.",
     "status": "Articles can be shown as active, frozen or gone (or all).",
     "sort": "Articles can be sorted by recent or most-changed.",
-    "mode": "A diff can be shown side by side (mode=side) or inline (mode=inline).",
+    "mode": "A diff can be shown side by side (mode=side), inline (mode=inline), "
+    "or as fits the screen (mode=auto).",
 }
 
 

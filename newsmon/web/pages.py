@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -15,7 +16,7 @@ from newsmon.record.diff import diff_texts
 from newsmon.record.store import article_for_url
 from newsmon.storage.models import Article, Version
 from newsmon.web import changefilter, data, present, searchpages
-from newsmon.web.deps import ClockDep, ConfigDep, SessionDep
+from newsmon.web.deps import ClockDep, ConfigDep, SessionDep, display_zone
 from newsmon.web.edges import require_id
 from newsmon.web.errors import plain_problem
 
@@ -24,6 +25,7 @@ PAGE_SIZE = 50
 
 
 def render(request: Request, template: str, **context: object) -> HTMLResponse:
+    display_zone(request)  # a `?tz=` no zone has is a 400 in words, not UTC in silence
     return request.app.state.templates.TemplateResponse(request, template, context)
 
 
@@ -84,19 +86,19 @@ def get_article(session: SessionDep, article_id: int) -> Article:
     return article
 
 
-def origin_sentence(article: Article) -> str:
+def origin_sentence(article: Article, zone: tzinfo = UTC) -> str:
     """When the article appeared, and where that date was read: cited dates need a source."""
     if article.published_at:
         said = origin_words(article.published_from)
-        return f"first published on {present.when(article.published_at)} ({said})"
-    return f"first seen on {present.when(article.first_seen_at)}"
+        return f"first published on {present.when(article.published_at, zone)} ({said})"
+    return f"first seen on {present.when(article.first_seen_at, zone)}"
 
 
-def updated_sentence(article: Article) -> str | None:
+def updated_sentence(article: Article, zone: tzinfo = UTC) -> str | None:
     if article.updated_at is None:
         return None
     said = origin_words(article.updated_from)
-    return f"It was last updated on {present.when(article.updated_at)} ({said})."
+    return f"It was last updated on {present.when(article.updated_at, zone)} ({said})."
 
 
 def signed_versions(session: SessionDep, versions: list[Version]) -> set[int]:
@@ -112,6 +114,7 @@ def article_page(
 ) -> HTMLResponse:
     article = get_article(session, article_id)
     versions = list(versions_of(session, article.id))
+    zone = display_zone(request)
     state = present.state_sentence(
         status=article.status,
         quiet_since=article.quiet_since,
@@ -119,7 +122,8 @@ def article_page(
         policy=config.recheck_policy(),
         gone_at=article.gone_at,
         last_status=article.last_status,
-        has_changed=article.last_changed_at is not None,
+        has_changed=len(versions) > 1,  # version 0 sets last_changed_at too: a capture
+        zone=zone,
     )
     return render(
         request,
@@ -127,8 +131,9 @@ def article_page(
         article=article,
         versions=versions,
         state=state,
-        origin=origin_sentence(article),
-        updated=updated_sentence(article),
+        origin=origin_sentence(article, zone),
+        updated=updated_sentence(article, zone),
+        current=versions[-1] if versions else None,
         changes=max(len(versions) - 1, 0),
         events=changefilter.events(session, article_id=article.id, limit=100),
         signed=signed_versions(session, versions),
@@ -149,7 +154,7 @@ def diff_page(
     a: int,
     b: int,
     session: SessionDep,
-    mode: Annotated[Literal["side", "inline"], Query()] = "side",
+    mode: Annotated[Literal["auto", "side", "inline"], Query()] = "auto",
 ) -> HTMLResponse:
     article = get_article(session, article_id)
     missing = next((n for n in (a, b) if not 0 <= n < article.version_count), None)

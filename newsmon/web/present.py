@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
 from newsmon.core.outcomes import ArticleStatus, ChangeClass
+from newsmon.core.zones import in_zone
 from newsmon.record.diff import Span
 from newsmon.record.policy import RecheckPolicy
 
@@ -37,8 +38,11 @@ def later(earlier: datetime, later_: datetime) -> str:
     return f"{span(later_ - earlier)} later"
 
 
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "not yet"
+def when(value: datetime | None, zone: tzinfo = UTC) -> str:
+    """A stored (UTC) time as the clock in `zone` reads it, the zone named: pages say which."""
+    if value is None:
+        return "not yet"
+    return in_zone(value, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def version_range(count: int) -> str:
@@ -66,9 +70,14 @@ def state_sentence(
     gone_at: datetime | None = None,
     last_status: int | None = None,
     has_changed: bool = True,
+    zone: tzinfo = UTC,
 ) -> str:
-    """The article's state in words, never with an empty field."""
-    what = "It last changed" if has_changed else "It was first seen"
+    """The article's state in words, never with an empty field.
+
+    `has_changed` is whether any version came after the first: an article that never
+    changed was captured, not changed, at `quiet_since`.
+    """
+    what = "It last changed" if has_changed else "It was first captured"
     if status == ArticleStatus.FROZEN:
         return (
             f"{what} {span(now - quiet_since)} ago, over {policy.freeze_after.days} days "
@@ -76,10 +85,26 @@ def state_sentence(
         )
     if status == ArticleStatus.GONE:
         code = f"answered {last_status}" if last_status else "stopped serving it"
-        return f"This article has gone: the site {code} on {when(gone_at)}."
+        return f"This article has gone: the site {code} on {when(gone_at, zone)}."
     interval = policy.interval(now - quiet_since) or policy.steps[-1].every
     every = span(interval).removeprefix("about ")
     return f"{what} {span(now - quiet_since)} ago; it is checked every {every}."
+
+
+def source_sentence(url: str, *, gone: bool) -> Markup:
+    """Where the article lives: a gone article is no longer found there, so say it was."""
+    link = Markup('<a rel="noopener noreferrer nofollow" href="{0}">{0}</a>').format(url)
+    if gone:
+        return Markup("It was published at {} (the site no longer serves it).").format(link)
+    return Markup("You can find the current article at its original source at {}.").format(link)
+
+
+def paragraphs_html(text: str, lang: str | None = None) -> Markup:
+    """A stored text (one paragraph a line) as escaped paragraphs in the site's direction."""
+    attrs = text_attrs(lang)
+    return Markup("\n").join(
+        Markup("<p{}>{}</p>").format(attrs, line) for line in text.splitlines() if line.strip()
+    )
 
 
 def spans_html(spans: Iterable[Span | Sequence[str]]) -> Markup:
