@@ -227,6 +227,12 @@ class Config(BaseSettings):
         "127.0.0.1", "Address the web app listens on.", "a host name or address", min_length=1
     )
     web_port: Port = setting(8000, "Port the web app listens on.", "a port from 1 to 65535")
+    private: bool = setting(
+        False,
+        "Put every page and feed behind the admin login (`newsmon admin add NAME`); feed "
+        "readers use the feed URL with ?token= (the admin page shows it).",
+        "true or false",
+    )
     log_level: LogLevel = setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
     log_format: Literal["text", "json"] = setting(
         "text", "Log lines as text, or as one JSON object a line.", "text or json"

@@ -6,13 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import IntegrityError
 from starlette.middleware.base import RequestResponseEndpoint
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
 from newsmon.config.settings import Config
 from newsmon.core.clock import Clock, SystemClock
-from newsmon.storage.db import ensure_schema
+from newsmon.storage.db import ensure_schema, transaction
 from newsmon.web import errors, present
+from newsmon.web.auth import LoginLimiter, session_secret
 from newsmon.web.changefilter import event_sentence
 from newsmon.web.edges import SECURITY_HEADERS, HeadAsGet
 
@@ -34,8 +37,9 @@ def make_templates() -> Jinja2Templates:
 
 
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
-    """A read-only app over `config.database_url`: GET routes, each also answering HEAD."""
-    from newsmon.web import api, apidocs, feeds, health, ledger, pages, searchpages
+    """An app over `config.database_url`: GET routes, each also answering HEAD, and
+    the admin's POSTed forms behind a login once an admin account exists."""
+    from newsmon.web import admin, api, apidocs, feeds, health, ledger, login, pages, searchpages
 
     app = FastAPI(
         title="newsmon",
@@ -49,9 +53,15 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
-    for module in (api, ledger, searchpages, apidocs, health, feeds, pages):
+    app.state.login_limiter = LoginLimiter()
+    for module in (api, ledger, searchpages, apidocs, health, feeds, pages, login, admin):
         app.include_router(module.router)
     errors.install(app)
+
+    @app.middleware("http")
+    async def private_mode(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        refused = await login.private_gate(request)
+        return refused if refused is not None else await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -60,5 +70,20 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
+    try:
+        with transaction(app.state.engine) as session:
+            secret = session_secret(session)
+    except IntegrityError:  # another web process made it at the same moment: read theirs
+        with transaction(app.state.engine) as session:
+            secret = session_secret(session)
+    https = bool(config.public_url) and str(config.public_url).startswith("https:")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="newsmon_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=https,
+    )
     app.add_middleware(HeadAsGet)
     return app
