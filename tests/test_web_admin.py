@@ -186,3 +186,27 @@ def test_admin_account_from_the_cli_is_hashed(config, clock, db) -> None:
     make_admin(config, clock)
     stored = db.scalars(select(AdminUser.password_hash)).one()
     assert stored.startswith("$argon2") and PASSWORD not in stored
+
+
+def test_settings_and_subscriptions_from_the_web(
+    web: httpx.Client, config, clock, db, add_feed
+) -> None:
+    make_admin(config, clock)
+    add_feed("gazette", "http://127.0.0.1:9/feeds/rss.xml")
+    assert log_in(web).status_code == 303
+    form = {"csrf": csrf(web, "/admin"), "body_selector": "div.story", "render": "http"}
+    assert web.post("/admin/sources/gazette/settings", data=form).status_code == 303
+    assert "gazette: body selector: div.story" in web.get("/admin").text
+    db.expire_all()
+    assert db.scalars(select(Source.extract_rules)).one()["body_selector"] == "div.story"
+    assert db.scalars(select(Source.language_pinned)).one() is False  # the form left it
+
+    hook = {"csrf": csrf(web, "/admin"), "url": "http://127.0.0.1:9/hook", "source": "gazette"}
+    assert web.post("/admin/subscriptions", data=hook).status_code == 303
+    page = web.get("/admin").text
+    assert "subscription 1 added" in page and "http://127.0.0.1:9/hook" in page
+    tested = web.post("/admin/subscriptions/1/test", data={"csrf": csrf(web, "/admin")})
+    assert tested.status_code == 303
+    assert "test notification to subscription 1: not delivered" in web.get("/admin").text
+    web.post("/admin/subscriptions/1/remove", data={"csrf": csrf(web, "/admin")})
+    assert "http://127.0.0.1:9/hook" not in web.get("/admin").text
