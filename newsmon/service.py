@@ -28,7 +28,7 @@ from newsmon.notify.deliver import notify_job
 from newsmon.record.store import prune_checks
 from newsmon.record.thinning import MB, SweepResult, storage_sweep
 from newsmon.sources.fromconfig import apply_source_tables
-from newsmon.sources.registry import add_source, has_sources, starter_sources
+from newsmon.sources.registry import add_starters, has_sources
 from newsmon.storage.db import DatabaseError, ensure_schema, transaction
 
 logger = logging.getLogger("newsmon.service")
@@ -45,13 +45,12 @@ def prepare_database(config: Config, clock: Clock) -> None:
     engine = ensure_schema(config.database_url)
     with transaction(engine) as session:
         if not has_sources(session):
-            specs = starter_sources()
-            for spec in specs:
-                add_source(session, spec=spec, now=clock.now())
+            added = add_starters(session, now=clock.now())
             logger.info(
                 "no sources configured: watching the starter list (%d sources; "
-                "`newsmon sources add SLUG FEED_URL` adds your own)",
-                len(specs),
+                "`newsmon sources add SLUG FEED_URL` adds your own, "
+                "`newsmon sources remove --starter` removes the starters)",
+                len(added),
             )
         apply_source_tables(session, config.sources)  # [sources.SLUG] tables of the config
 

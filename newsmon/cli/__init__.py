@@ -69,6 +69,7 @@ def main() -> None:
 
 
 def _register() -> None:
+    from newsmon.cli.admin import admin
     from newsmon.cli.backup import db_backup, db_restore
     from newsmon.cli.config import db, show_config
     from newsmon.cli.crawl import crawl
@@ -76,14 +77,17 @@ def _register() -> None:
     from newsmon.cli.extract import extract_cmd
     from newsmon.cli.ledger import key_group, proof_cmd, verify_cmd, verify_proof_cmd
     from newsmon.cli.notify import notify
+    from newsmon.cli.opml import export_opml, import_opml
     from newsmon.cli.query import articles, diff, versions
     from newsmon.cli.run import run, serve
     from newsmon.cli.search import search_cmd
     from newsmon.cli.sources import sources
 
+    for source_command in (import_opml, export_opml):
+        sources.add_command(source_command)
     for db_command in (db_backup, db_restore):
         db.add_command(db_command)
-    for command in (db, show_config, extract_cmd, sources, crawl, run, serve):
+    for command in (db, show_config, extract_cmd, sources, crawl, run, serve, admin):
         cli.add_command(command)
     for command in (articles, versions, diff, export, search_cmd, notify):
         cli.add_command(command)

@@ -12,7 +12,7 @@ from newsmon.core.terminal import safe
 from newsmon.guard.netguard import parse_networks
 from newsmon.notify import records
 from newsmon.notify.destinations import add_refusal
-from newsmon.notify.rules import ChangeFacts, SubscriptionError, is_webhook
+from newsmon.notify.rules import SubscriptionError, is_webhook, sample_facts
 from newsmon.notify.send import SendLimits, send
 from newsmon.record.changeclass import CHANGE_CLASSES
 from newsmon.storage.db import transaction
@@ -121,23 +121,9 @@ def test(ctx: Context, subscription_id: int, base_url: str) -> None:
         sub = next((s for s in records.subscriptions(session) if s.id == subscription_id), None)
         if sub is None:
             fail(f"there is no subscription {subscription_id}")
-        job = records.Job(0, sub.url, sub.secret, _sample())
+        job = records.Job(0, sub.url, sub.secret, sample_facts(datetime.now(UTC)))
     limits = SendLimits(allow=parse_networks(ctx.config.allow_networks))
     outcome = asyncio.run(send(job, base_url=base_url, limits=limits))
     if not outcome.ok:
         fail(f"test notification not delivered: {outcome.error}")
     click.echo(f"test notification delivered to {safe(job.url)}")
-
-
-def _sample() -> ChangeFacts:
-    return ChangeFacts(
-        article_id=0,
-        url="https://example.com/news/test",
-        title="newsmon test notification",
-        source="test",
-        number=1,
-        change_class="edit",
-        words_added=1,
-        words_removed=1,
-        captured_at=datetime.now(UTC),
-    )

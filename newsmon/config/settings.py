@@ -234,6 +234,12 @@ class Config(BaseSettings):
         "feeds and the API stay in UTC.",
         "an IANA zone name such as Europe/Paris",
     )
+    private: bool = setting(
+        False,
+        "Put every page and feed behind the admin login (`newsmon admin add NAME`); feed "
+        "readers use the feed URL with ?token= (the admin page shows it).",
+        "true or false",
+    )
     log_level: LogLevel = setting("INFO", "Logging level.", ", ".join(LOG_LEVELS))
     log_format: Literal["text", "json"] = setting(
         "text", "Log lines as text, or as one JSON object a line.", "text or json"

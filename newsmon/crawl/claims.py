@@ -131,6 +131,7 @@ def _rows(
 ) -> list[Any]:
     if saturated:
         query = query.where(source_column.not_in(saturated))
+    query = query.where(source_column.not_in(select(Source.id).where(Source.enabled.is_(False))))
     return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
 
 
@@ -211,9 +212,13 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
 
 
 def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
-    """Lease up to `limit` due feeds of enabled sources, most overdue first."""
+    """Lease up to `limit` due unpaused feeds of enabled sources, most overdue first."""
     free = _lease_free(Feed.lease_until, request.now)
-    query = select(Feed.id, Feed.source_id).join(Source).where(Source.enabled.is_(True), free)
+    query = (
+        select(Feed.id, Feed.source_id)
+        .join(Source)
+        .where(Source.enabled.is_(True), Feed.paused.is_(False), free)
+    )
     if request.after_id is not None:
         query = query.where(Feed.id > request.after_id).order_by(Feed.id)
         if request.checked_before is not None:

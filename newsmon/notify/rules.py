@@ -74,6 +74,21 @@ class ChangeFacts:
     captured_at: datetime
 
 
+def sample_facts(now: datetime) -> ChangeFacts:
+    """The made-up change a test notification (CLI or web admin) reports."""
+    return ChangeFacts(
+        article_id=0,
+        url="https://example.com/news/test",
+        title="newsmon test notification",
+        source="test",
+        number=1,
+        change_class="edit",
+        words_added=1,
+        words_removed=1,
+        captured_at=now,
+    )
+
+
 def payload(facts: ChangeFacts, *, base_url: str) -> bytes:
     """The webhook's JSON body (UTF-8 bytes, signed as sent)."""
     base = base_url.rstrip("/")

@@ -30,6 +30,7 @@ class SourceSpec:
     feeds: tuple[str, ...]
     homepage: str | None = None
     sitemaps: tuple[str, ...] = ()  # URLs known to be sitemaps (robots.txt says so)
+    starter: bool = False  # one of the shipped starter sources
 
 
 def starter_sources() -> list[SourceSpec]:
@@ -37,7 +38,11 @@ def starter_sources() -> list[SourceSpec]:
     data = tomllib.loads(files("newsmon").joinpath("starter_sources.toml").read_text("utf-8"))
     return [
         SourceSpec(
-            slug=s["slug"], name=s["name"], feeds=tuple(s["feeds"]), homepage=s.get("homepage")
+            slug=s["slug"],
+            name=s["name"],
+            feeds=tuple(s["feeds"]),
+            homepage=s.get("homepage"),
+            starter=True,
         )
         for s in data["sources"]
     ]
@@ -62,7 +67,12 @@ def add_source(session: Session, *, spec: SourceSpec, now: datetime) -> tuple[So
     source = session.scalar(select(Source).where(Source.slug == slug))
     if source is None:
         source = Source(
-            slug=slug, name=spec.name or slug, homepage=spec.homepage, enabled=True, created_at=now
+            slug=slug,
+            name=spec.name or slug,
+            homepage=spec.homepage,
+            enabled=True,
+            created_at=now,
+            starter=spec.starter,
         )
         session.add(source)
         session.flush()
@@ -107,6 +117,69 @@ def source_by_slug(session: Session, slug: str) -> Source:
 
 def has_sources(session: Session) -> bool:
     return session.execute(select(func.count()).select_from(Source)).scalar_one() > 0
+
+
+def own_sources(session: Session) -> int:
+    """How many sources the operator added (not from the starter list)."""
+    query = select(func.count()).select_from(Source).where(Source.starter.is_(False))
+    return session.execute(query).scalar_one()
+
+
+def starter_slugs(session: Session) -> list[str]:
+    """The starter sources still watched."""
+    return list(session.scalars(select(Source.slug).where(Source.starter.is_(True))))
+
+
+def add_starters(session: Session, *, now: datetime) -> list[tuple[Source, int]]:
+    """Add the starter list, only while no source of the operator's own exists: once
+    there is one, starters would only fail and crowd it (issue 21)."""
+    if own_sources(session):
+        raise SourceError(
+            "starter sources are added only while no other source exists "
+            "(you have your own sources already)"
+        )
+    return [add_source(session, spec=spec, now=now) for spec in starter_sources()]
+
+
+def remove_starters(session: Session) -> list[tuple[str, int]]:
+    """Remove every starter source with its articles. Returns (slug, articles removed)."""
+    return [(slug, remove_source(session, slug=slug)) for slug in starter_slugs(session)]
+
+
+def set_source_paused(session: Session, *, slug: str, paused: bool) -> bool:
+    """Pause or resume a source (its feeds and articles are not claimed while paused).
+    Returns whether anything changed."""
+    source = source_by_slug(session, slug)
+    changed = source.enabled == paused
+    source.enabled = not paused
+    return changed
+
+
+def feed_by_url(session: Session, url: str) -> Feed:
+    try:
+        wanted = canonicalize(url)
+    except BadURL as exc:
+        raise SourceError(f"bad feed URL {url[:100]!r}: {exc}") from exc
+    feed = session.scalar(select(Feed).where(Feed.url == wanted))
+    if feed is None:
+        raise SourceError(f"no feed {wanted} is watched (see `newsmon sources list`)")
+    return feed
+
+
+def set_feed_paused(session: Session, *, url: str, paused: bool) -> Feed:
+    """Pause or resume one feed of a source."""
+    feed = feed_by_url(session, url)
+    feed.paused = paused
+    return feed
+
+
+def remove_feed(session: Session, *, url: str) -> Source:
+    """Remove one feed; its source and the articles it found stay. Returns the source."""
+    feed = feed_by_url(session, url)
+    source = feed.source
+    source.feeds.remove(feed)
+    session.flush()
+    return source
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +79,8 @@ class Source(Base):
     # BCP 47 tag from the feed or the pages, or set by the operator (then pinned).
     language: Mapped[str | None] = mapped_column(String(35))
     language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # One of the shipped starter sources (`newsmon sources remove --starter` removes them).
+    starter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 
@@ -100,6 +103,8 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     entries_seen: Mapped[int] = mapped_column(Integer, default=0)
+    # Paused by the operator: never claimed by the crawl (a paused source: `enabled` false).
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set while a crawler holds the feed, so no second crawler polls it at the same time.
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[int | None] = mapped_column(Integer)  # crawler_heartbeats.id
@@ -391,6 +396,27 @@ class Delivery(Base):
     last_attempt_at: Mapped[datetime | None]
     response_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AdminUser(Base):
+    """A web admin account: an argon2 password hash and a feed token for private mode."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class WebKey(Base):
+    """A secret of the web app (the key that signs session cookies), made on first use."""
+
+    __tablename__ = "web_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 SEARCH_INDEX_TABLES = ("version_fts",)  # SQLite FTS5 and its shadow tables (migration 0005)

@@ -9,14 +9,17 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from sqlalchemy.exc import IntegrityError
 from starlette.middleware.base import RequestResponseEndpoint
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 
 from newsmon.config.settings import Config
 from newsmon.core.clock import Clock, SystemClock
 from newsmon.core.zones import zone_named
-from newsmon.storage.db import ensure_schema
+from newsmon.storage.db import ensure_schema, transaction
 from newsmon.web import errors, present
+from newsmon.web.auth import LoginLimiter, session_secret
 from newsmon.web.changefilter import event_sentence
 from newsmon.web.deps import TZ_COOKIE, lenient_zone
 from newsmon.web.edges import SECURITY_HEADERS, HeadAsGet
@@ -65,14 +68,17 @@ def remember_zone(request: Request, response: Response) -> None:
 
 
 def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
-    """A read-only app over `config.database_url`: GET routes, each also answering HEAD."""
+    """An app over `config.database_url`: GET routes, each also answering HEAD, and
+    the admin's POSTed forms behind a login once an admin account exists."""
     from newsmon.web import (
+        admin,
         api,
         apidocs,
         favicon,
         feeds,
         health,
         ledger,
+        login,
         pages,
         searchpages,
         versionpages,
@@ -90,9 +96,16 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.engine = ensure_schema(config.database_url)
     app.state.templates = make_templates()
-    for module in (api, ledger, searchpages, apidocs, health, feeds, versionpages, pages, favicon):
+    app.state.login_limiter = LoginLimiter()
+    modules = (api, ledger, searchpages, apidocs, health, feeds, versionpages, pages, favicon)
+    for module in (*modules, login, admin):
         app.include_router(module.router)
     errors.install(app)
+
+    @app.middleware("http")
+    async def private_mode(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        refused = await login.private_gate(request)
+        return refused if refused is not None else await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -102,5 +115,20 @@ def create_app(config: Config, clock: Clock | None = None) -> FastAPI:
         remember_zone(request, response)
         return response
 
+    try:
+        with transaction(app.state.engine) as session:
+            secret = session_secret(session)
+    except IntegrityError:  # another web process made it at the same moment: read theirs
+        with transaction(app.state.engine) as session:
+            secret = session_secret(session)
+    https = bool(config.public_url) and str(config.public_url).startswith("https:")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="newsmon_session",
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=https,
+    )
     app.add_middleware(HeadAsGet)
     return app
