@@ -56,7 +56,7 @@ class ArticleOut(BaseModel):
     url: str
     source: str
     title: str | None
-    status: Literal["active", "frozen", "gone"]
+    status: ArticleStatus
     version_count: int
     first_seen_at: datetime
     published_at: datetime | None
