@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 
 from newsmon.config.settings import Config
+from newsmon.crawl.scrapy_settings import config_from_settings
 from newsmon.storage.batchwriter import BatchWriter
 from newsmon.storage.db import db_thread, shared_engine, unwritable_reason
 
@@ -25,14 +25,6 @@ logger = logging.getLogger(__name__)
 
 # Sent with `reason=` when no write can succeed; the crawl service stops on it.
 database_unwritable = object()
-
-
-def config_from_settings(settings: BaseSettings) -> Config:
-    """The service passes its Config; `scrapy crawl` falls back to env and settings."""
-    config = settings.get("NEWSMON_CONFIG")
-    if isinstance(config, Config):
-        return config
-    return Config.load(database_url=settings.get("NEWSMON_DATABASE_URL"))
 
 
 _writers: dict[str, BatchWriter] = {}

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.identity import same_site
 from newsmon.core.textclean import clean_line
+from newsmon.crawl.scrapy_settings import config_from_settings
 from newsmon.discover.feeds import ParsedFeed, parse_feed
 from newsmon.discover.sitemaps import (
     ChildSitemap,
@@ -103,8 +104,7 @@ def _max_size(crawler: Crawler) -> int:
 
 
 def _config(crawler: Crawler) -> Config:
-    config = crawler.settings.get("NEWSMON_CONFIG")
-    return config if isinstance(config, Config) else Config()  # `scrapy crawl` by hand
+    return config_from_settings(crawler.settings)
 
 
 # Clocks differ; a date further ahead than this is not a date (newsmon.discover.sitemaps).

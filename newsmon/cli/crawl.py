@@ -11,31 +11,15 @@ from typing import Any
 import click
 
 from newsmon.cli.common import Context, pass_ctx
-from newsmon.core.outcomes import ArticleStatus
+from newsmon.core.clock import Clock
 
 
-def _due_now(engine: Any) -> int:
-    from datetime import UTC, datetime
+def _due_now(engine: Any, clock: Clock) -> int:
+    from newsmon.read.due import due_count
+    from newsmon.storage.db import transaction
 
-    from sqlalchemy import func, or_, select
-
-    from newsmon.storage.models import Article, Feed
-
-    now = datetime.now(UTC)
-    with engine.connect() as conn:
-        articles = conn.execute(
-            select(func.count())
-            .select_from(Article)
-            .where(
-                Article.status.in_((ArticleStatus.ACTIVE, ArticleStatus.GONE)),
-                Article.next_check_at <= now,
-                or_(Article.lease_until.is_(None), Article.lease_until < now),
-            )
-        ).scalar_one()
-        feeds = conn.execute(
-            select(func.count()).select_from(Feed).where(Feed.next_poll_at <= now)
-        ).scalar_one()
-    return articles + feeds
+    with transaction(engine) as session:
+        return due_count(session, now=clock.now())
 
 
 @contextmanager
@@ -53,7 +37,7 @@ def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
             shown = 0
             while not stop.wait(0.5):
                 done, held = service.progress()
-                bar.length = max(done + held + _due_now(engine), 1)
+                bar.length = max(done + held + _due_now(engine, service.clock), 1)
                 bar.update(done - shown)
                 shown = done
 

@@ -16,13 +16,12 @@ from newsmon.core.outcomes import ArticleStatus, values
 from newsmon.core.terminal import safe, safe_json
 from newsmon.read.queries import (
     NotFound,
-    article_json,
     list_articles,
     require_article,
-    version_json,
     version_pair,
     versions_of,
 )
+from newsmon.read.shapes import article_json, version_record
 from newsmon.record.diff import diff_texts
 from newsmon.sources.registry import source_by_slug
 from newsmon.storage.db import transaction
@@ -68,7 +67,7 @@ def versions(ctx: Context, url: str, as_json: bool) -> None:
     with transaction(ctx.engine()) as session:
         article = require_article(session, url)
         stored = versions_of(session, article.id)
-        rows = [version_json(v) for v in stored]
+        rows = [version_record(v) for v in stored]
         times = [when(v.captured_at) for v in stored]
     if as_json:
         click.echo(safe_json(rows, indent=2))

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from newsmon.record.items import ArticleTask, FeedTask
 from newsmon.storage.db import rowcount
+from newsmon.storage.due import CHECKED_STATUSES, article_due, feed_claimable, feed_due
+from newsmon.storage.due import lease_free as _lease_free
 from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
 DEAD_AFTER = timedelta(minutes=3)  # a crawler silent this long has died; its claims are freed
@@ -40,12 +42,6 @@ class ClaimRequest:
     after_id: int | None = None  # `--all`: claim every row past this id, due or not
     owner: int | None = None  # the claiming crawler's heartbeat row
     checked_before: datetime | None = None  # `--all`: skip rows checked after this
-
-
-def _lease_free(
-    column: InstrumentedAttribute[datetime | None], now: datetime
-) -> ColumnElement[bool]:
-    return or_(column.is_(None), column < now)
 
 
 def _pick(
@@ -98,12 +94,12 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
         return
     # One index range per state, each in due order, merged: `status IN (...)` would sort
     # every overdue row before the limit applies.
-    cursor: dict[str, tuple[datetime, int] | None] = {"active": None, "gone": None}
+    cursor: dict[str, tuple[datetime, int] | None] = dict.fromkeys(CHECKED_STATUSES)
     for _ in range(SCAN_WINDOWS):
         merged: list[tuple[datetime, int, int]] = []
         for status, last in cursor.items():
             query = select(Article.next_check_at, Article.id, Article.source_id).where(
-                Article.status == status, Article.next_check_at <= request.now, free
+                article_due(request.now, status)
             )
             if last is not None:
                 query = query.where(
@@ -213,20 +209,16 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
 
 def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
     """Lease up to `limit` due unpaused feeds of enabled sources, most overdue first."""
-    free = _lease_free(Feed.lease_until, request.now)
-    query = (
-        select(Feed.id, Feed.source_id)
-        .join(Source)
-        .where(Source.enabled.is_(True), Feed.paused.is_(False), free)
-    )
+    query = select(Feed.id, Feed.source_id).join(Source)
     if request.after_id is not None:
-        query = query.where(Feed.id > request.after_id).order_by(Feed.id)
+        query = query.where(feed_claimable(request.now), Feed.id > request.after_id)
+        query = query.order_by(Feed.id)
         if request.checked_before is not None:
             query = query.where(
                 or_(Feed.last_polled_at.is_(None), Feed.last_polled_at <= request.checked_before)
             )
     else:
-        query = query.where(Feed.next_poll_at <= request.now).order_by(Feed.next_poll_at, Feed.id)
+        query = query.where(feed_due(request.now)).order_by(Feed.next_poll_at, Feed.id)
     rows = list(session.execute(query.limit(request.limit).with_for_update(skip_locked=True)))
     leased = set(_lease(session, Feed, [r[0] for r in rows], request))
     tasks = session.execute(

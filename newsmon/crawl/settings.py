@@ -2,11 +2,12 @@
 
 `scrapy list` and `scrapy crawl` read this module through scrapy.cfg; the service
 builds the same settings with `crawl_settings(config)` and its own values on top.
+Nothing here repeats a Config setting: `newsmon.crawl.scrapy_settings.config_values`
+is the one place a Config becomes Scrapy settings (the add-on below applies it when
+Scrapy is started by hand).
 """
 
 from __future__ import annotations
-
-from importlib.metadata import version
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["newsmon.spiders"]
@@ -38,34 +39,23 @@ DOWNLOAD_HANDLERS = {
     "http": "newsmon.crawl.render.RenderingDownloadHandler",
     "https": "newsmon.crawl.render.RenderingDownloadHandler",
 }
-NEWSMON_ALLOW_NETWORKS: list[str] = []  # CIDRs the guard lets through (intranets, tests)
 
-ROBOTSTXT_OBEY = True
+# Config's values (user agent, concurrency, delays, sizes, robots, retries, log level,
+# database, the guard's allowed networks, the browser) for `scrapy crawl` by hand.
+ADDONS = {"newsmon.crawl.scrapy_settings.ConfigAddon": 0}
+
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
-CONCURRENT_REQUESTS = 100
 # Each response yields exactly one item: Scrapy's default (100) starts 100 worker tasks per
 # response to process its output in parallel, which cost more CPU than the check itself.
 CONCURRENT_ITEMS = 1
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 0.5
-AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
-RETRY_TIMES = 1
 DNS_TIMEOUT = 20
-LOG_LEVEL = "INFO"
 STATS_DUMP = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
-
-NEWSMON_DATABASE_URL = "sqlite:///newsmon.db"
-NEWSMON_CONTACT_URL = "https://github.com/newsmon/newsmon"
-USER_AGENT = f"newsmon/{version('newsmon')} (+{NEWSMON_CONTACT_URL})"
 
 # Every request is one claimed task, never a followed link: depth and URL length
 # bookkeeping have nothing to do (URLs are checked where they enter), there is

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from newsmon.ledger.checkpoint import Checkpoint
 from newsmon.ledger.published import Covering, checkpoint_fields
+from newsmon.read import shapes
 from newsmon.storage.models import Article, LedgerLeaf, Source, Version
 from newsmon.storage.rawpages import raw_column
 
@@ -41,18 +42,14 @@ CSV_COLUMNS = (
     "text",
     "record_hash",
 )
+# What CSV and WARC name a version's article by, and the article shape for JSON Lines
+# (newsmon.read.shapes), each of its fields labelled `article_<name>`.
 ARTICLE_COLUMNS = (
     Article.id.label("article_id"),
     Article.url,
     Source.slug.label("source"),
-    Article.title.label("article_title"),
     Article.status,
-    Article.version_count,
-    Article.first_seen_at,
-    Article.published_at,
-    Article.last_checked_at,
-    Article.last_changed_at,
-    Article.next_check_at,
+    *(column.label(f"article_{name}") for name, column in shapes.ARTICLE_COLUMNS.items()),
 )
 VERSION_COLUMNS = (
     Version.number,
@@ -141,20 +138,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def version_record(row: Any) -> dict[str, Any]:
-    return {
-        "number": row.number,
-        "captured_at": _iso(row.captured_at),
-        "content_hash": row.content_hash,
-        "title": row.title,
-        "byline": row.byline,
-        "words_added": row.words_added,
-        "words_removed": row.words_removed,
-        "extractor": row.extractor,
-        "fetched_url": row.fetched_url,
-        "text": row.text,
-        **ledger_fields(row),
-    }
+def export_article(row: Any) -> dict[str, Any]:
+    """An export row's article, in the article shape."""
+    return shapes.article_record(lambda name: getattr(row, f"article_{name}"))
+
+
+def export_version(row: Any) -> dict[str, Any]:
+    """A version in the JSON Lines export: the version shape and its place in the ledger."""
+    return {**shapes.version_record(row), **ledger_fields(row)}
 
 
 def write_jsonl(rows: Iterable[Any], out: IO[str]) -> Iterator[int]:
@@ -163,21 +154,8 @@ def write_jsonl(rows: Iterable[Any], out: IO[str]) -> Iterator[int]:
         record: dict[str, Any] | None = None
         for row in group:
             if record is None:
-                record = {
-                    "id": row.article_id,
-                    "url": row.url,
-                    "source": row.source,
-                    "title": row.article_title,
-                    "status": row.status,
-                    "version_count": row.version_count,
-                    "first_seen_at": _iso(row.first_seen_at),
-                    "published_at": _iso(row.published_at),
-                    "last_checked_at": _iso(row.last_checked_at),
-                    "last_changed_at": _iso(row.last_changed_at),
-                    "next_check_at": _iso(row.next_check_at),
-                    "versions": [],
-                }
-            record["versions"].append(version_record(row))
+                record = {**export_article(row), "versions": []}
+            record["versions"].append(export_version(row))
             yield 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 

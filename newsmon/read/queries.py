@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -17,10 +17,6 @@ class NotFound(LookupError):
     """The article, version or source asked for does not exist."""
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def list_articles(
     session: Session, *, source: str | None = None, status: str | None = None, limit: int = 1000
 ) -> Sequence[Article]:
@@ -31,38 +27,6 @@ def list_articles(
         query = query.where(Article.status == status)
     query = query.order_by(Article.last_changed_at.desc().nulls_last(), Article.id.desc())
     return session.scalars(query.limit(limit)).all()
-
-
-def article_json(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "url": article.url,
-        "source": article.source.slug,
-        "title": article.title,
-        "status": article.status,
-        "version_count": article.version_count,
-        "first_seen_at": iso(article.first_seen_at),
-        "published_at": iso(article.published_at),
-        "last_checked_at": iso(article.last_checked_at),
-        "last_changed_at": iso(article.last_changed_at),
-        "next_check_at": iso(article.next_check_at),
-    }
-
-
-def version_json(version: Version, *, with_text: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "number": version.number,
-        "captured_at": iso(version.captured_at),
-        "content_hash": version.content_hash,
-        "title": version.title,
-        "byline": version.byline,
-        "words_added": version.words_added,
-        "words_removed": version.words_removed,
-        "extractor": version.extractor,
-    }
-    if with_text:
-        data["text"] = version.text
-    return data
 
 
 def require_article(session: Session, url: str) -> Article:
@@ -90,3 +54,34 @@ def version_of(session: Session, article_id: int, number: int) -> Version:
     if version is None:
         raise NotFound(f"article {article_id} has no version {number}")
     return version
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles a listing wants: one source's, in one state, changed since a time."""
+
+    source: str | None = None
+    status: str | None = None
+    changed_since: datetime | None = None
+
+
+def articles_after(
+    session: Session, *, after: int, limit: int, only: ArticleFilter = ArticleFilter()
+) -> tuple[list[Article], bool]:
+    """Up to `limit` articles with ids above `after`, in id order, and whether more follow."""
+    query = (
+        select(Article)
+        .options(joinedload(Article.source))
+        .join(Source)
+        .where(Article.id > after)
+        .order_by(Article.id)
+        .limit(limit + 1)
+    )
+    if only.source:
+        query = query.where(Source.slug == only.source)
+    if only.status:
+        query = query.where(Article.status == only.status)
+    if only.changed_since:
+        query = query.where(Article.last_changed_at >= only.changed_since)
+    rows = list(session.scalars(query))
+    return rows[:limit], len(rows) > limit

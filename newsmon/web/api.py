@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from newsmon.read.queries import NotFound, version_of, version_pair, versions_of
+from newsmon.read.queries import (
+    ArticleFilter,
+    NotFound,
+    articles_after,
+    version_of,
+    version_pair,
+    versions_of,
+)
+from newsmon.read.shapes import article_json, version_record
+from newsmon.read.summaries import source_summaries
 from newsmon.record.diff import Row, diff_texts
-from newsmon.storage.models import Article, Source
-from newsmon.web import data
+from newsmon.storage.models import Article
 from newsmon.web.deps import ClockDep, SessionDep
 from newsmon.web.edges import Text, UtcDatetime, fits_database, require_id
 from newsmon.web.errors import declared
@@ -50,7 +56,7 @@ class ArticleOut(BaseModel):
     url: str
     source: str
     title: str | None
-    status: Literal["active", "frozen", "gone"]
+    status: ArticleStatus
     version_count: int
     first_seen_at: datetime
     published_at: datetime | None
@@ -62,6 +68,9 @@ class ArticleOut(BaseModel):
     language: str | None = Field(description="The source's language, a BCP 47 tag")
     last_checked_at: datetime | None
     last_changed_at: datetime | None
+    next_check_at: datetime | None = Field(
+        description="When the next check is scheduled; null once frozen"
+    )
 
 
 class ArticlePage(BaseModel):
@@ -78,6 +87,9 @@ class VersionOut(BaseModel):
     words_added: int
     words_removed: int
     extractor: str
+    fetched_url: str | None = Field(
+        description="The URL the page was actually fetched from (after redirects), if recorded"
+    )
 
 
 class VersionText(VersionOut):
@@ -111,23 +123,8 @@ class DiffOut(BaseModel):
 
 
 def _article_out(a: Article) -> ArticleOut:
-    return ArticleOut(
-        id=a.id,
-        url=a.url,
-        source=a.source.slug,
-        title=a.title,
-        # The columns are strings to the ORM; the database holds only these values.
-        status=cast(ArticleStatus, a.status),
-        version_count=a.version_count,
-        first_seen_at=a.first_seen_at,
-        published_at=a.published_at,
-        published_from=cast(DateOrigin | None, a.published_from),
-        updated_at=a.updated_at,
-        updated_from=cast(DateOrigin | None, a.updated_from),
-        language=a.source.language,
-        last_checked_at=a.last_checked_at,
-        last_changed_at=a.last_changed_at,
-    )
+    """The article shape every rendering shares (newsmon.read.shapes), as the API's model."""
+    return ArticleOut.model_validate(article_json(a))
 
 
 def _cursor(article_id: int) -> str:
@@ -173,7 +170,7 @@ def list_sources(session: SessionDep, clock: ClockDep) -> list[SourceOut]:
                 for f in s.feeds
             ],
         )
-        for s in data.source_summaries(session, now=clock.now())
+        for s in source_summaries(session, now=clock.now())
     ]
 
 
@@ -193,23 +190,8 @@ def list_articles(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ArticlePage:
     """Articles in id order; pass `next_cursor` back as `cursor` for the next page."""
-    query = (
-        select(Article)
-        .options(joinedload(Article.source))
-        .join(Source)
-        .where(Article.id > _after(cursor))
-        .order_by(Article.id)
-        .limit(limit + 1)
-    )
-    if source:
-        query = query.where(Source.slug == source)
-    if status:
-        query = query.where(Article.status == status)
-    if changed_since:
-        query = query.where(Article.last_changed_at >= changed_since)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    only = ArticleFilter(source=source, status=status, changed_since=changed_since)
+    rows, more = articles_after(session, after=_after(cursor), limit=limit, only=only)
     return ArticlePage(
         items=[_article_out(a) for a in rows], next_cursor=_cursor(rows[-1].id) if more else None
     )
@@ -237,7 +219,8 @@ def list_versions(article_id: int, session: SessionDep) -> list[VersionOut]:
     """An article's versions, numbered from 0, without their text."""
     _article(session, article_id)
     return [
-        VersionOut.model_validate(v, from_attributes=True) for v in versions_of(session, article_id)
+        VersionOut.model_validate(version_record(v, with_text=False))
+        for v in versions_of(session, article_id)
     ]
 
 
@@ -252,9 +235,7 @@ def get_version(article_id: int, number: int, session: SessionDep) -> VersionTex
     try:
         if not fits_database(number):
             raise NotFound(f"article {article_id} has no version {number}")
-        return VersionText.model_validate(
-            version_of(session, article_id, number), from_attributes=True
-        )
+        return VersionText.model_validate(version_record(version_of(session, article_id, number)))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
 

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
-from sqlalchemy import select
 
-from newsmon.storage.models import Article, Source
-from newsmon.web import changefilter, data
+from newsmon.read.changes import Change, latest_change_marker
+from newsmon.read.changes import changes as list_changes
+from newsmon.read.summaries import source_named, sources_languages
+from newsmon.storage.models import Article
+from newsmon.web import changefilter
 from newsmon.web.changefilter import ChangeFilter, EventEntry
 from newsmon.web.deps import SessionDep
 from newsmon.web.edges import public_base, require_id
@@ -28,7 +30,7 @@ MEDIA = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+
 
 def build_feed(
     *,
-    changes: list[data.Change],
+    changes: list[Change],
     events: Sequence[EventEntry] = (),
     title: str,
     self_url: str,
@@ -49,7 +51,7 @@ def build_feed(
     fg.description(xml_safe(f"{title}: every change newsmon captured"))
     if language:
         fg.language(language)
-    entries: list[data.Change | EventEntry] = [*changes, *events]
+    entries: list[Change | EventEntry] = [*changes, *events]
     entries.sort(key=_entry_time, reverse=True)
     for change in reversed(entries[:FEED_SIZE]):  # feedgen prepends; keep newest first
         if isinstance(change, EventEntry):
@@ -79,7 +81,7 @@ def build_feed(
     return fg.rss_str(pretty=False) if kind == "rss" else fg.atom_str(pretty=False)
 
 
-def _entry_time(entry: data.Change | EventEntry) -> tuple:
+def _entry_time(entry: Change | EventEntry) -> tuple:
     if isinstance(entry, EventEntry):
         return (entry.event.at, 0, entry.event.id)
     return (entry.version.captured_at, 1, entry.version.id)
@@ -117,7 +119,7 @@ def feed_response(
     filters = filters or ChangeFilter()
     if kind not in MEDIA:
         raise HTTPException(404, "Feeds come as .rss or .atom.")
-    newest, at = data.latest_change_marker(session, source=source, article_id=article_id)
+    newest, at = latest_change_marker(session, source=source, article_id=article_id)
     event, event_at = changefilter.latest_event_marker(
         session, source=source, article_id=article_id
     )
@@ -132,7 +134,7 @@ def feed_response(
     base = public_base(request.app.state.config)  # never the Host header: feeds are cached
     where = filters.conditions(session)
     body = build_feed(
-        changes=data.changes(
+        changes=list_changes(
             session, source=source, article_id=article_id, limit=FEED_SIZE, where=where
         ),
         events=[]
@@ -178,7 +180,7 @@ FiltersDep = Annotated[ChangeFilter, Depends(feed_filters)]
 
 def common_language(session: SessionDep) -> str | None:
     """The one language every source is in, if there is one; else the feed declares none."""
-    languages = session.scalars(select(Source.language).distinct().limit(2)).all()
+    languages = sources_languages(session, limit=2)
     return languages[0] if len(languages) == 1 else None
 
 
@@ -199,7 +201,7 @@ def all_changes(request: Request, kind: str, session: SessionDep, filters: Filte
 def source_changes(
     request: Request, slug: str, kind: str, session: SessionDep, filters: FiltersDep
 ) -> Response:
-    source = None if "\x00" in slug else session.query(Source).filter_by(slug=slug).one_or_none()
+    source = source_named(session, slug)
     if source is None:
         raise HTTPException(404, f"There is no source '{slug}'.")
     return feed_response(

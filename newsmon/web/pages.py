@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from newsmon.core.urls import is_fetchable
 from newsmon.ledger.published import Covering, leaf_indexes
+from newsmon.read.changes import changes as list_changes
 from newsmon.read.queries import NotFound, version_pair, versions_of
+from newsmon.read.summaries import source_articles, source_summaries, totals
 from newsmon.record.articledates import origin_words
 from newsmon.record.diff import diff_texts
 from newsmon.record.store import article_for_url
 from newsmon.storage.models import Article, Version
-from newsmon.web import changefilter, data, present, searchpages
+from newsmon.web import changefilter, present, searchpages
 from newsmon.web.deps import ClockDep, ConfigDep, SessionDep, display_zone
 from newsmon.web.edges import require_id
 from newsmon.web.errors import plain_problem
@@ -33,22 +35,20 @@ def render(request: Request, template: str, **context: object) -> HTMLResponse:
 def home(
     request: Request, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> HTMLResponse:
-    rows = data.changes(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    rows = list_changes(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(
         request,
         "home.html",
         changes=rows[:PAGE_SIZE],
         page=page,
         more=len(rows) > PAGE_SIZE,
-        totals=data.totals(session) if not rows else None,
+        totals=totals(session) if not rows else None,
     )
 
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request, session: SessionDep, clock: ClockDep) -> HTMLResponse:
-    return render(
-        request, "sources.html", summaries=data.source_summaries(session, now=clock.now())
-    )
+    return render(request, "sources.html", summaries=source_summaries(session, now=clock.now()))
 
 
 @router.get("/sources/{slug}", response_class=HTMLResponse)
@@ -62,11 +62,12 @@ def source(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     summary = next(
-        (s for s in data.source_summaries(session, now=clock.now()) if s.source.slug == slug), None
+        (s for s in source_summaries(session, now=clock.now()) if s.source.slug == slug),
+        None,
     )
     if summary is None:
         raise HTTPException(404, f"There is no source '{slug}'.")
-    articles = data.source_articles(
+    articles = source_articles(
         session,
         slug=slug,
         status=status or None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,30 +13,17 @@ from pydantic import BaseModel
 
 from newsmon.search.query import Cursor, QueryError, parse
 from newsmon.search.snippets import marked_html, plain
-from newsmon.search.sql import SearchPage, search
+from newsmon.search.sql import Hit, SearchPage, search
 from newsmon.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["api"])
 PAGE_SIZE = 20
 
 
-class SearchHitOut(BaseModel):
-    article_id: int
-    url: str
-    source: str
-    title: str
-    current_title: str | None
-    version: int
-    captured_at: datetime
-    change_class: str | None
-    words_added: int
-    words_removed: int
-    matching_versions: int
-    snippet: str
-
-
 class SearchOut(BaseModel):
-    hits: list[SearchHitOut]
+    """A page of hits, each in search's own shape (`newsmon.search.sql.Hit`), snippet plain."""
+
+    hits: list[Hit]
     next_cursor: str | None
 
 
@@ -72,7 +59,7 @@ def api_search(
     `next_cursor` back as `cursor` for the next page."""
     page = run(session, q, cursor, limit)
     return SearchOut(
-        hits=[SearchHitOut(**{**h.__dict__, "snippet": plain(h.snippet)}) for h in page.hits],
+        hits=[replace(h, snippet=plain(h.snippet)) for h in page.hits],
         next_cursor=page.next_cursor,
     )
 

@@ -1,4 +1,4 @@
-"""The web's queries: each one result that pages, JSON and feeds all render."""
+"""Sources at a glance: counts by state, recent changes, a source's articles, its lookup."""
 
 from __future__ import annotations
 
@@ -6,55 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, joinedload
 
-from newsmon.core.outcomes import ArticleStatus
 from newsmon.storage.models import Article, Feed, Source, Version
-
-
-@dataclass(frozen=True)
-class Change:
-    """One new version of an article: the unit of the recent-changes page and of feeds."""
-
-    version: Version
-    article: Article
-    source: Source
-    old_title: str | None
-
-
-def changes(
-    session: Session,
-    *,
-    source: str | None = None,
-    article_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    where: Sequence[ColumnElement[bool]] = (),
-) -> list[Change]:
-    """Newest changes first (versions numbered 1 and up), with the headline they replaced."""
-    previous = aliased(Version)
-    query = (
-        select(Version, Article, Source, previous.title)
-        .join(Article, Article.id == Version.article_id)
-        .join(Source, Source.id == Article.source_id)
-        .join(
-            previous,
-            (previous.article_id == Version.article_id) & (previous.number == Version.number - 1),
-        )
-        .order_by(Version.captured_at.desc(), Version.id.desc())
-        .where(*where)
-        .limit(limit)
-        .offset(offset)
-    )
-    if source is not None:
-        query = query.where(Source.slug == source)
-    if article_id is not None:
-        query = query.where(Version.article_id == article_id)
-    return [
-        Change(version=v, article=a, source=s, old_title=old if old != v.title else None)
-        for v, a, s, old in session.execute(query)
-    ]
 
 
 @dataclass(frozen=True)
@@ -68,19 +23,6 @@ def totals(session: Session) -> Totals:
     sources = session.scalar(select(func.count()).select_from(Source)) or 0
     articles = session.scalar(select(func.count()).select_from(Article)) or 0
     return Totals(sources=sources, articles=articles)
-
-
-def latest_change_marker(
-    session: Session, *, source: str | None = None, article_id: int | None = None
-) -> tuple[int, datetime | None]:
-    """(newest version id, its capture time): what a feed's ETag and Last-Modified follow."""
-    query = select(func.max(Version.id), func.max(Version.captured_at)).join(Article)
-    if source is not None:
-        query = query.join(Source).where(Source.slug == source)
-    if article_id is not None:
-        query = query.where(Version.article_id == article_id)
-    newest, at = session.execute(query).one()
-    return newest or 0, at
 
 
 @dataclass(frozen=True)
@@ -100,13 +42,9 @@ def source_summaries(session: Session, *, now: datetime) -> list[SourceSummary]:
         for row in session.execute(
             select(
                 Article.source_id,
-                func.sum(case((Article.status == ArticleStatus.ACTIVE, 1), else_=0)).label(
-                    "active"
-                ),
-                func.sum(case((Article.status == ArticleStatus.FROZEN, 1), else_=0)).label(
-                    "frozen"
-                ),
-                func.sum(case((Article.status == ArticleStatus.GONE, 1), else_=0)).label("gone"),
+                func.sum(case((Article.status == "active", 1), else_=0)).label("active"),
+                func.sum(case((Article.status == "frozen", 1), else_=0)).label("frozen"),
+                func.sum(case((Article.status == "gone", 1), else_=0)).label("gone"),
             ).group_by(Article.source_id)
         )
     }
@@ -156,3 +94,15 @@ def source_articles(
         else (Article.last_changed_at.desc().nulls_last(), Article.id.desc())
     )
     return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
+
+
+def source_named(session: Session, slug: str) -> Source | None:
+    """The source with this slug, or None (a slug with NUL in it names none)."""
+    if "\x00" in slug:
+        return None
+    return session.scalar(select(Source).where(Source.slug == slug))
+
+
+def sources_languages(session: Session, *, limit: int = 2) -> Sequence[str | None]:
+    """Up to `limit` distinct source languages: one means every source shares it."""
+    return session.scalars(select(Source.language).distinct().limit(limit)).all()

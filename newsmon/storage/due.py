@@ -1,0 +1,39 @@
+"""What "due" means, as SQL conditions: the one rule the claims and the due counts share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from newsmon.core.outcomes import ArticleStatus
+from newsmon.storage.models import Article, Feed, Source
+
+# Articles in these states are still checked.
+CHECKED_STATUSES = (ArticleStatus.ACTIVE, ArticleStatus.GONE)
+
+
+def lease_free(
+    column: InstrumentedAttribute[datetime | None], now: datetime
+) -> ColumnElement[bool]:
+    """No crawler holds the row: never leased, or its lease has run out."""
+    return or_(column.is_(None), column < now)
+
+
+def article_due(now: datetime, status: str) -> ColumnElement[bool]:
+    """An article in `status` whose next check has come and that no crawler holds."""
+    return and_(
+        Article.status == status, Article.next_check_at <= now, lease_free(Article.lease_until, now)
+    )
+
+
+def feed_claimable(now: datetime) -> ColumnElement[bool]:
+    """An unpaused feed of an enabled (unpaused) source that no crawler holds (joined to
+    its source)."""
+    return and_(Source.enabled.is_(True), Feed.paused.is_(False), lease_free(Feed.lease_until, now))
+
+
+def feed_due(now: datetime) -> ColumnElement[bool]:
+    """A claimable feed whose next poll has come (joined to its source)."""
+    return and_(feed_claimable(now), Feed.next_poll_at <= now)
