@@ -2,7 +2,8 @@
 
 Adds `versions.search_stemmer` (the algorithm a version's terms were stemmed with, NULL
 for unstemmed) and recomputes `search_terms`, `removed_terms` and `added_terms` with
-`newsmon.core.searchterms`, a batch of rows at a time. The FTS5 update trigger and the
+`newsmon.core.searchterms`, a batch of rows at a time; an index on the column lets a
+search list the stemmers in use in a few index probes. The FTS5 update trigger and the
 PostgreSQL generated tsvector columns of 0010 follow the new terms by themselves. The
 column is added with ALTER TABLE ADD COLUMN and dropped with ALTER TABLE DROP COLUMN:
 `versions` is never rebuilt (that would drop 0010's triggers; see 0006).
@@ -30,9 +31,11 @@ BATCH = 500
 def upgrade() -> None:
     op.add_column("versions", sa.Column("search_stemmer", sa.String(length=32), nullable=True))
     _reindex(stemmed=True)
+    op.create_index("ix_versions_search_stemmer", "versions", ["search_stemmer"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_versions_search_stemmer", table_name="versions")
     _reindex(stemmed=False)
     op.drop_column("versions", "search_stemmer")
 

@@ -5,8 +5,9 @@ module turns a `search.Query` into the conditions each engine understands, pages
 with a keyset cursor, and builds snippets for the page's hits only.
 
 Each version's terms are stemmed by its source's language (`versions.search_stemmer`),
-so the query is stemmed once per algorithm; algorithms that give the same terms share
-one condition, and when all give the same (most English queries) there is one.
+so the query is stemmed once per algorithm the stored versions use (read from an index
+in a few steps, however many versions there are); algorithms that give the same terms
+share one condition, and when all give the same there is one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from newsmon.core.searchterms import STEMMERS
 from newsmon.search.query import (
     Cursor,
     Query,
@@ -50,6 +50,16 @@ from newsmon.storage.models import Article, Source, Version
 
 MAX_PAGE = 100
 _FTS = table("version_fts", column("rowid"))
+# The distinct stemmers of all versions, one index probe each (a loose index scan that
+# both engines run the same way), and whether any version is unstemmed.
+_IN_USE = text(
+    "WITH RECURSIVE s(x) AS ("
+    " SELECT min(search_stemmer) FROM versions"
+    " UNION ALL SELECT (SELECT min(search_stemmer) FROM versions WHERE search_stemmer > s.x)"
+    " FROM s WHERE s.x IS NOT NULL)"
+    " SELECT x FROM s WHERE x IS NOT NULL"
+    " UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM versions WHERE search_stemmer IS NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -125,13 +135,18 @@ def _text_conditions(session: Session, query: Query) -> list[ColumnElement[bool]
     if not query.has_text and not query.excluded:
         return []
     groups: dict[TextQuery, list[str | None]] = {}
-    for stemmer in STEMMERS:
+    for stemmer in stemmers_in_use(session) or [None]:
         groups.setdefault(text_query(query, stemmer), []).append(stemmer)
     postgres = session.get_bind().dialect.name == "postgresql"
     matches = [_pg_match(tq) if postgres else _fts5_match(tq) for tq in groups]
     if len(groups) == 1:
         return [matches[0]]
     return [or_(*(and_(m, _stemmed_by(g)) for m, g in zip(matches, groups.values(), strict=True)))]
+
+
+def stemmers_in_use(session: Session) -> list[str | None]:
+    """The stemmers the stored versions were indexed with (None: unstemmed)."""
+    return list(session.scalars(_IN_USE))
 
 
 def _stemmed_by(stemmers: list[str | None]) -> ColumnElement[bool]:

@@ -233,7 +233,7 @@ class Version(Base):
     # both engines index the same words. A query is stemmed by each version's own
     # algorithm, so a source whose language is learnt or changed later stays findable.
     # Versions are never rewritten; an UPDATE of the texts above must set these as well.
-    search_stemmer: Mapped[str | None] = mapped_column(String(32))
+    search_stemmer: Mapped[str | None] = mapped_column(String(32), index=True)
     search_terms: Mapped[str | None] = mapped_column(Text, default=_version_terms)
     removed_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("removed_text"))
     added_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("added_text"))
