@@ -100,7 +100,7 @@ def test_removed_added_and_classes_find_exactly_the_pairs(corpus, db):
 
 
 @pytest.mark.parametrize(
-    "query", ["", "-police", "class:huge", "headline:same", " ".join(["w"] * 17)]
+    "query", ["", "-police", "class:huge", "headline:same", " ".join(["w"] * 17), "p*", "-x*"]
 )
 def test_unusable_queries_say_why(query):
     with pytest.raises(QueryError):
