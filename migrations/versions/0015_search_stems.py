@@ -9,7 +9,7 @@ column is added with ALTER TABLE ADD COLUMN and dropped with ALTER TABLE DROP CO
 `versions` is never rebuilt (that would drop 0010's triggers; see 0006).
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from newsmon.core.searchterms import indexed_runs, indexed_version, stemmer_for
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
