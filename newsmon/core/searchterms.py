@@ -11,6 +11,11 @@ that belong to them (so Hindi, Tamil and Bengali words stay whole); anything els
 separates words (COVID-19 is "covid" then "19"). Scripts written without spaces
 (Chinese, Japanese, Korean, Thai, Lao, Khmer, Myanmar) are cut into overlapping
 pairs of characters, so 外交部 is found inside 外交部长 without a dictionary.
+
+Stemming: where Snowball has an algorithm for a source's language (`stemmer_for`),
+each term is replaced by its stem, in place, so "protesters" and "protests" are both
+indexed as "protest" and phrases still match term by term. Stemming happens here, not
+in the engines, so SQLite and PostgreSQL index the very same stems.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import regex
+import Stemmer
 
 RUN_BREAK = "nmrunbreak"  # newsmon.record.changeclass.RUN_BREAK: keeps phrases within one run
 MAX_TERM = 100  # longer "words" are not words; PostgreSQL also refuses lexemes over 2 KB
@@ -34,6 +40,50 @@ _PARTS = regex.compile(
 _HAS_PAIRED = regex.compile(rf"[{_PAIRED}]")
 _WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{M}\p{N}]*")
 _FORMAT = regex.compile(r"\p{Cf}+")
+
+
+# BCP 47 primary language subtags with a Snowball algorithm (PyStemmer's names). Other
+# languages, and sources whose language is unknown, are indexed unstemmed.
+SNOWBALL = {
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "eo": "esperanto",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "fa": "persian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "st": "sesotho",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+# Every way a version can be indexed: unstemmed (None) or by one of these algorithms.
+STEMMERS: tuple[str | None, ...] = (None, *sorted(set(SNOWBALL.values())))
 
 
 class Term(NamedTuple):
@@ -91,18 +141,37 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(t.term for t in terms(text) if t.term != RUN_BREAK)
 
 
-def indexed(text: str | None) -> str:
-    """The text an engine indexes for `text`: its terms, separated by single spaces."""
-    return " ".join(t.term for t in terms(text or ""))
+def stemmer_for(language: str | None) -> str | None:
+    """The Snowball algorithm for a BCP 47 tag (`en-GB` -> `english`), None if there is none."""
+    if not language:
+        return None
+    return SNOWBALL.get(language.split("-")[0].lower())
 
 
-def indexed_runs(runs: str | None) -> str | None:
+def stems(words: list[str], stemmer: str | None) -> list[str]:
+    """`words` stemmed by `stemmer` (None: as they are); the run break is never stemmed.
+
+    A Stemmer object is not safe across threads and costs about 2 µs to make, so
+    each call makes its own.
+    """
+    if stemmer is None or not words:
+        return words
+    out = Stemmer.Stemmer(stemmer).stemWords(words)
+    return [w if w == RUN_BREAK or not s else s for w, s in zip(words, out, strict=True)]
+
+
+def indexed(text: str | None, stemmer: str | None = None) -> str:
+    """The text an engine indexes for `text`: its terms (stemmed), separated by single spaces."""
+    return " ".join(stems([t.term for t in terms(text or "")], stemmer))
+
+
+def indexed_runs(runs: str | None, stemmer: str | None = None) -> str | None:
     """The indexed text of removed or added runs (one a line), a break between runs."""
     if not runs:
         return None
-    return f" {RUN_BREAK} ".join(indexed(line) for line in runs.split("\n"))
+    return f" {RUN_BREAK} ".join(indexed(line, stemmer) for line in runs.split("\n"))
 
 
-def indexed_version(title: str | None, text: str | None) -> str:
+def indexed_version(title: str | None, text: str | None, stemmer: str | None = None) -> str:
     """The indexed text of a version's headline and body: a phrase never spans the two."""
-    return f"{indexed(title)} {RUN_BREAK} {indexed(text)}"
+    return f"{indexed(title, stemmer)} {RUN_BREAK} {indexed(text, stemmer)}"

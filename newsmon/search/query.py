@@ -4,8 +4,12 @@ The language: words and "quoted phrases" must all appear in a version's headline
 or body; `-word` or `-"a phrase"` must not; `removed:` and `added:` (a word or a
 quoted phrase) must have left or entered the text at that version; `headline:changed`
 keeps headline rewrites; `source:SLUG` and `class:minor|headline|edit` filter.
-Words are matched whole, after the folding of `newsmon.core.searchterms` (the same
-terms both database engines index), so what a user types matches what the page says.
+Words are matched after the folding and stemming of `newsmon.core.searchterms` (the
+same terms both database engines index), so what a user types matches what the page
+says, and `protest` finds "protests" and "protesters". A word is stemmed by each
+version's own algorithm (`text_query`), so German words are stemmed as German in
+German sources. `word*` (bare, or after `-`, `removed:`, `added:`) finds every word
+that begins so; the last word of `covid-19*` is the prefix.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from newsmon.core import searchterms
 from newsmon.record.changeclass import CHANGE_CLASSES
 
 Phrase = tuple[str, ...]
+Alternatives = tuple[Phrase, ...]  # a phrase as the index holds it: any of these
+
+PREFIX = "*"  # marks a prefix word in a Phrase; terms hold only letters, marks and digits
+MIN_PREFIX = 2
 
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
 MAX_TERMS = 16
@@ -92,7 +100,7 @@ def parse(text: str) -> Query:
                 raise QueryError(f"headline: takes only 'changed', not {value!r}")
             headline_changed = True
         else:
-            phrase = words(value)
+            phrase = _prefixed(words(value)) if bare and bare.endswith(PREFIX) else words(value)
             if phrase:
                 slot = "excluded" if negated and not key else (key or "terms")
                 fields[slot].append(phrase)
@@ -104,6 +112,15 @@ def parse(text: str) -> Query:
     )
     _check(query)
     return query
+
+
+def _prefixed(phrase: Phrase) -> Phrase:
+    """The phrase with its last word as a prefix (`prot*`); too short a prefix is refused."""
+    if not phrase:
+        return phrase
+    if len(phrase[-1]) < MIN_PREFIX:
+        raise QueryError(f"a word* search needs at least {MIN_PREFIX} letters before the *")
+    return (*phrase[:-1], phrase[-1] + PREFIX)
 
 
 def _check(query: Query) -> None:
@@ -139,14 +156,53 @@ class Cursor:
         return cursor
 
 
-def fts5_match(query: Query) -> str | None:
+@dataclass(frozen=True)
+class TextQuery:
+    """The text parts of a query as one stemming algorithm indexes them (`text_query`)."""
+
+    terms: tuple[Alternatives, ...] = ()
+    excluded: tuple[Alternatives, ...] = ()
+    removed: tuple[Alternatives, ...] = ()
+    added: tuple[Alternatives, ...] = ()
+
+
+def text_query(query: Query, stemmer: str | None) -> TextQuery:
+    """The query's words as versions stemmed by `stemmer` hold them.
+
+    A prefix `prot*` matches indexed stems beginning with "prot" or with the prefix's
+    own stem (so `protesters*` still finds "protesters", indexed as "protest").
+    """
+
+    def stem(phrases: tuple[Phrase, ...]) -> tuple[Alternatives, ...]:
+        return tuple(stemmed_phrase(p, stemmer) for p in phrases)
+
+    return TextQuery(
+        terms=stem(query.terms),
+        excluded=stem(query.excluded),
+        removed=stem(query.removed),
+        added=stem(query.added),
+    )
+
+
+def stemmed_phrase(phrase: Phrase, stemmer: str | None) -> Alternatives:
+    """A typed phrase as index terms: each word stemmed, a final prefix kept both ways."""
+    plain = [w.removesuffix(PREFIX) for w in phrase]
+    out = tuple(searchterms.stems(plain, stemmer))
+    if not phrase[-1].endswith(PREFIX):
+        return (out,)
+    first = (*out[:-1], plain[-1] + PREFIX)
+    second = (*out[:-1], out[-1] + PREFIX)
+    return (first,) if first == second else (first, second)
+
+
+def fts5_match(query: TextQuery) -> str | None:
     """The SQLite FTS5 MATCH expression for the text parts of `query`, if it has any.
 
     Every word is quoted (a phrase of one), so no user text reaches FTS5's syntax.
     """
-    parts = [f"search_terms : {_quoted(p)}" for p in query.terms]
-    parts += [f"removed_terms : {_quoted(p)}" for p in query.removed]
-    parts += [f"added_terms : {_quoted(p)}" for p in query.added]
+    parts = [f"search_terms : {_any(a)}" for a in query.terms]
+    parts += [f"removed_terms : {_any(a)}" for a in query.removed]
+    parts += [f"added_terms : {_any(a)}" for a in query.added]
     if not parts:
         return None
     expression = " AND ".join(parts)
@@ -154,26 +210,45 @@ def fts5_match(query: Query) -> str | None:
     return f"({expression}) NOT ({excluded})" if excluded else expression
 
 
-def fts5_excluded(query: Query) -> str | None:
+def fts5_excluded(query: TextQuery) -> str | None:
     """The FTS5 expression any excluded word or phrase matches (for queries with no words)."""
-    return " OR ".join(f"search_terms : {_quoted(p)}" for p in query.excluded) or None
+    return " OR ".join(f"search_terms : {_any(a)}" for a in query.excluded) or None
+
+
+def _any(alternatives: Alternatives) -> str:
+    return "(" + " OR ".join(_quoted(p) for p in alternatives) + ")"
 
 
 def _quoted(phrase: Phrase) -> str:
-    return '"' + " ".join(phrase) + '"'
+    """An FTS5 phrase; a final prefix word becomes FTS5's `"…" *`."""
+    words = " ".join(phrase).removesuffix(PREFIX)
+    return f'"{words}"' + (" *" if phrase[-1].endswith(PREFIX) else "")
 
 
-def tsquery(phrases: tuple[Phrase, ...], *, excluded: tuple[Phrase, ...] = ()) -> str | None:
+def tsquery(
+    phrases: tuple[Alternatives, ...], *, excluded: tuple[Alternatives, ...] = ()
+) -> str | None:
     """A PostgreSQL tsquery literal (cast, not parsed): phrases ANDed, exclusions negated.
 
     Each term is quoted as one lexeme, so PostgreSQL's own parser, whose idea of a
     word depends on the server's locale, never splits or folds it; terms hold only
-    letters, marks and digits, so no quote can occur inside one.
+    letters, marks and digits, so no quote can occur inside one. A prefix word is
+    the lexeme with `:*`.
     """
-    parts = [f"({_lexemes(p)})" for p in phrases]
-    parts += [f"!({_lexemes(p)})" for p in excluded]
+    parts = [f"({_ts_any(a)})" for a in phrases]
+    parts += [f"!({_ts_any(a)})" for a in excluded]
     return " & ".join(parts) or None
 
 
+def _ts_any(alternatives: Alternatives) -> str:
+    return " | ".join(f"({_lexemes(p)})" for p in alternatives)
+
+
 def _lexemes(phrase: Phrase) -> str:
-    return " <-> ".join(f"'{w}'" for w in phrase)
+    return " <-> ".join(_lexeme(w) for w in phrase)
+
+
+def _lexeme(word: str) -> str:
+    if word.endswith(PREFIX):
+        return f"'{word.removesuffix(PREFIX)}':*"
+    return f"'{word}'"

@@ -9,27 +9,42 @@ from __future__ import annotations
 import html
 import re
 
-from newsmon.core.searchterms import Term, terms
-from newsmon.search.query import Phrase
+from newsmon.core.searchterms import Term, stems, terms
+from newsmon.search.query import PREFIX, Phrase, stemmed_phrase
 
 MARK_START, MARK_END = "\x02", "\x03"
 CONTEXT_WORDS = 12
 
 
-def snippet(text: str, phrases: tuple[Phrase, ...], *, context: int = CONTEXT_WORDS) -> str | None:
+def snippet(
+    text: str,
+    phrases: tuple[Phrase, ...],
+    *,
+    stemmer: str | None = None,
+    context: int = CONTEXT_WORDS,
+) -> str | None:
     """The stretch of `text` around the first phrase found, that phrase wrapped in marks.
 
     None when no phrase occurs. Callers escape the text around the marks when they
     render it: the marks are control characters no cleaned article text holds.
+    `stemmer` is the version's (`versions.search_stemmer`), as its terms were indexed.
     """
     spans = terms(text)  # the index's own terms, so the hit shown is the hit found
-    folded = [t.term for t in spans]
+    indexed = stems([t.term for t in spans], stemmer)
     for phrase in phrases:
-        n = len(phrase)
-        for i in range(len(folded) - n + 1):
-            if tuple(folded[i : i + n]) == phrase:
-                return _cut(text, spans, i, i + n, context)
+        for alternative in stemmed_phrase(phrase, stemmer):
+            n = len(alternative)
+            for i in range(len(indexed) - n + 1):
+                if all(_same(indexed[i + k], w) for k, w in enumerate(alternative)):
+                    return _cut(text, spans, i, i + n, context)
     return None
+
+
+def _same(term: str, word: str) -> bool:
+    """An indexed term matches a query word: equal, or beginning with a prefix word."""
+    if word.endswith(PREFIX):
+        return term.startswith(word.removesuffix(PREFIX))
+    return term == word
 
 
 def _cut(text: str, spans: list[Term], first: int, last: int, context: int) -> str:
@@ -43,10 +58,12 @@ def _cut(text: str, spans: list[Term], first: int, last: int, context: int) -> s
     return ("… " if start > 0 else "") + out + (" …" if end < len(text) else "")
 
 
-def first_snippet(texts: list[str | None], phrases: tuple[Phrase, ...]) -> str:
+def first_snippet(
+    texts: list[str | None], phrases: tuple[Phrase, ...], *, stemmer: str | None = None
+) -> str:
     """The snippet from the first text holding a phrase, else the start of the first text."""
     for text in texts:
-        found = snippet(text or "", phrases) if phrases else None
+        found = snippet(text or "", phrases, stemmer=stemmer) if phrases else None
         if found:
             return found
     head = next((t for t in texts if t), "")

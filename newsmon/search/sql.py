@@ -1,8 +1,13 @@
 """Run a parsed search over every version: SQLite FTS5 or PostgreSQL tsvector, one interface.
 
-Matching happens in the database's own full-text index (migration 0005); this
+Matching happens in the database's own full-text index (migrations 0010, 0015); this
 module turns a `search.Query` into the conditions each engine understands, pages
 with a keyset cursor, and builds snippets for the page's hits only.
+
+Each version's terms are stemmed by its source's language (`versions.search_stemmer`),
+so the query is stemmed once per algorithm the stored versions use (read from an index
+in a few steps, however many versions there are); algorithms that give the same terms
+share one condition, and when all give the same there is one.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Row,
     Select,
     Text,
     and_,
+    bindparam,
     cast,
     column,
     func,
@@ -30,12 +37,30 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from newsmon.core.outcomes import ChangeClass
-from newsmon.search.query import Cursor, Query, fts5_excluded, fts5_match, tsquery
+from newsmon.search.query import (
+    Cursor,
+    Query,
+    TextQuery,
+    fts5_excluded,
+    fts5_match,
+    text_query,
+    tsquery,
+)
 from newsmon.search.snippets import first_snippet
 from newsmon.storage.models import Article, Source, Version
 
 MAX_PAGE = 100
 _FTS = table("version_fts", column("rowid"))
+# The distinct stemmers of all versions, one index probe each (a loose index scan that
+# both engines run the same way), and whether any version is unstemmed.
+_IN_USE = text(
+    "WITH RECURSIVE s(x) AS ("
+    " SELECT min(search_stemmer) FROM versions"
+    " UNION ALL SELECT (SELECT min(search_stemmer) FROM versions WHERE search_stemmer > s.x)"
+    " FROM s WHERE s.x IS NOT NULL)"
+    " SELECT x FROM s WHERE x IS NOT NULL"
+    " UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM versions WHERE search_stemmer IS NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -108,30 +133,57 @@ def conditions(session: Session, query: Query) -> list[ColumnElement[bool]]:
 
 
 def _text_conditions(session: Session, query: Query) -> list[ColumnElement[bool]]:
-    if session.get_bind().dialect.name == "postgresql":
-        return _pg_conditions(query)
-    match, excluded = fts5_match(query), fts5_excluded(query)
+    if not query.has_text and not query.excluded:
+        return []
+    groups: dict[TextQuery, list[str | None]] = {}
+    for stemmer in stemmers_in_use(session) or [None]:
+        groups.setdefault(text_query(query, stemmer), []).append(stemmer)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    matches = [_pg_match(tq) if postgres else _fts5_match(tq) for tq in groups]
+    if len(groups) == 1:
+        return [matches[0]]
+    return [or_(*(and_(m, _stemmed_by(g)) for m, g in zip(matches, groups.values(), strict=True)))]
+
+
+def stemmers_in_use(session: Session) -> list[str | None]:
+    """The stemmers the stored versions were indexed with (None: unstemmed)."""
+    return list(session.scalars(_IN_USE))
+
+
+def _stemmed_by(stemmers: list[str | None]) -> ColumnElement[bool]:
+    named = [s for s in stemmers if s is not None]
+    cond = Version.search_stemmer.in_(named)
+    return or_(cond, Version.search_stemmer.is_(None)) if None in stemmers else cond
+
+
+def _fts5_match(tq: TextQuery) -> ColumnElement[bool]:
+    """Versions whose FTS5 row matches: words present, or (no words) no excluded word."""
+    match = fts5_match(tq)
     if match:
-        ids = select(_FTS.c.rowid).where(text("version_fts MATCH :m").bindparams(m=match))
-        return [Version.id.in_(ids)]
-    if excluded:
-        ids = select(_FTS.c.rowid).where(text("version_fts MATCH :x").bindparams(x=excluded))
-        return [Version.id.not_in(ids)]
-    return []
+        ids = select(_FTS.c.rowid).where(text("version_fts MATCH :m").bindparams(_bind("m", match)))
+        return Version.id.in_(ids)
+    excluded = fts5_excluded(tq)
+    ids = select(_FTS.c.rowid).where(text("version_fts MATCH :x").bindparams(_bind("x", excluded)))
+    return Version.id.not_in(ids)
 
 
-def _pg_conditions(query: Query) -> list[ColumnElement[bool]]:
+def _bind(name: str, value: str | None) -> BindParameter[str]:
+    """A bind parameter of its own: each stemming's MATCH has its own expression."""
+    return bindparam(name, value, type_=Text(), unique=True)
+
+
+def _pg_match(tq: TextQuery) -> ColumnElement[bool]:
     out: list[ColumnElement[bool]] = []
     docs = (
-        ("search_doc", tsquery(query.terms, excluded=query.excluded)),
-        ("removed_doc", tsquery(query.removed)),
-        ("added_doc", tsquery(query.added)),
+        ("search_doc", tsquery(tq.terms, excluded=tq.excluded)),
+        ("removed_doc", tsquery(tq.removed)),
+        ("added_doc", tsquery(tq.added)),
     )
     for doc, tsq in docs:
         if tsq is not None:
             ts = cast(literal(tsq, Text()), TSQUERY)
             out.append(literal_column(f"versions.{doc}").bool_op("@@")(ts))
-    return out
+    return and_(*out)
 
 
 def _page_query(session: Session, query: Query, *, limit: int, cursor: Cursor | None) -> Select:
@@ -175,6 +227,7 @@ def _hits(session: Session, query: Query, counts: dict[int, int]) -> list[Hit]:
             Version.added_text,
             Version.captured_at,
             Version.change_class,
+            Version.search_stemmer,
             Version.words_added,
             Version.words_removed,
             Article.id.label("article_id"),
@@ -191,12 +244,13 @@ def _hits(session: Session, query: Query, counts: dict[int, int]) -> list[Hit]:
 
 
 def _hit(r: Row, query: Query, count: int) -> Hit:
+    stem = r.search_stemmer
     if query.terms:
-        snip = first_snippet([r.title, r.text], query.terms)
+        snip = first_snippet([r.title, r.text], query.terms, stemmer=stem)
     elif query.removed:
-        snip = "removed: " + first_snippet([r.removed_text], query.removed)
+        snip = "removed: " + first_snippet([r.removed_text], query.removed, stemmer=stem)
     elif query.added:
-        snip = "added: " + first_snippet([r.added_text], query.added)
+        snip = "added: " + first_snippet([r.added_text], query.added, stemmer=stem)
     else:
         snip = first_snippet([r.text], ())
     return Hit(

@@ -20,7 +20,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     false,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -233,14 +235,37 @@ class Version(Base):
     record_url: Mapped[str | None] = mapped_column(String(2048))
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     chained: Mapped[str | None] = mapped_column(String(8))
-    # What the search index holds (migration 0010): the terms of `newsmon.core.searchterms`,
-    # computed in Python when the row is inserted so both engines index the same words.
+    # What the search index holds (migrations 0010, 0015): the terms of
+    # `newsmon.core.searchterms`, stemmed by the Snowball algorithm of the source's language
+    # when the row is inserted (`search_stemmer`, None: unstemmed), computed in Python so
+    # both engines index the same words. A query is stemmed by each version's own
+    # algorithm, so a source whose language is learnt or changed later stays findable.
     # Versions are never rewritten; an UPDATE of the texts above must set these as well.
+    search_stemmer: Mapped[str | None] = mapped_column(String(32), index=True)
     search_terms: Mapped[str | None] = mapped_column(Text, default=_version_terms)
     removed_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("removed_text"))
     added_terms: Mapped[str | None] = mapped_column(Text, default=_runs_terms("added_text"))
 
     article: Mapped[Article] = relationship(back_populates="versions")
+
+
+@event.listens_for(Version, "before_insert")
+def _index_version(_mapper: Any, connection: Any, target: Version) -> None:
+    """Index a new version's words by its source's language, as it stands at capture.
+
+    The column defaults above index Core inserts unstemmed; ORM inserts (every capture)
+    pass here, where the flush's own connection reads the source's language.
+    """
+    language = connection.scalar(
+        select(Source.language)
+        .join(Article, Article.source_id == Source.id)
+        .where(Article.id == target.article_id)
+    )
+    stemmer = searchterms.stemmer_for(language)
+    target.search_stemmer = stemmer
+    target.search_terms = searchterms.indexed_version(target.title, target.text, stemmer)
+    target.removed_terms = searchterms.indexed_runs(target.removed_text, stemmer)
+    target.added_terms = searchterms.indexed_runs(target.added_text, stemmer)
 
 
 class RawPage(Base):
