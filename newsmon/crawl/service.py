@@ -122,12 +122,13 @@ class CrawlService:
     def plan(self, **choices: Any) -> QueuePlan:
         # A task is in flight from its claim until it is stored, not only while it
         # downloads: hold enough that every site's download slot always has its next page
-        # queued while the last one is extracted and stored.
+        # queued while the last one is extracted and stored. The window is per host, as
+        # Scrapy's slots are: a source spread over many hosts keeps all of them busy.
         capacity = 3 * self.settings.getint("CONCURRENT_REQUESTS")
-        per_site = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        per_host = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         return QueuePlan(
             capacity=capacity,
-            per_source=2 * per_site + 1,
+            per_host=2 * per_host + 1,
             lease=parse_duration(self.config.lease),
             **choices,
         )
