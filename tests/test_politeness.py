@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from newsmon.crawl.service import CrawlService
 from newsmon.storage.models import Article, Check
 from tests import newssite
+from tests.conftest import Crawler
 from tests.newssite import InFlight, story
 
 HOSTS = 20
@@ -76,3 +77,41 @@ def test_one_source_over_many_hosts_fills_every_host_but_none_beyond_its_limit(
     assert sorted(hosts_stored) == sorted(f"127.0.0.{h + 1}" for h in range(HOSTS))
     checked = db.scalar(select(func.count()).select_from(Check).where(Check.outcome != "error"))
     assert checked == HOSTS * PER_HOST
+
+
+def test_a_restart_asks_for_no_robots_txt_it_already_knows(
+    site, config, clock, reactor, add_feed, db
+):
+    for slug in ("rail-fares", "port-strike"):
+        site.publish(story(slug))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    Crawler(CrawlService(config, clock), reactor).once()
+    assert len(site.hits("/robots.txt")) == 1
+    clock.advance(minutes=20)  # a restart: a new service, the same database
+    Crawler(CrawlService(config, clock), reactor).once()
+    assert len(site.hits("/news/rail-fares")) == 2
+    assert len(site.hits("/robots.txt")) == 1  # kept in the database, within its day
+    clock.advance(days=1)  # older than a day: asked again, once
+    Crawler(CrawlService(config, clock), reactor).once()
+    assert len(site.hits("/robots.txt")) == 2
+
+
+def test_a_new_host_starts_at_the_configured_delay_not_autothrottles_start_delay(
+    site, config, clock, reactor, add_feed
+):
+    for i in range(3):
+        site.publish(story(f"story-{i}"))
+    site.hold = threading.Event()  # pages wait: the crawl stays open to look at its slots
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    delay = 0.01
+    polite = config.with_(autothrottle=True, download_delay=delay, download_timeout=60)
+    service = CrawlService(polite, clock)
+    crawl = asyncio.run_coroutine_threadsafe(service.crawl_once(), reactor.loop)
+    try:
+        assert site.wait_for(lambda: site.in_flight.now >= 1, 60)  # robots, feed answered
+        slots = [c.engine.downloader.slots for c in list(service._crawlers.values())]
+        delays = [slot.delay for found in slots for slot in found.values()]
+    finally:
+        site.hold.set()
+    assert crawl.result(120).articles_checked == 3
+    assert delays and max(delays) <= delay  # not AutoThrottle's 1 s start, halved per answer

@@ -25,6 +25,10 @@ def crawl_settings(config: Config, **extra: Any) -> Settings:
             "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
             "AUTOTHROTTLE_ENABLED": config.autothrottle,
             "DOWNLOAD_DELAY": config.download_delay,
+            # AutoThrottle starts every new host at the configured delay, its floor: it slows
+            # down a host that answers slowly, but a start or a new source runs at full rate
+            # at once instead of creeping down from a longer start delay.
+            "AUTOTHROTTLE_START_DELAY": config.download_delay,
             "DOWNLOAD_TIMEOUT": config.download_timeout,
             "DOWNLOAD_MAXSIZE": int(config.max_page_mb * 1024 * 1024),
             "DOWNLOAD_WARNSIZE": int(config.max_page_mb * 1024 * 1024) // 2,

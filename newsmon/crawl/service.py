@@ -105,7 +105,8 @@ class CrawlService:
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = ensure_schema(config.database_url)
-        self.robots = RobotsCache()  # shared by this process's crawls
+        self.robots = RobotsCache(self.clock)  # shared by this process's crawls
+        self._robots_loaded = False
         self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
         self._queues: set[WorkQueue] = set()
@@ -139,6 +140,9 @@ class CrawlService:
             return PassStats()
         started = time.monotonic()
         crawler_id = await self._db(self._enter_roll_call)
+        if not self._robots_loaded:  # what earlier runs fetched: no robots.txt wait at start
+            self._robots_loaded = True
+            await self._db(self.robots.load)
         if plan.everything:
             since = self.clock.now()
             await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=since))
