@@ -33,6 +33,7 @@ from newsmon.crawl.claims import (
 )
 from newsmon.crawl.robots import RobotsCache
 from newsmon.crawl.scrapy_settings import crawl_settings
+from newsmon.crawl.workers import budget_of, warm
 from newsmon.crawl.workqueue import QueuePlan, WorkQueue
 from newsmon.pipelines import database_unwritable
 from newsmon.record.store import freeze_quiet
@@ -142,6 +143,7 @@ class CrawlService:
         crawler_id = await self._db(self._enter_roll_call)
         if not self._robots_loaded:  # what earlier runs fetched: no robots.txt wait at start
             self._robots_loaded = True
+            warm(budget_of(self.config))  # workers start while feeds and robots.txt are read
             await self._db(self.robots.load)
         if plan.everything:
             since = self.clock.now()
