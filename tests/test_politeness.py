@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from newsmon.crawl.service import CrawlService
+from newsmon.storage.db import make_engine, upgrade
 from newsmon.storage.models import Article, Check
 from tests import newssite
 from tests.conftest import Crawler
@@ -115,3 +116,26 @@ def test_a_new_host_starts_at_the_configured_delay_not_autothrottles_start_delay
         site.hold.set()
     assert crawl.result(120).articles_checked == 3
     assert delays and max(delays) <= delay  # not AutoThrottle's 1 s start, halved per answer
+
+
+def test_upgrading_fills_each_stored_articles_host_from_its_url(database_url):
+    upgrade(database_url, "0011")
+    at = "'2026-01-01 00:00:00'"
+    with make_engine(database_url).begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO sources (slug, name, enabled, created_at) VALUES ('a', 'A', true, {at})"
+        )
+        for url in ("https://News.Example:8443/a", "https://[2001:db8::1]/b", "http://x.test/c"):
+            conn.exec_driver_sql(
+                "INSERT INTO articles (source_id, url, first_seen_at, status, version_count,"
+                " consecutive_errors, consecutive_missing, quiet_since)"
+                f" SELECT id, '{url}', {at}, 'active', 0, 0, 0, {at} FROM sources"
+            )
+    upgrade(database_url)
+    with make_engine(database_url).connect() as conn:
+        hosts = dict(conn.exec_driver_sql("SELECT url, host FROM articles").all())
+    assert hosts == {
+        "https://News.Example:8443/a": "news.example",  # Scrapy's slot key: no port, lower case
+        "https://[2001:db8::1]/b": "2001:db8::1",
+        "http://x.test/c": "x.test",
+    }
