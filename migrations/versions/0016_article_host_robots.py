@@ -6,8 +6,8 @@ filled here from each URL, a few thousand rows per statement, and indexed. The c
 has a constant default, so SQLite adds it with a plain ALTER TABLE (see 0006).
 `robots_txt` keeps each site's robots.txt as fetched, read when a crawler starts.
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-10
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from newsmon.core.hosts import host_of
 
-revision = "0013"
-down_revision = "0011"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
