@@ -117,7 +117,7 @@ def main() -> int:
             print("freeze sweep plan:\n" + plan(conn, sweep_sql))
         with Session(engine) as session:
             claim = ClaimRequest(
-                now=now, until=now + timedelta(minutes=10), limit=30, per_source=10**6, busy={}
+                now=now, until=now + timedelta(minutes=10), limit=30, per_host=10**6, busy={}
             )
             due_t, tasks = timed(lambda: claim_articles(session, claim))
             session.rollback()

@@ -18,7 +18,12 @@ every check extracts):
   extraction-only ceiling on those pages;
 - CPU seconds per check for a changed page, a page with unchanged bytes, and a 304,
   each in the continuous crawl with no latency and politeness off, with the checks/s
-  it sustains (the sites' own process shares the machine's cores).
+  it sustains (the sites' own process shares the machine's cores);
+- one source whose articles live on all 100 hosts against the same hosts as 100
+  sources (default politeness, 100 ms): the in-flight window is per host, so the ratio
+  should be near 1; with the checks/s of each crawl's first 5 s against its steady rate
+  (the start: robots.txt and AutoThrottle's first delay). `python bench/throughput.py
+  SECONDS hosts` runs this comparison alone.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 HOSTS = 100
+FIRST = 5.0  # seconds: the start whose rate is measured
 PER_HOST = 20
 LATENCY = 0.1
 
@@ -92,12 +98,18 @@ def config_for(db: Path, **overrides):
     return Config(**{k: v for k, v in values.items() if k in known})
 
 
-def add_sources(config, sites: Sites) -> None:
+def add_sources(config, sites: Sites, *, one_source: bool = False) -> None:
+    """A source per site, or one source with every site's feed (an aggregator)."""
     from newsmon.core.clock import SystemClock
     from newsmon.sources.registry import SourceSpec, add_source
     from newsmon.storage.db import ensure_schema, transaction
 
     with transaction(ensure_schema(config.database_url)) as session:
+        if one_source:
+            feeds = tuple(feed for _, feed in sites.feeds)
+            spec = SourceSpec(slug="everywhere", name="everywhere", feeds=feeds)
+            add_source(session, spec=spec, now=SystemClock().now())
+            return
         for slug, feed in sites.feeds:
             spec = SourceSpec(slug=slug, name=slug, feeds=(feed,))
             add_source(session, spec=spec, now=SystemClock().now())
@@ -163,6 +175,7 @@ class Run:
     rate: float  # checks per second, sustained
     checks: int
     cpu: float  # CPU seconds per check: this process and its extraction workers
+    first: float = 0.0  # checks per second in the first 5 s after the crawl started
 
 
 def continuous_run(*args, **kwargs) -> Run:
@@ -182,6 +195,7 @@ def _continuous_run(
     delay: float = LATENCY,
     mode: str = "churn",
     name: str = "run",
+    one_source: bool = False,
     **overrides,
 ) -> Run:
     """`newsmon run`'s crawl with every article always due, measured after a warm-up."""
@@ -190,11 +204,13 @@ def _continuous_run(
 
     sites = Sites(hosts, per_host, delay=delay, mode=mode)
     config = config_for(workdir / f"{name}.db", recheck_schedule=[["40d", "1s"]], **overrides)
-    add_sources(config, sites)
+    add_sources(config, sites, one_source=one_source)
     reactor = process_reactor()
     service = CrawlService(config)
     crawl = asyncio.run_coroutine_threadsafe(service.run_continuously(), reactor.loop)
     try:
+        time.sleep(FIRST)
+        first = count_checks(config) / FIRST
         # Warm up past the first pass: a first check stores the article's first version,
         # rechecks (what a running service mostly does) store nothing new.
         warm = time.monotonic() + 20
@@ -209,6 +225,7 @@ def _continuous_run(
             rate=checks / (time.monotonic() - started),
             checks=checks,
             cpu=(cpu_seconds(besides=sites_pid) - cpu) / max(checks, 1),
+            first=first,
         )
     finally:
         reactor.run(service.stop)
@@ -277,8 +294,25 @@ def cpu_per_check(workdir: Path, seconds: float) -> dict[str, Run]:
     }
 
 
+def many_hosts(seconds: float, work: Path) -> None:
+    """One source over all hosts against one source per host: the per-host window."""
+    split = continuous_run(seconds, work, name="split")
+    one = continuous_run(seconds, work, name="one", one_source=True)
+    for label, run in ((f"{HOSTS} sources", split), ("one source", one)):
+        print(
+            f"newsmon run, {HOSTS * PER_HOST} articles over {HOSTS} hosts as {label:11s}: "
+            f"{run.rate:7.1f} checks/s ({run.checks} checks); first {FIRST:.0f} s "
+            f"{run.first:6.1f} checks/s = {run.first / run.rate:4.2f}x steady"
+        )
+    print(f"  one source / {HOSTS} sources = {one.rate / split.rate:4.2f}")
+
+
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    if sys.argv[2:] == ["hosts"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            many_hosts(seconds, Path(tmp))
+        return
     from newsmon.config.settings import Config
 
     workers = config_for(Path("x")).workers() if Config else 2
@@ -305,6 +339,7 @@ def main() -> None:
             f"extraction-only ceiling"
         )
         real_pages_run(seconds, work, workers)
+        many_hosts(seconds / 2, work)
         for name, run in cpu_per_check(work, seconds / 2).items():
             print(
                 f"{name:16s} CPU per check {run.cpu * 1000:6.2f} ms "

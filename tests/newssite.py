@@ -61,6 +61,24 @@ class Story:
     nest_last: int = 0  # the last paragraph sits inside this many <div>s (a deep page)
 
 
+class InFlight:
+    """Article requests being served now, and the most ever at once (one site or several)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+
 @dataclass
 class Hit:
     method: str
@@ -92,6 +110,8 @@ class NewsSite:
         self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
         self.big_feed_entries = 0  # entries of /feeds/big.xml, oldest first in time
         self.feed_language: str | None = None  # the RSS feed's <language>
+        self.in_flight = InFlight()  # this site's article requests being served
+        self.shared_in_flight: InFlight | None = None  # the same, counted across several sites
 
     # -- control -----------------------------------------------------------------
     def reset(self) -> None:
@@ -110,6 +130,8 @@ class NewsSite:
             self.hold = None
             self.stable = False
             self.churn = False
+            self.in_flight = InFlight()
+            self.shared_in_flight = None
 
     def publish(self, story: Story) -> Story:
         with self.lock:
@@ -364,6 +386,7 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             with site.lock:
                 site.log.append(Hit(self.command, self.path, dict(self.headers.items()), status))
                 site.hit.notify_all()
+            self._left()
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
@@ -452,6 +475,22 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             return self._send(200, body, ctype, {"ETag": etag})
 
         def _article(self, slug: str) -> None:
+            self.gauges = [g for g in (site.in_flight, site.shared_in_flight) if g is not None]
+            for gauge in self.gauges:
+                gauge.enter()
+            try:
+                self._article_page(slug)
+            finally:
+                self._left()
+
+        def _left(self) -> None:
+            """Stop counting this request before its answer goes out: once the client has
+            the answer it may send the next request, which must not overlap this one."""
+            gauges, self.gauges = getattr(self, "gauges", []), []
+            for gauge in gauges:
+                gauge.leave()
+
+        def _article_page(self, slug: str) -> None:
             with site.lock:
                 story = site.stories.get(slug)
                 fault = site.faults.get(slug)

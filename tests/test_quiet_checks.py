@@ -48,7 +48,7 @@ def _claim(config, clock) -> ArticleTask:
     now = clock.now()
     with transaction(ensure_schema(config.database_url)) as s:
         request = ClaimRequest(
-            now=now, until=now + timedelta(minutes=10), limit=10, per_source=10, busy={}
+            now=now, until=now + timedelta(minutes=10), limit=10, per_host=10, busy={}
         )
         (task,) = claim_articles(s, request)
     return task

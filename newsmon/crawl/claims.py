@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from newsmon.record.items import ArticleTask, FeedTask
 from newsmon.storage.db import rowcount
@@ -32,50 +32,50 @@ LeasedModel = type[Article] | type[Feed]  # the tables whose rows are claimed
 
 @dataclass(frozen=True)
 class ClaimRequest:
-    """How much work a crawler wants now, and which sites already have enough of its work."""
+    """How much work a crawler wants now, and which hosts already have enough of its work."""
 
     now: datetime
     until: datetime
     limit: int
-    per_source: int
-    busy: Mapping[int, int]  # source id -> tasks of that source this crawler holds
+    per_host: int
+    busy: Mapping[str, int]  # host (newsmon.core.hosts) -> tasks on that host this crawler holds
     after_id: int | None = None  # `--all`: claim every row past this id, due or not
     owner: int | None = None  # the claiming crawler's heartbeat row
     checked_before: datetime | None = None  # `--all`: skip rows checked after this
 
 
 def _pick(
-    rows: Iterable[tuple[int, int]], request: ClaimRequest, counts: dict[int, int]
+    rows: Iterable[tuple[int, str]], request: ClaimRequest, counts: dict[str, int]
 ) -> list[int]:
-    """Take rows in order, at most `per_source` in flight per site, `limit` in all."""
+    """Take rows in order, at most `per_host` in flight per host, `limit` in all."""
     picked: list[int] = []
-    for row_id, source_id in rows:
+    for row_id, host in rows:
         if len(picked) >= request.limit:
             break
-        if counts.get(source_id, 0) >= request.per_source:
+        if counts.get(host, 0) >= request.per_host:
             continue
-        counts[source_id] = counts.get(source_id, 0) + 1
+        counts[host] = counts.get(host, 0) + 1
         picked.append(row_id)
     return picked
 
 
-def _saturated(request: ClaimRequest) -> list[int]:
-    return [source for source, n in request.busy.items() if n >= request.per_source]
+def _saturated(request: ClaimRequest) -> list[str]:
+    return [host for host, n in request.busy.items() if n >= request.per_host]
 
 
-def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[tuple[int, int]]]:
-    """Candidate (id, source) rows, most overdue first, one window at a time."""
+def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[tuple[int, str]]]:
+    """Candidate (id, host) rows, most overdue first, one window at a time."""
     window = max(request.limit * 4, 64)
     saturated = _saturated(request)
     free = _lease_free(Article.lease_until, request.now)
     if request.after_id is not None:
         # `--all` walks the table by id behind a cursor: no row may be passed over, so
-        # no site is set aside here (claim_articles takes these rows in order, uncapped).
+        # no host is set aside here (claim_articles takes these rows in order, uncapped).
         saturated = []
         after = request.after_id
         for _ in range(SCAN_WINDOWS):
             query: Select = (
-                select(Article.id, Article.source_id)
+                select(Article.id, Article.host)
                 .where(Article.status == "active", free, Article.id > after)
                 .order_by(Article.id)
             )
@@ -86,7 +86,7 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
                         Article.last_checked_at <= request.checked_before,
                     )
                 )
-            rows = _rows(session, query, Article.source_id, saturated, window)
+            rows = _rows(session, query, saturated, window)
             if not rows:
                 return
             yield rows
@@ -96,9 +96,9 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     # every overdue row before the limit applies.
     cursor: dict[str, tuple[datetime, int] | None] = dict.fromkeys(CHECKED_STATUSES)
     for _ in range(SCAN_WINDOWS):
-        merged: list[tuple[datetime, int, int]] = []
+        merged: list[tuple[datetime, int, str]] = []
         for status, last in cursor.items():
-            query = select(Article.next_check_at, Article.id, Article.source_id).where(
+            query = select(Article.next_check_at, Article.id, Article.host).where(
                 article_due(request.now, status)
             )
             if last is not None:
@@ -109,25 +109,22 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
                     )
                 )
             query = query.order_by(Article.next_check_at, Article.id)
-            rows = _rows(session, query, Article.source_id, saturated, window)
+            rows = _rows(session, query, saturated, window)
             if rows:
                 cursor[status] = (rows[-1][0], rows[-1][1])
             merged.extend(rows)
         if not merged:
             return
-        yield [(row_id, source_id) for _, row_id, source_id in sorted(merged)]
+        yield [(row_id, host) for _, row_id, host in sorted(merged)]
 
 
-def _rows(
-    session: Session,
-    query: Select,
-    source_column: InstrumentedAttribute[int],
-    saturated: list[int],
-    window: int,
-) -> list[Any]:
+def _rows(session: Session, query: Select, saturated: list[str], window: int) -> list[Any]:
+    """One window of candidates; hosts whose window is full are left out in SQL, so one
+    huge host's overdue rows cannot fill every window and starve the other hosts."""
     if saturated:
-        query = query.where(source_column.not_in(saturated))
-    query = query.where(source_column.not_in(select(Source.id).where(Source.enabled.is_(False))))
+        query = query.where(Article.host.not_in(saturated))
+    paused = select(Source.id).where(Source.enabled.is_(False))
+    query = query.where(Article.source_id.not_in(paused))
     return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
 
 
@@ -148,7 +145,7 @@ def _lease(
 
 
 def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]:
-    """Lease up to `limit` due articles (most overdue first), fairly across sites."""
+    """Lease up to `limit` due articles (most overdue first), fairly across hosts."""
     counts = dict(request.busy)
     picked: list[int] = []
     for rows in _article_windows(session, request):

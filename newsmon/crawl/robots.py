@@ -1,63 +1,141 @@
-"""robots.txt fetched once per site per day, however many crawls the process runs.
+"""robots.txt fetched once per site per day, kept in the database across restarts.
 
 Scrapy's RobotsTxtMiddleware keeps what it fetched for the life of one crawl. A
 long-lived newsmon process runs one continuous crawl (or many one-off passes), so
-this subclass shares parsed robots.txt files across the process's crawls through
-a cache the crawl service owns, and fetches a site's file again after a day.
+this subclass shares robots.txt files across the process's crawls through a cache
+the crawl service owns, and fetches a site's file again after a day. Each file
+fetched is also stored (`robots_txt`), and a starting crawler reads the files still
+within their day: a restart does not hold every site's first page back behind a
+robots.txt request, the slow first seconds of `newsmon run`.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 from twisted.internet.defer import Deferred
 
-ROBOTS_MAX_AGE = 24 * 3600.0  # seconds
+from newsmon.core.clock import Clock, SystemClock
+from newsmon.storage.db import in_db_thread
+from newsmon.storage.models import RobotsTxt
+
+logger = logging.getLogger(__name__)
+ROBOTS_MAX_AGE = timedelta(days=1)
+# RFC 9309 2.5: a crawler must read at least 500 KiB of a robots.txt; the rest is ignored,
+# so no site can make us parse or store more.
+ROBOTS_MAX_BYTES = 500 * 1024
+
+
+@dataclass
+class RobotsEntry:
+    """One site's robots.txt: when it was fetched, its bytes (None if the fetch failed),
+    and its parser once a crawl has built one."""
+
+    fetched_at: datetime
+    body: bytes | None
+    parser: Any = None
 
 
 @dataclass
 class RobotsCache:
-    """Parsed robots.txt files by site (scheme and netloc), with when each was fetched."""
+    """robots.txt files by site (scheme and netloc), shared by a process's crawls."""
 
-    max_age: float = ROBOTS_MAX_AGE
-    entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    clock: Clock = field(default_factory=SystemClock)
+    max_age: timedelta = ROBOTS_MAX_AGE
+    entries: dict[str, RobotsEntry] = field(default_factory=dict)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> RobotsCache:
         return self  # Scrapy copies its settings per crawl; the cache is shared on purpose
 
-    def get(self, site: str, now: float) -> tuple[bool, Any]:
+    def get(self, site: str) -> RobotsEntry | None:
+        """The site's entry if it is younger than `max_age`."""
         entry = self.entries.get(site)
-        if entry is None or now - entry[0] > self.max_age:
-            return False, None
-        return True, entry[1]
+        if entry is None or self.clock.now() - entry.fetched_at > self.max_age:
+            return None
+        return entry
 
-    def put(self, site: str, parser: Any, now: float) -> None:
-        self.entries[site] = (now, parser)
+    def load(self, session: Session) -> int:
+        """Read the stored files still within their age (a crawler starting); returns how many."""
+        since = self.clock.now() - self.max_age
+        rows = session.execute(
+            select(RobotsTxt.site, RobotsTxt.fetched_at, RobotsTxt.body).where(
+                RobotsTxt.fetched_at >= since
+            )
+        )
+        loaded = 0
+        for site, fetched_at, body in rows:
+            known = self.entries.get(site)
+            if known is None or known.fetched_at < fetched_at:
+                self.entries[site] = RobotsEntry(fetched_at, bytes(body)[:ROBOTS_MAX_BYTES])
+                loaded += 1
+        return loaded
+
+
+def store_robots(
+    session: Session, *, site: str, fetched_at: datetime, status: int, body: bytes
+) -> None:
+    """Keep a site's robots.txt as fetched, replacing the one stored before."""
+    session.execute(delete(RobotsTxt).where(RobotsTxt.site == site))
+    session.add(RobotsTxt(site=site, fetched_at=fetched_at, status=status, body=body))
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """RobotsTxtMiddleware whose answers outlive the crawl and expire after a day."""
+    """RobotsTxtMiddleware whose answers outlive the crawl and the process, for a day."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         cache = crawler.settings.get("NEWSMON_ROBOTS_CACHE")
         self.cache: RobotsCache = cache if isinstance(cache, RobotsCache) else RobotsCache()
+        self.database_url: str | None = crawler.settings.get("NEWSMON_DATABASE_URL")
+        self._fetched: dict[str, tuple[int, bytes]] = {}  # netloc -> this crawl's download
+        self._storing: set[asyncio.Future[None]] = set()
 
     async def robot_parser(self, request: Request) -> Any:
         url = urlparse_cached(request)
         site = f"{url.scheme}://{url.netloc}"
-        now = time.monotonic()
-        known, parser = self.cache.get(site, now)
-        if known:
-            return parser
+        entry = self.cache.get(site)
+        if entry is not None:
+            if entry.parser is None and entry.body is not None:  # read from the database
+                entry.parser = build_from_crawler(self._parserimpl, self.crawler, entry.body)
+            return entry.parser
         if site in self.cache.entries and not isinstance(self._parsers.get(url.netloc), Deferred):
             self._parsers.pop(url.netloc, None)  # a day old in this crawl too: fetch it again
+        waiting = isinstance(self._parsers.get(url.netloc), Deferred)
         parser = await super().robot_parser(request)
-        self.cache.put(site, parser, time.monotonic())
+        if waiting:  # another request fetched it and is keeping it
+            return parser
+        fetched = self._fetched.pop(url.netloc, None)
+        now = self.cache.clock.now()
+        self.cache.entries[site] = RobotsEntry(now, fetched[1] if fetched else None, parser)
+        if fetched is not None:  # stored beside the crawl: the page need not wait for it
+            task = asyncio.ensure_future(self._store(site, now, *fetched))
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
         return parser
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        body = response.body[:ROBOTS_MAX_BYTES]
+        self._fetched[netloc] = (response.status, body)
+        await super()._parse_robots(response.replace(body=body), netloc, request)
+
+    async def _store(self, site: str, fetched_at: datetime, status: int, body: bytes) -> None:
+        """Keep the file for the next start; a failure only costs that start a request."""
+        if not self.database_url:
+            return
+        try:
+            work = partial(store_robots, site=site, fetched_at=fetched_at, status=status, body=body)
+            await in_db_thread(self.database_url, work)
+        except Exception as exc:
+            logger.warning("robots.txt of %s not stored: %s", site, str(exc).splitlines()[0][:300])

@@ -29,6 +29,10 @@ def config_values(config: Config) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": config.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_per_domain,
         "AUTOTHROTTLE_ENABLED": config.autothrottle,
+        # AutoThrottle starts every new host at the configured delay, its floor: it slows
+        # down a host that answers slowly, but a start or a new source runs at full rate at
+        # once instead of creeping down from a longer start delay.
+        "AUTOTHROTTLE_START_DELAY": config.download_delay,
         "DOWNLOAD_DELAY": config.download_delay,
         "DOWNLOAD_TIMEOUT": config.download_timeout,
         "DOWNLOAD_MAXSIZE": page_bytes,

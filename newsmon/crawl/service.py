@@ -34,6 +34,7 @@ from newsmon.crawl.claims import (
 )
 from newsmon.crawl.robots import RobotsCache
 from newsmon.crawl.scrapy_settings import crawl_settings
+from newsmon.crawl.workers import budget_of, warm
 from newsmon.crawl.workqueue import QueuePlan, WorkQueue
 from newsmon.pipelines import database_unwritable
 from newsmon.record.store import freeze_quiet
@@ -107,7 +108,8 @@ class CrawlService:
         self.config = config
         self.clock = clock or SystemClock()
         self.engine = ensure_schema(config.database_url)
-        self.robots = RobotsCache()  # shared by this process's crawls
+        self.robots = RobotsCache(self.clock)  # shared by this process's crawls
+        self._robots_loaded = False
         self.settings = crawl_settings(config, NEWSMON_ROBOTS_CACHE=self.robots, **scrapy_overrides)
         self._runner: AsyncCrawlerRunner | None = None
         self._queues: set[WorkQueue] = set()
@@ -124,12 +126,13 @@ class CrawlService:
     def plan(self, **choices: Any) -> QueuePlan:
         # A task is in flight from its claim until it is stored, not only while it
         # downloads: hold enough that every site's download slot always has its next page
-        # queued while the last one is extracted and stored.
+        # queued while the last one is extracted and stored. The window is per host, as
+        # Scrapy's slots are: a source spread over many hosts keeps all of them busy.
         capacity = 3 * self.settings.getint("CONCURRENT_REQUESTS")
-        per_site = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        per_host = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         return QueuePlan(
             capacity=capacity,
-            per_source=2 * per_site + 1,
+            per_host=2 * per_host + 1,
             lease=parse_duration(self.config.lease),
             **choices,
         )
@@ -140,6 +143,10 @@ class CrawlService:
             return PassStats()
         started = time.monotonic()
         crawler_id = await self._db(self._enter_roll_call)
+        if not self._robots_loaded:  # what earlier runs fetched: no robots.txt wait at start
+            self._robots_loaded = True
+            warm(budget_of(self.config))  # workers start while feeds and robots.txt are read
+            await self._db(self.robots.load)
         if plan.everything:
             since = self.clock.now()
             await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=since))

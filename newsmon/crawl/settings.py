@@ -49,7 +49,6 @@ TELNETCONSOLE_ENABLED = False
 # Each response yields exactly one item: Scrapy's default (100) starts 100 worker tasks per
 # response to process its output in parallel, which cost more CPU than the check itself.
 CONCURRENT_ITEMS = 1
-AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 REDIRECT_MAX_TIMES = 10
 DNS_TIMEOUT = 20

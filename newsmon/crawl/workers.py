@@ -151,6 +151,18 @@ def _pool(budget: Budget) -> ProcessPool:
         return pool
 
 
+def _ready() -> None:
+    """A worker's first task: by now it has started and imported the extractor."""
+
+
+def warm(budget: Budget) -> None:
+    """Start the extraction workers now rather than at the first page: spawning them and
+    importing the extractor takes seconds, which a crawl's first pages would wait out."""
+    pool = _pool(budget)
+    for _ in range(budget.workers):
+        pool.schedule(_ready)
+
+
 def _discard(budget: Budget, pool: ProcessPool) -> None:
     with _lock:
         if _pools.get(budget) is pool:

@@ -1,9 +1,12 @@
 """The crawl's source of work: due feeds and articles, claimed as the downloader has room.
 
 One long-lived crawl asks this queue for its next tasks. The queue keeps about
-`capacity` tasks in flight (claimed, not yet stored), at most `per_source` of them
-for one site, so a slow or huge site cannot fill the downloader while the others
-wait. A task is in flight from its claim until the pipelines have stored its
+`capacity` tasks in flight (claimed, not yet stored), at most `per_host` of them
+on one host, so a slow or huge site cannot fill the downloader while the others
+wait. The window is per host, the key of Scrapy's download slots (newsmon.core.hosts),
+not per source: a source whose articles live on many hosts keeps each of its hosts
+busy, while no host gets more than its slot's politeness settings let through.
+A task is in flight from its claim until the pipelines have stored its
 outcome (or it failed); then the queue claims more. Claims are leases in the
 database (newsmon.crawl.claims), so any number of crawler processes share the work.
 """
@@ -24,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from newsmon.core.clock import Clock
+from newsmon.core.hosts import host_of
 from newsmon.crawl.claims import (
     DEAD_AFTER,
     ClaimRequest,
@@ -56,7 +60,7 @@ class QueuePlan:
     continuous: bool = False  # keep claiming as work falls due; else stop when none is left
     everything: bool = False  # `--all`: every feed and active article once, due or not
     capacity: int = 32
-    per_source: int = 3
+    per_host: int = 3  # tasks in flight per host: its download slot's share of `capacity`
     lease: timedelta = timedelta(minutes=10)
     idle_wait: float = 1.0  # seconds between looks at the database when nothing is due
 
@@ -191,8 +195,9 @@ class WorkQueue:
             logger.warning("no outcome for %s %s before its lease ran out", *key)
             del self.held[key]
 
-    def _busy(self) -> dict[int, int]:
-        return dict(Counter(getattr(h.task, "source_id", None) or 0 for h in self.held.values()))
+    def _busy(self) -> dict[str, int]:
+        """Tasks in flight per host, feeds and articles alike: they share the host's slot."""
+        return dict(Counter(host_of(h.task.url) for h in self.held.values()))
 
     async def _claim_fresh(self, free: int) -> list[Task]:
         """Claim, keeping only new work: a task still in flight whose lease ran out was just
@@ -210,7 +215,7 @@ class WorkQueue:
             now=now,
             until=now + self.plan.lease,
             limit=free,
-            per_source=self.plan.per_source,
+            per_host=self.plan.per_host,
             busy=self._busy(),
             owner=self.owner,
         )

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from newsmon.core import searchterms
+from newsmon.core.hosts import host_of
 from newsmon.core.outcomes import ArticleStatus, EventKind, stored_check_outcomes, values
 
 # The values each CHECK constraint allows, generated from the record's enums
@@ -114,6 +115,11 @@ class Feed(Base):
     source: Mapped[Source] = relationship(back_populates="feeds")
 
 
+def _url_host(context: Any) -> str:
+    """The host of an inserted article's URL (a column default)."""
+    return host_of(context.get_current_parameters().get("url"))
+
+
 class Article(Base):
     """One story, under its canonical URL, with its recheck schedule."""
 
@@ -123,11 +129,14 @@ class Article(Base):
         Index("ix_articles_status_next_check_at", "status", "next_check_at"),
         Index("ix_articles_status_last_changed_at", "status", "last_changed_at"),
         Index("ix_articles_status_quiet_since", "status", "quiet_since"),
+        Index("ix_articles_host", "host"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # The host its URL is fetched from (newsmon.core.hosts): the work queue's politeness key.
+    host: Mapped[str] = mapped_column(String(255), default=_url_host, server_default="")
     first_seen_at: Mapped[datetime]
     published_at: Mapped[datetime | None]
     # Where each date came from: one of DATE_ORIGINS, shown beside the date.
@@ -158,6 +167,12 @@ class Article(Base):
     versions: Mapped[list[Version]] = relationship(
         back_populates="article", order_by="Version.number", cascade="all, delete-orphan"
     )
+
+
+@event.listens_for(Article.url, "set")
+def _host_follows_url(target: Article, value: str, oldvalue: Any, initiator: Any) -> None:
+    """An article moved to another URL (a canonical link) is fetched from that URL's host."""
+    target.host = host_of(value)
 
 
 class ArticleUrl(Base):
@@ -331,6 +346,17 @@ class Check(Base):
     # The URL the answer came from (after redirects) and the encoding its body was read with.
     fetched_url: Mapped[str | None] = mapped_column(String(2048))
     encoding: Mapped[str | None] = mapped_column(String(64))
+
+
+class RobotsTxt(Base):
+    """A site's robots.txt as last fetched, so a restart need not fetch it again."""
+
+    __tablename__ = "robots_txt"
+
+    site: Mapped[str] = mapped_column(String(512), primary_key=True)  # scheme://netloc
+    fetched_at: Mapped[datetime]
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CrawlerHeartbeat(Base):
