@@ -1,0 +1,100 @@
+"""Repairs to a page's tree before extraction, from how news pages are built and mis-parsed.
+
+Two shapes lose a story that a reader sees whole. Malformed markup (an `<aside>` or
+`<nav>` left open) makes the HTML parser nest everything after it, story included,
+inside that chrome element, and chrome is removed wholesale. And CMSs split one
+story's body into sibling containers of one class around ad slots
+(`div.body__inner-container` × N), where an extractor takes the first container as
+the story. Both are recognised by structure, not by any site's names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# A chrome element holding more than this share of the page's paragraph text is
+# where the parser put the story, not a sidebar.
+_STORY_SHARE = 0.5
+# Class words by which CMSs name a story's body container (trafilatura's own body
+# selectors read the same words).
+_BODY_CLASS = re.compile(r"body|content|article|story|text|entry|post|prose", re.IGNORECASE)
+_MIN_PART = 80  # characters of paragraph text a container needs to count as part of the story
+_MAX_LINK_SHARE = 0.3  # a part mostly made of links is a teaser list, not the story
+
+
+def _paragraph_chars(element: HtmlElement) -> int:
+    return sum(len(p.text_content().strip()) for p in element.iter("p"))
+
+
+def _link_chars(element: HtmlElement) -> int:
+    return sum(len(a.text_content().strip()) for a in element.iter("a"))
+
+
+def unwrap_story_from_chrome(tree: HtmlElement, chrome: tuple[str, ...]) -> int:
+    """Unwrap (keep the children of) chrome elements that hold the story.
+
+    A chrome element holds the story when it contains the page's `<main>` or most of
+    its paragraph text: no sidebar, menu or footer does on a real page. Its own
+    chrome (a promo, a menu) is left for extraction to judge like any other block.
+
+    Returns:
+        How many elements were unwrapped.
+    """
+    total = _paragraph_chars(tree)
+    unwrapped = 0
+    for element in list(tree.iter(*chrome)):
+        if element.getparent() is None:
+            continue
+        holds_main = element.find(".//main") is not None
+        if holds_main or (total and _paragraph_chars(element) > _STORY_SHARE * total):
+            element.drop_tag()
+            unwrapped += 1
+    return unwrapped
+
+
+def _is_story_part(element: HtmlElement) -> bool:
+    chars = _paragraph_chars(element)
+    return chars >= _MIN_PART and _link_chars(element) <= _MAX_LINK_SHARE * chars
+
+
+def join_split_story(tree: HtmlElement) -> int:
+    """Move the children of a story's later sibling containers into the first one.
+
+    Siblings count as one story's parts when they share tag and class, the class
+    names a body ("body", "content", "text" ...), and each holds paragraphs of prose
+    rather than links. What stands between the parts (an ad slot) stays after them.
+
+    Returns:
+        How many containers were emptied into an earlier sibling.
+    """
+    groups: dict[tuple[HtmlElement, str, str], list[HtmlElement]] = {}
+    for element in tree.xpath("//*[@class]"):
+        cls = " ".join(element.get("class", "").split())
+        parent = element.getparent()
+        if parent is None or not _BODY_CLASS.search(cls):
+            continue
+        groups.setdefault((parent, element.tag, cls), []).append(element)
+    joined = 0
+    for members in groups.values():
+        parts = [m for m in members if m.getparent() is not None and _is_story_part(m)]
+        if len(parts) < 2:
+            continue
+        first = parts[0]
+        for part in parts[1:]:
+            if part.text and part.text.strip():
+                _append_text(first, part.text)
+            for child in list(part):
+                first.append(child)
+            part.drop_tree()
+            joined += 1
+    return joined
+
+
+def _append_text(element: HtmlElement, text: str) -> None:
+    if len(element):
+        last = element[-1]
+        last.tail = (last.tail or "") + "\n" + text
+    else:
+        element.text = (element.text or "") + "\n" + text
