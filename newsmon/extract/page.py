@@ -49,7 +49,12 @@ from newsmon.extract.meta import (
 from newsmon.extract.meta import strip_site_name as strip_site_name
 from newsmon.extract.parse import parse_page
 from newsmon.extract.passes import MIN_VISIBLE as MIN_VISIBLE_STORY
-from newsmon.extract.passes import fuller_story, needs_recall, shows_no_story
+from newsmon.extract.passes import (
+    fuller_story,
+    missed_paragraphs,
+    needs_recall,
+    shows_no_story,
+)
 from newsmon.extract.rules import (
     ExtractRules,
     drop_excluded,
@@ -58,7 +63,7 @@ from newsmon.extract.rules import (
     selected_title,
 )
 from newsmon.extract.structure import join_split_story, unwrap_story_from_chrome
-from newsmon.extract.structured import jsonld_body, payload_body
+from newsmon.extract.structured import jsonld_body, payload_body, payload_scripts
 from newsmon.extract.teasers import is_promo_line, prune_link_teasers
 
 # Elements that never hold the story, and that trafilatura discards too, only later:
@@ -264,17 +269,21 @@ def _trafilatura_text(tree: HtmlElement, precision: bool) -> str:
     return plain_text(doc.body) if isinstance(doc, Document) else ""
 
 
-def _story(tree: HtmlElement, options: ExtractOptions, articles: list[dict]) -> tuple[str, bool]:
+def _story(
+    tree: HtmlElement, options: ExtractOptions, articles: list[dict], payloads: list[str]
+) -> tuple[str, bool]:
     """The story's text (trafilatura copies the tree: two passes read the same page), and
     whether it came from structured data rather than the visible page."""
     stated = jsonld_body(articles) if options.recall or options.structured else ""
     text = _trafilatura_text(tree, options.precision)
     if options.recall and options.precision:
+        missed = missed_paragraphs(tree, normalize_text(text))
         prose = sum(len(p.text_content().strip()) for p in tree.iter("p"))
-        if needs_recall(text, prose, stated):
-            text = fuller_story(text, _trafilatura_text(tree, False), stated)
+        if missed or needs_recall(text, prose, stated):
+            recall = _trafilatura_text(tree, False)
+            text = fuller_story(normalize_text(text), normalize_text(recall), stated, missed)
     if options.structured and len(text) < MIN_VISIBLE_STORY:
-        data = stated or payload_body(tree)
+        data = stated or payload_body(payloads)
         if shows_no_story(normalize_text(text), data):
             return data, True
     return text, False
@@ -342,12 +351,13 @@ def extract(
     if options.repair:
         unwrap_story_from_chrome(tree, _CHROME)
         join_split_story(tree)
+    payloads = payload_scripts(tree) if options.structured else []
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
     if rules is not None and rules.body_selector:
         text = selected_text(tree, rules.body_selector)
     else:
-        text, structured = _story(tree, options, articles)
+        text, structured = _story(tree, options, articles, payloads)
         extractor += STRUCTURED_TAG if structured else ""
     if byline is None:
         byline = _byline_in(text)

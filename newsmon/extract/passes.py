@@ -1,31 +1,65 @@
 """Which text is the story: precision or recall pass, the visible page or its structured data.
 
-Pure decisions over texts already extracted. Precision mode keeps a page's boilerplate
-out but on some layouts cuts the story short; a recall pass finds the rest, and more
-boilerplate. The recall text is kept only where the precision text is a small part of
-what the page holds as prose, and it is still the same story: it contains the precision
-text's lines and, where the page states its body in JSON-LD, it agrees with that body at
-least as well. Structured data becomes the text only where the visible page has none.
+Decisions over texts already extracted and the page's tree; no I/O. Precision mode
+keeps a page's boilerplate out but on some layouts cuts the story short: it drops a
+paragraph of prose that sits beside paragraphs it keeps (a CMS that wraps each
+paragraph in its own linked `<div>`), or keeps a small part of the page's prose. A
+recall pass finds the rest, and more boilerplate, so its text is kept only where it is
+still the same story: it holds the precision text's lines, the paragraphs precision
+missed, little else, and agrees with the page's JSON-LD body at least as well.
+Structured data becomes the text only where the visible page shows no story.
 """
 
 from __future__ import annotations
 
 import re
 
-# The precision text is suspect when shorter than this share of the page's prose.
+from lxml.html import HtmlElement
+
+from newsmon.core.fingerprint import normalize_line
+
+# The precision text is suspect when shorter than this share of the page's stated body,
+# or of its paragraph prose where it states none.
 SHORT_SHARE = 0.6
-# The recall text must be this much longer to be worth its extra boilerplate risk ...
+# Without missed paragraphs to look for, the recall text must be this much longer ...
 GAIN = 1.3
-# ... and hold this share of the precision text's lines: the same story, extended.
+# ... and in any case hold this share of the precision text's lines: the story, extended.
 KEEP_LINES = 0.8
+# With missed paragraphs, recall may add this share of the precision text besides them.
+EXTRA_SHARE = 0.25
+MIN_PROSE = 80  # characters of a paragraph that precision should not have missed
 # A visible text of fewer characters is no story (a script shell's "Loading…", a
 # cookie line): about two sentences.
 MIN_VISIBLE = 200
+_SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "»", "…")
 _WORD = re.compile(r"\w+")
 
 
+def missed_paragraphs(tree: HtmlElement, text: str) -> list[str]:
+    """Prose paragraphs beside those the text kept (same parent or grandparent), left out."""
+    kept = set(text.split("\n"))
+    homes: set[HtmlElement] = set()
+    candidates: list[tuple[HtmlElement, str]] = []
+    for paragraph in tree.iter("p"):
+        line = normalize_line(paragraph.text_content())
+        parent = paragraph.getparent()
+        if parent is None:
+            continue
+        grandparent = parent.getparent()
+        if line in kept:
+            homes.update(node for node in (parent, grandparent) if node is not None)
+        elif len(line) >= MIN_PROSE and line.endswith(_SENTENCE_END):
+            candidates.append((paragraph, line))
+    missed = []
+    for paragraph, line in candidates:
+        parent = paragraph.getparent()
+        if parent in homes or (parent is not None and parent.getparent() in homes):
+            missed.append(line)
+    return missed
+
+
 def needs_recall(precision_text: str, page_prose: int, stated: str) -> bool:
-    """Whether the precision text is short against the page's prose or its stated body."""
+    """Whether the precision text is short against the page's stated body or its prose."""
     expected = len(stated) if stated else page_prose
     return expected > 0 and len(precision_text) < SHORT_SHARE * expected
 
@@ -44,17 +78,23 @@ def agreement(text: str, stated: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def fuller_story(precision_text: str, recall_text: str, stated: str) -> str:
+def fuller_story(precision_text: str, recall_text: str, stated: str, missed: list[str]) -> str:
     """The recall text when it is the precision text's story made whole, else the precision text."""
-    if len(recall_text) < GAIN * len(precision_text):
-        return precision_text
     lines = [line for line in precision_text.split("\n") if line]
-    recall_lines = set(recall_text.split("\n"))
-    if lines and sum(line in recall_lines for line in lines) < KEEP_LINES * len(lines):
+    recall_lines = [line for line in recall_text.split("\n") if line]
+    present = set(recall_lines)
+    if lines and sum(line in present for line in lines) < KEEP_LINES * len(lines):
         return precision_text
     if stated and agreement(recall_text, stated) < agreement(precision_text, stated):
         return precision_text
-    return recall_text
+    if missed:
+        wanted = set(missed)
+        found = sum(len(line) for line in wanted if line in present)
+        old = set(lines)
+        extra = sum(len(line) for line in recall_lines if line not in old and line not in wanted)
+        whole = found >= 0.5 * sum(map(len, wanted)) and extra <= EXTRA_SHARE * len(precision_text)
+        return recall_text if whole else precision_text
+    return recall_text if len(recall_text) >= GAIN * len(precision_text) else precision_text
 
 
 def shows_no_story(visible_text: str, structured_text: str) -> bool:

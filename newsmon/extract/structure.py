@@ -22,6 +22,7 @@ _STORY_SHARE = 0.5
 _BODY_CLASS = re.compile(r"body|content|article|story|text|entry|post|prose", re.IGNORECASE)
 _MIN_PART = 80  # characters of paragraph text a container needs to count as part of the story
 _MAX_LINK_SHARE = 0.3  # a part mostly made of links is a teaser list, not the story
+_REACH = 3  # levels up to the ancestor that a story's parts share
 
 
 def _paragraph_chars(element: HtmlElement) -> int:
@@ -60,26 +61,32 @@ def _is_story_part(element: HtmlElement) -> bool:
 
 
 def join_split_story(tree: HtmlElement) -> int:
-    """Move the children of a story's later sibling containers into the first one.
+    """Move the children of a story's later containers into the first one.
 
-    Siblings count as one story's parts when they share tag and class, the class
-    names a body ("body", "content", "text" ...), and each holds paragraphs of prose
-    rather than links. What stands between the parts (an ad slot) stays after them.
+    Containers count as one story's parts when they share tag and class, the class
+    names a body ("body", "content", "text" ...), they are siblings or cousins (a
+    common ancestor at most `_REACH` levels up, as when each part sits in its own
+    layout wrapper), and each holds paragraphs of prose rather than links. What
+    stands between the parts (an ad slot, a wrapper) stays where it was.
 
     Returns:
-        How many containers were emptied into an earlier sibling.
+        How many containers were emptied into an earlier one.
     """
-    groups: dict[tuple[HtmlElement, str, str], list[HtmlElement]] = {}
+    groups: dict[tuple[int, HtmlElement, str, str], list[HtmlElement]] = {}
     for element in tree.xpath("//*[@class]"):
         cls = " ".join(element.get("class", "").split())
-        parent = element.getparent()
-        if parent is None or not _BODY_CLASS.search(cls):
+        if not _BODY_CLASS.search(cls):
             continue
-        groups.setdefault((parent, element.tag, cls), []).append(element)
+        ancestor = element
+        for level in range(1, _REACH + 1):
+            ancestor = ancestor.getparent()
+            if ancestor is None:
+                break
+            groups.setdefault((level, ancestor, element.tag, cls), []).append(element)
     joined = 0
-    for members in groups.values():
-        parts = [m for m in members if m.getparent() is not None and _is_story_part(m)]
-        if len(parts) < 2:
+    for key in sorted(groups, key=lambda k: k[0]):
+        parts = [m for m in groups[key] if m.getparent() is not None and _is_story_part(m)]
+        if len(parts) < 2 or any(_inside(b, a) for a in parts for b in parts if a is not b):
             continue
         first = parts[0]
         for part in parts[1:]:
@@ -90,6 +97,10 @@ def join_split_story(tree: HtmlElement) -> int:
             part.drop_tree()
             joined += 1
     return joined
+
+
+def _inside(element: HtmlElement, container: HtmlElement) -> bool:
+    return any(ancestor is container for ancestor in element.iterancestors())
 
 
 def _append_text(element: HtmlElement, text: str) -> None:

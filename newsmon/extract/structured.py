@@ -54,13 +54,21 @@ def jsonld_body(articles: list[dict]) -> str:
     return ""
 
 
-def _payloads(tree: HtmlElement) -> Iterator[object]:
+def payload_scripts(tree: HtmlElement) -> list[str]:
+    """The text of the page's data islands (`__NEXT_DATA__`, `application/json` scripts),
+    kept before scripts are removed and parsed only if the page shows no story."""
+    found = []
     for script in tree.iter("script"):
         kind = (script.get("type") or "").strip().lower()
-        if kind != "application/json" and script.get("id") != "__NEXT_DATA__":
-            continue
+        if kind == "application/json" or script.get("id") == "__NEXT_DATA__":
+            found.append(script.text or "")
+    return found
+
+
+def _payloads(scripts: list[str]) -> Iterator[object]:
+    for text in scripts:
         try:
-            yield json.loads(script.text or "")
+            yield json.loads(text)
         except (ValueError, RecursionError):
             continue
 
@@ -90,10 +98,10 @@ def _story_node(data: object, total: int, depth: int = 0) -> object:
     return data
 
 
-def payload_body(tree: HtmlElement) -> str:
+def payload_body(scripts: list[str]) -> str:
     """The story in the page's framework payload: its prose strings, in order, as text."""
     best = ""
-    for data in _payloads(tree):
+    for data in _payloads(scripts):
         total = _prose(data, 0, [])
         if not total:
             continue
