@@ -150,6 +150,26 @@ _BYLINE_LABEL = re.compile(
     r"\s+(by|por|par|von|da|door|av|af|przez)\b",
     re.IGNORECASE,
 )
+_TOKEN = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"\d[\d.,]*")
+
+
+def is_ticker_line(line: str) -> bool:
+    """A line of figures: a market ticker, a counter ("FTSE 100 7,012 ▲ 0.4% · GBP/USD 1.27").
+
+    Made of numbers and symbols with at most codes in capitals beside them; a sentence
+    of the story has words in lower case, and a score line ("Arsenal 2 Chelsea 1") too.
+    A table's row ("| CON | 12,345 | 45.2% |", as tables come out of extraction) is the
+    story's data, never furniture.
+    """
+    if len(line) > MAX_DATE_LINE or line.lstrip().startswith("|"):
+        return False
+    tokens = _TOKEN.findall(line)
+    numbers = sum(bool(_NUMBER.fullmatch(t)) for t in tokens)
+    lower = any(any(c.islower() for c in t) for t in tokens)
+    return len(tokens) >= 3 and not lower and 2 * numbers >= len(tokens)
+
+
 # "By Jane Smith", "Von Anna Müller", "Par Jean Dupont": a byline set as a plain line,
 # as pages without author markup show it above the story.
 _BYLINE_LINE = re.compile(

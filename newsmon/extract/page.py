@@ -34,6 +34,7 @@ from newsmon.extract.datelines import (
     byline_line,
     is_byline_meta,
     is_date_line,
+    is_ticker_line,
     prune_time_furniture,
 )
 from newsmon.extract.dates import page_dates
@@ -155,7 +156,7 @@ def clean_body(text: str, title: str = "", repeated: frozenset[str] = frozenset(
         key = line.casefold()
         if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
             continue
-        if len(kept) < _BYLINE_REACH and byline_line(line):
+        if is_ticker_line(line) or (len(kept) < _BYLINE_REACH and byline_line(line)):
             continue
         if key == title_key and not kept:
             continue

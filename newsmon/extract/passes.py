@@ -25,7 +25,8 @@ SHORT_SHARE = 0.6
 GAIN = 1.3
 # ... and in any case hold this share of the precision text's lines: the story, extended.
 KEEP_LINES = 0.8
-# With missed paragraphs, recall may add this share of the precision text besides them.
+# With missed paragraphs, recall may add this share of the precision text besides them,
+# and never more than it adds of them.
 EXTRA_SHARE = 0.25
 MIN_PROSE = 80  # characters of a paragraph that precision should not have missed
 # A visible text of fewer characters is no story (a script shell's "Loading…", a
@@ -35,27 +36,41 @@ _SENTENCE_END = (".", "!", "?", "。", "！", "？", '"', "”", "»", "…")
 _WORD = re.compile(r"\w+")
 
 
+def _home(paragraph: HtmlElement) -> tuple[object, ...] | None:
+    """Where a paragraph stands: its parent, or its parent's kind under its grandparent."""
+    parent = paragraph.getparent()
+    if parent is None:
+        return None
+    return (parent.getparent(), parent.tag, parent.get("class"))
+
+
 def missed_paragraphs(tree: HtmlElement, text: str) -> list[str]:
-    """Prose paragraphs beside those the text kept (same parent or grandparent), left out."""
+    """Prose paragraphs that stand where kept ones stand, left out by the precision pass.
+
+    Each in a wrapper of the same kind as a kept paragraph's, under the same
+    grandparent (a CMS that wraps each paragraph in its own `<div>`): the story's own
+    paragraphs, not a caption or a teaser elsewhere. A paragraph dropped from beside
+    kept ones in the same parent was judged on its own (a promo, a comment policy).
+    """
     kept = set(text.split("\n"))
-    homes: set[HtmlElement] = set()
+    parents: set[HtmlElement] = set()
+    homes: set[tuple[object, ...]] = set()
     candidates: list[tuple[HtmlElement, str]] = []
     for paragraph in tree.iter("p"):
         line = normalize_line(paragraph.text_content())
-        parent = paragraph.getparent()
-        if parent is None:
+        home = _home(paragraph)
+        if home is None:
             continue
-        grandparent = parent.getparent()
         if line in kept:
-            homes.update(node for node in (parent, grandparent) if node is not None)
+            parents.add(paragraph.getparent())
+            homes.add(home)
         elif len(line) >= MIN_PROSE and line.endswith(_SENTENCE_END):
             candidates.append((paragraph, line))
-    missed = []
-    for paragraph, line in candidates:
-        parent = paragraph.getparent()
-        if parent in homes or (parent is not None and parent.getparent() in homes):
-            missed.append(line)
-    return missed
+    return [
+        line
+        for paragraph, line in candidates
+        if paragraph.getparent() not in parents and _home(paragraph) in homes
+    ]
 
 
 def needs_recall(precision_text: str, page_prose: int, stated: str) -> bool:
@@ -92,7 +107,9 @@ def fuller_story(precision_text: str, recall_text: str, stated: str, missed: lis
         found = sum(len(line) for line in wanted if line in present)
         old = set(lines)
         extra = sum(len(line) for line in recall_lines if line not in old and line not in wanted)
-        whole = found >= 0.5 * sum(map(len, wanted)) and extra <= EXTRA_SHARE * len(precision_text)
+        whole = found >= 0.5 * sum(map(len, wanted)) and extra <= min(
+            found, EXTRA_SHARE * len(precision_text)
+        )
         return recall_text if whole else precision_text
     return recall_text if len(recall_text) >= GAIN * len(precision_text) else precision_text
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 # A chrome element holding more than this share of the page's paragraph text is
@@ -23,6 +24,12 @@ _BODY_CLASS = re.compile(r"body|content|article|story|text|entry|post|prose", re
 _MIN_PART = 80  # characters of paragraph text a container needs to count as part of the story
 _MAX_LINK_SHARE = 0.3  # a part mostly made of links is a teaser list, not the story
 _REACH = 3  # levels up to the ancestor that a story's parts share
+# The candidates, found by libxml2 rather than a Python loop over every element.
+_BODY_XPATH = XPath(
+    "//*[@class][contains(@class, 'ody') or contains(@class, 'ontent')"
+    " or contains(@class, 'rticle') or contains(@class, 'tory') or contains(@class, 'ext')"
+    " or contains(@class, 'ntry') or contains(@class, 'ost') or contains(@class, 'rose')]"
+)
 
 
 def _paragraph_chars(element: HtmlElement) -> int:
@@ -72,21 +79,17 @@ def join_split_story(tree: HtmlElement) -> int:
     Returns:
         How many containers were emptied into an earlier one.
     """
-    groups: dict[tuple[int, HtmlElement, str, str], list[HtmlElement]] = {}
-    for element in tree.xpath("//*[@class]"):
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    for element in _BODY_XPATH(tree):
         cls = " ".join(element.get("class", "").split())
-        if not _BODY_CLASS.search(cls):
-            continue
-        ancestor = element
-        for level in range(1, _REACH + 1):
-            ancestor = ancestor.getparent()
-            if ancestor is None:
-                break
-            groups.setdefault((level, ancestor, element.tag, cls), []).append(element)
+        if _BODY_CLASS.search(cls):
+            groups.setdefault((element.tag, cls), []).append(element)
     joined = 0
-    for key in sorted(groups, key=lambda k: k[0]):
-        parts = [m for m in groups[key] if m.getparent() is not None and _is_story_part(m)]
-        if len(parts) < 2 or any(_inside(b, a) for a in parts for b in parts if a is not b):
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        parts = [m for m in members if m.getparent() is not None and _is_story_part(m)]
+        if len(parts) < 2 or not _near(parts) or any(_inside(b, parts[0]) for b in parts[1:]):
             continue
         first = parts[0]
         for part in parts[1:]:
@@ -97,6 +100,15 @@ def join_split_story(tree: HtmlElement) -> int:
             part.drop_tree()
             joined += 1
     return joined
+
+
+def _near(parts: list[HtmlElement]) -> bool:
+    """Whether the parts share an ancestor at most `_REACH` levels above each of them."""
+    first_line = list(parts[0].iterancestors())[:_REACH]
+    for part in parts[1:]:
+        if not any(a in first_line for a in list(part.iterancestors())[:_REACH]):
+            return False
+    return True
 
 
 def _inside(element: HtmlElement, container: HtmlElement) -> bool:
