@@ -58,11 +58,11 @@ def missed_paragraphs(tree: HtmlElement, text: str) -> list[str]:
     candidates: list[tuple[HtmlElement, str]] = []
     for paragraph in tree.iter("p"):
         line = normalize_line(paragraph.text_content())
-        home = _home(paragraph)
-        if home is None:
+        parent, home = paragraph.getparent(), _home(paragraph)
+        if parent is None or home is None:
             continue
         if line in kept:
-            parents.add(paragraph.getparent())
+            parents.add(parent)
             homes.add(home)
         elif len(line) >= MIN_PROSE and line.endswith(_SENTENCE_END):
             candidates.append((paragraph, line))
