@@ -143,12 +143,16 @@ def extractor_version() -> str:
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
 
 
-def clean_body(text: str, title: str = "", repeated: frozenset[str] = frozenset()) -> str:
+def clean_body(
+    text: str, title: str = "", repeated: frozenset[str] = frozenset(), bylines: bool = True
+) -> str:
     """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
 
     Only adjacent repeats go: interviews repeat their questions on purpose. And not
     those in `repeated` (casefolded lines, `keep_repeated_paragraphs`): the story's own
     paragraphs, written twice in a row on the page, are kept twice, as a reader sees them.
+    A byline line among the first lines goes too (`bylines`; the author is kept apart),
+    except from a source's own body selector, which says what the body is.
     """
     title_key = normalize_line(title).casefold()
     kept: list[str] = []
@@ -156,7 +160,7 @@ def clean_body(text: str, title: str = "", repeated: frozenset[str] = frozenset(
         key = line.casefold()
         if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
             continue
-        if is_ticker_line(line) or (len(kept) < _BYLINE_REACH and byline_line(line)):
+        if is_ticker_line(line) or (bylines and len(kept) < _BYLINE_REACH and byline_line(line)):
             continue
         if key == title_key and not kept:
             continue
@@ -299,9 +303,15 @@ def _byline_in(text: str) -> str | None:
     return None
 
 
-def _body(text: str | None, title: str, options: ExtractOptions, repeated: frozenset[str]) -> str:
+def _body(
+    text: str | None,
+    title: str,
+    options: ExtractOptions,
+    repeated: frozenset[str],
+    bylines: bool = True,
+) -> str:
     if options.cleanup:
-        return clean_body(text or "", title, repeated)
+        return clean_body(text or "", title, repeated, bylines)
     return normalize_text(text or "")
 
 
@@ -355,7 +365,9 @@ def extract(
     payloads = payload_scripts(tree) if options.structured else []
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
+    chosen = rules is not None and bool(rules.body_selector)
     if rules is not None and rules.body_selector:
+        # the source's own body: what its selector holds, a byline line included
         text = selected_text(tree, rules.body_selector)
     else:
         text, structured = _story(tree, options, articles, payloads)
@@ -365,7 +377,7 @@ def extract(
     return Extracted(
         title=title,
         byline=byline,
-        text=_body(text, title, options, repeated),
+        text=_body(text, title, options, repeated, bylines=not chosen),
         extractor=extractor,
         published_at=dates.published_at,
         updated_at=dates.updated_at,
