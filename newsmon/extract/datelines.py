@@ -162,8 +162,8 @@ def is_ticker_line(line: str) -> bool:
     A table's row ("| CON | 12,345 | 45.2% |", as tables come out of extraction) is the
     story's data, never furniture.
     """
-    if len(line) > MAX_DATE_LINE or line.lstrip().startswith("|"):
-        return False
+    if len(line) > MAX_DATE_LINE or line.upper() != line or line.lstrip().startswith("|"):
+        return False  # a lower-case letter: words, not figures
     tokens = _TOKEN.findall(line)
     numbers = sum(bool(_NUMBER.fullmatch(t)) for t in tokens)
     lower = any(any(c.islower() for c in t) for t in tokens)

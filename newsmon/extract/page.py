@@ -282,8 +282,7 @@ def _story(
     stated = jsonld_body(articles) if options.recall or options.structured else ""
     text = _trafilatura_text(tree, options.precision)
     if options.recall and options.precision:
-        missed = missed_paragraphs(tree, normalize_text(text))
-        prose = sum(len(p.text_content().strip()) for p in tree.iter("p"))
+        missed, prose = missed_paragraphs(tree, normalize_text(text))
         if missed or needs_recall(text, prose, stated):
             recall = _trafilatura_text(tree, False)
             text = fuller_story(normalize_text(text), normalize_text(recall), stated, missed)

@@ -44,7 +44,7 @@ def _home(paragraph: HtmlElement) -> tuple[object, ...] | None:
     return (parent.getparent(), parent.tag, parent.get("class"))
 
 
-def missed_paragraphs(tree: HtmlElement, text: str) -> list[str]:
+def missed_paragraphs(tree: HtmlElement, text: str) -> tuple[list[str], int]:
     """Prose paragraphs that stand where kept ones stand, left out by the precision pass.
 
     Each in a wrapper of the same kind as a kept paragraph's, under the same
@@ -53,24 +53,34 @@ def missed_paragraphs(tree: HtmlElement, text: str) -> list[str]:
     kept ones in the same parent was judged on its own (a promo, a comment policy).
     """
     kept = set(text.split("\n"))
+    paragraphs: list[tuple[HtmlElement, str]] = []
+    candidates: list[tuple[HtmlElement, str]] = []
+    prose = 0
+    for paragraph in tree.iter("p"):
+        raw = paragraph.text_content()
+        prose += len(raw.strip())
+        if len(raw) < MIN_PROSE:
+            paragraphs.append((paragraph, raw))  # may still be kept: a home, not a candidate
+            continue
+        line = normalize_line(raw)
+        paragraphs.append((paragraph, line))
+        if line not in kept and len(line) >= MIN_PROSE and line.endswith(_SENTENCE_END):
+            candidates.append((paragraph, line))
+    if not candidates:
+        return [], prose
     parents: set[HtmlElement] = set()
     homes: set[tuple[object, ...]] = set()
-    candidates: list[tuple[HtmlElement, str]] = []
-    for paragraph in tree.iter("p"):
-        line = normalize_line(paragraph.text_content())
+    for paragraph, line in paragraphs:
         parent, home = paragraph.getparent(), _home(paragraph)
-        if parent is None or home is None:
-            continue
-        if line in kept:
+        if parent is not None and home is not None and normalize_line(line) in kept:
             parents.add(parent)
             homes.add(home)
-        elif len(line) >= MIN_PROSE and line.endswith(_SENTENCE_END):
-            candidates.append((paragraph, line))
-    return [
+    missed = [
         line
         for paragraph, line in candidates
         if paragraph.getparent() not in parents and _home(paragraph) in homes
     ]
+    return missed, prose
 
 
 def needs_recall(precision_text: str, page_prose: int, stated: str) -> bool:

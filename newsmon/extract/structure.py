@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 # A chrome element holding more than this share of the page's paragraph text is
 # where the parser put the story, not a sidebar.
 _STORY_SHARE = 0.5
+_MIN_STORY = 400  # characters: less paragraph text than a short story is a sidebar's
 # Class words by which CMSs name a story's body container (trafilatura's own body
 # selectors read the same words).
 _BODY_CLASS = re.compile(r"body|content|article|story|text|entry|post|prose", re.IGNORECASE)
@@ -26,7 +27,7 @@ _MAX_LINK_SHARE = 0.3  # a part mostly made of links is a teaser list, not the s
 _REACH = 3  # levels up to the ancestor that a story's parts share
 # The candidates, found by libxml2 rather than a Python loop over every element.
 _BODY_XPATH = XPath(
-    "//*[@class][contains(@class, 'ody') or contains(@class, 'ontent')"
+    "(//div|//section)[contains(@class, 'ody') or contains(@class, 'ontent')"
     " or contains(@class, 'rticle') or contains(@class, 'tory') or contains(@class, 'ext')"
     " or contains(@class, 'ntry') or contains(@class, 'ost') or contains(@class, 'rose')]"
 )
@@ -50,13 +51,16 @@ def unwrap_story_from_chrome(tree: HtmlElement, chrome: tuple[str, ...]) -> int:
     Returns:
         How many elements were unwrapped.
     """
-    total = _paragraph_chars(tree)
+    total = -1  # the page's paragraph text, counted once a chrome element holds a story's worth
     unwrapped = 0
     for element in list(tree.iter(*chrome)):
         if element.getparent() is None:
             continue
         holds_main = element.find(".//main") is not None
-        if holds_main or (total and _paragraph_chars(element) > _STORY_SHARE * total):
+        held = 0 if holds_main else _paragraph_chars(element)
+        if held >= _MIN_STORY and total < 0:
+            total = _paragraph_chars(tree)
+        if holds_main or (held >= _MIN_STORY and held > _STORY_SHARE * total):
             element.drop_tag()
             unwrapped += 1
     return unwrapped
