@@ -220,3 +220,18 @@ def test_a_ticker_inside_the_story_is_not_text_but_a_table_of_figures_is():
     got = extract(page(f"{body}{table}</article>"))
     assert "FTSE" not in got.text
     assert has_story(got.text) and "| KEEP | 4,012 |" in got.text
+
+
+def test_a_crawled_div_only_page_is_stored_with_its_headline_alone(site, crawler, add_feed, db):
+    from sqlalchemy import select
+
+    from newsmon.storage.models import Article, Version
+    from tests.newssite import story
+
+    site.publish(story("pier-decision", title=TITLE, page_html=div_only_page()))
+    add_feed("pellingham", site.url("/feeds/rss.xml"))
+    crawler.once()
+    stored = db.scalars(select(Version).join(Article).where(Article.url.contains("pier"))).all()
+    assert [(v.title, v.byline, v.text.split("\n")) for v in stored] == [
+        (TITLE, "Margaret Oduya", STORY)
+    ]
