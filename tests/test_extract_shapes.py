@@ -211,13 +211,15 @@ def test_a_div_only_page_has_a_headline_without_the_site_name_and_no_byline_in_t
 
 
 def test_a_ticker_inside_the_story_is_not_text_but_a_table_of_figures_is():
-    ticker = "<div class='ticker'>FTSE 100 7,012 ▲ 0.4% · GBP/USD 1.27</div>"
+    ticker = "<p class='markets'>FTSE 100 7,012 ▲ 0.4% · GBP/USD 1.27</p>"
     table = (
         "<table><tr><th>Option</th><th>Votes</th></tr><tr><td>KEEP</td><td>4,012</td></tr>"
         "<tr><td>DEMOLISH</td><td>1,208</td></tr></table>"
     )
-    body = f"<article><h1>{TITLE}</h1>{paragraphs(STORY[:3])}{ticker}{paragraphs(STORY[3:])}"
-    got = extract(page(f"{body}{table}</article>"))
+    inner = f"{paragraphs(STORY[:3])}{ticker}{paragraphs(STORY[3:])}{table}"
+    got = extract(
+        page(f"<article><h1>{TITLE}</h1><div class='article-body'>{inner}</div></article>")
+    )
     assert "FTSE" not in got.text
     assert has_story(got.text) and "| KEEP | 4,012 |" in got.text
 
