@@ -58,6 +58,8 @@ class Story:
     updated: datetime | None = None  # the page's article:modified_time
     live_label: bool = False  # an "Updated N minutes ago" line whose N changes on every request
     page_html: str | None = None  # a whole real page served instead of the site's template
+    # a whole page per request, from the request's number (bench/fidelity.py's churn)
+    page_render: Callable[[int], str] | None = None
     nest_last: int = 0  # the last paragraph sits inside this many <div>s (a deep page)
 
 
@@ -216,6 +218,8 @@ class NewsSite:
 
     def render_article(self, story: Story, base: str | None = None) -> str:
         views = 1000 if self.stable else next(self.views)
+        if story.page_render is not None:
+            return story.page_render(views)
         if story.page_html is not None:  # its bytes still change with every request
             return f"{story.page_html}\n<!-- request {views} -->"
         price = 1 + views % 7

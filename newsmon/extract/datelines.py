@@ -4,8 +4,9 @@
 "5 min read", a live blog's "14:05 GMT": such lines change between two requests
 of one unchanged story, so each one hashed would be a false edit. A line is
 furniture when every word in it is a number, a date or time word, a relative-time
-word or a publishing label, in any of the major European languages. No single
-site's wording is listed: the vocabulary is the languages' own.
+word or a publishing label, in any of the major European languages, or in
+Japanese, Chinese or Korean ("2026年3月5日 14時05分 更新", "입력 2026.03.05 14:05",
+"5分钟前"). No single site's wording is listed: the vocabulary is the languages' own.
 """
 
 from __future__ import annotations
@@ -95,11 +96,42 @@ _WORD = re.compile(r"\w+")
 _NUMERIC = re.compile(r"\d+(st|nd|rd|th|er|e|h\d*|min|m|s|am|pm|uhr)?|\d+[hm]\d+")
 
 
+# Japanese, Chinese and Korean write dates without spaces ("3月5日(木)", "2026년 3월 5일"),
+# so `\w+` would read a whole date as one word: their date pieces are folded into the
+# European vocabulary's tokens first. Numbers with a date or time unit; weekdays;
+# morning/afternoon; relative words; publishing labels.
+_CJK_NUMBER = re.compile(r"\d+\s*(年|ヶ?月|日|時|时|點|点|分钟|分鐘|分|秒|년|월|일|시|분|초)")
+_CJK_ANCHOR = re.compile(
+    r"[月火水木金土日]曜日?|星期[一二三四五六日天]|周[一二三四五六日]|週[一二三四五六日]|"
+    r"[월화수목금토일]요일|午前|午後|上午|下午|中午|晚上|오전|오후|"
+    r"今日|昨日|本日|今天|昨天|刚刚|剛剛|刚才|ただいま|오늘|어제|방금|"
+    r"小时前|小時前|分钟前|分鐘前|天前|時間前|日前|前|전|"
+    r"[（(][月火水木金土日][)）]|[（(][월화수목금토일][)）]"
+)
+_CJK_LABEL = re.compile(
+    r"最終更新|更新日時|更新日|更新|公開日時|公開日|公開|配信日時|配信|掲載日|掲載|投稿日|投稿|"
+    r"発行|発表|日時|発売|"
+    r"发布时间|發佈時間|发布于|发布|發佈|發布|更新时间|更新時間|发表于|發表於|发表|發表|时间|時間|"
+    r"기사입력|최종수정|업데이트|입력|수정|등록|게재|발행|승인|송고|"
+    r"記者|기자"
+)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _fold_cjk(line: str) -> str:
+    """A CJK date line in the European vocabulary's tokens: "3月5日 更新" -> " 3  5  updated "."""
+    if not _CJK_CHAR.search(line):
+        return line
+    line = _CJK_NUMBER.sub(lambda m: f" {m.group(0)[: -len(m.group(1))].strip()} ", line)
+    line = _CJK_ANCHOR.sub(" ago ", line)
+    return _CJK_LABEL.sub(" updated ", line)
+
+
 def is_date_line(line: str) -> bool:
     """Whether a line is only a date, time, relative time, label or reading-time note."""
     if len(line) > MAX_DATE_LINE:
         return False
-    words = _WORD.findall(line.casefold())
+    words = _WORD.findall(_fold_cjk(line).casefold())
     if not words:
         return False
     anchored = False
@@ -118,6 +150,49 @@ _BYLINE_LABEL = re.compile(
     r"\s+(by|por|par|von|da|door|av|af|przez)\b",
     re.IGNORECASE,
 )
+_TOKEN = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"\d[\d.,]*")
+
+
+def is_ticker_line(line: str) -> bool:
+    """A line of figures: a market ticker, a counter ("FTSE 100 7,012 ▲ 0.4% · GBP/USD 1.27").
+
+    Made of numbers and symbols with at most codes in capitals beside them; a sentence
+    of the story has words in lower case, and a score line ("Arsenal 2 Chelsea 1") too.
+    A table's row ("| CON | 12,345 | 45.2% |", as tables come out of extraction) is the
+    story's data, never furniture.
+    """
+    if len(line) > MAX_DATE_LINE or line.upper() != line or line.lstrip().startswith("|"):
+        return False  # a lower-case letter: words, not figures
+    tokens = _TOKEN.findall(line)
+    numbers = sum(bool(_NUMBER.fullmatch(t)) for t in tokens)
+    lower = any(any(c.islower() for c in t) for t in tokens)
+    return len(tokens) >= 3 and not lower and 2 * numbers >= len(tokens)
+
+
+# "By Jane Smith", "Von Anna Müller", "Par Jean Dupont": a byline set as a plain line,
+# as pages without author markup show it above the story.
+_BYLINE_LINE = re.compile(
+    r"^(by|von|par|por|di|da|door|av|af|przez|de)\s+\w[^.!?]{0,80}$", re.IGNORECASE
+)
+_BYLINE_WORDS = 10
+
+
+def byline_line(line: str) -> str | None:
+    """The author named by a byline line ("By Jane Smith" -> "Jane Smith"), else None.
+
+    The name must start with a capital (in scripts that have them) and be short: "By
+    the time the vote closed" is prose.
+    """
+    match = _BYLINE_LINE.match(line)
+    if not match:
+        return None
+    name = line[match.end(1) :].strip()
+    if len(name.split()) > _BYLINE_WORDS or (name[0].isalpha() and not name[0].isupper()):
+        return None
+    return name
+
+
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 MAX_META_LINE = 200
 

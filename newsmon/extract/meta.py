@@ -19,6 +19,10 @@ from newsmon.core.fingerprint import normalize_line
 
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report", "LiveBlogPosting", "WebPage")
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " « ", " » ", " / ")
+# Separators written without spaces, as CJK titles do ("…-정치ㅣ한국일보", "…｜日経"): only
+# ever cut where what they set apart is the site's name or the page's section.
+_TIGHT_SEPARATORS = ("|", "ㅣ", "｜", "-", "–", "—", "_", "·", "：", ":")
+_KICKER_MARKS = re.compile(r"^[\s:|\-–—·•/：｜]*$")
 _OUTSIDE_STORY = "ancestor::nav or ancestor::aside or ancestor::footer"
 _IN_STORY = (
     "ancestor::article or ancestor::main or ancestor::*[@role='main']"
@@ -126,6 +130,33 @@ def site_names(metas: dict[str, str], url: str | None, articles: list[dict]) -> 
     return [name.removeprefix("@") for name in names if name]
 
 
+def home_link_names(tree: HtmlElement, url: str | None) -> list[str]:
+    """What the page calls its home page: the text or logo `alt` of links to the site's root.
+
+    Every news site links its name to its front page (the masthead, the footer), so
+    a page that declares no name still shows it there, in whatever script.
+    """
+    host = urlsplit(url).hostname if url else None
+    names: list[str] = []
+    for link in tree.iter("a"):
+        href = (link.get("href") or "").strip()
+        parts = urlsplit(href) if "://" in href else None
+        if parts is not None and (parts.hostname != host or parts.path.strip("/")):
+            continue
+        if parts is None and href not in ("/", "./", "/index.html"):
+            continue
+        text = _text(link) or " ".join(img.get("alt", "") for img in link.iter("img")).strip()
+        if text and len(text.split()) <= 5:
+            names.append(text)
+    return names
+
+
+def page_sections(metas: dict[str, str], articles: list[dict]) -> list[str]:
+    """The section the page says it is filed in ("Politik", "정치"), as titles append it."""
+    sections = [meta_content(metas, "article:section"), jsonld_value(articles, "articleSection")]
+    return [section for section in sections if section]
+
+
 def _squash(value: str) -> str:
     return re.sub(r"[^\w]+", "", value.casefold()).removeprefix("www").removesuffix("com")
 
@@ -139,23 +170,60 @@ def _is_site(segment: str, names: list[str]) -> bool:
     return any(n == key or (len(n) >= 3 and key.startswith(n)) for n in squashed)
 
 
-def strip_site_name(title: str, site: str | list[str] | None) -> str:
-    """ "Headline - The Paradigm" -> "Headline": the site's name is not part of the story."""
+def strip_site_name(
+    title: str, site: str | list[str] | None, sections: tuple[str, ...] = ()
+) -> str:
+    """ "Headline - The Paradigm" -> "Headline": the site's name is not part of the story.
+
+    Nor the section that some titles put before it ("…-정치ㅣ한국일보"), once the
+    site's name is gone.
+    """
     names = [site] if isinstance(site, str) else list(site or [])
     if not names:
         return title
-    for sep in _SEPARATORS:
+    for sep in (*_SEPARATORS, *_TIGHT_SEPARATORS):
         head, found, tail = title.rpartition(sep)
         if found and head.strip() and _is_site(tail, names):
-            return strip_site_name(head.strip(), names)
+            return _strip_section(strip_site_name(head.strip(), names, sections), sections)
         head, found, tail = title.partition(sep)
         if found and tail.strip() and _is_site(head, names):
-            return strip_site_name(tail.strip(), names)
+            return strip_site_name(tail.strip(), names, sections)
+    return title
+
+
+def _strip_section(title: str, sections: tuple[str, ...]) -> str:
+    keys = {_squash(section) for section in sections} - {""}
+    for sep in (*_SEPARATORS, *_TIGHT_SEPARATORS):
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and _squash(tail) in keys:
+            return head.strip()
     return title
 
 
 def _text(element: HtmlElement) -> str:
-    return normalize_line(" ".join(element.itertext()))
+    return normalize_line(" ".join(" ".join(element.itertext()).split()))
+
+
+def headline_text(h1: HtmlElement) -> str:
+    """The heading's words on one line; a kicker above the headline joined by a plain separator.
+
+    A kicker is a heading's first child element when the heading is only elements and
+    punctuation: "<span>Kultur</span> : <span>Headline</span>" reads "Kultur: Headline",
+    with the page's own dash kept as " - " and a colon where it shows none.
+    """
+    node = h1
+    while len(node) == 1 and not (node.text or "").strip() and not (node[0].tail or "").strip():
+        node = node[0]
+    pieces = [_text(child) for child in node]
+    marks = [(node.text or ""), *((child.tail or "") for child in node)]
+    if len(node) < 2 or any(not _KICKER_MARKS.match(m) for m in marks) or not all(pieces):
+        return _text(h1)
+    joined = pieces[0]
+    for mark, piece in zip(marks[1:], pieces[1:], strict=False):
+        mark = mark.strip()
+        joined += f" {mark[0]} " if mark and mark[0] in "-–—|/·•" else ": "
+        joined += piece
+    return joined
 
 
 def _overlap(a: str, b: str) -> float:
@@ -173,7 +241,7 @@ def visible_headline(tree: HtmlElement, hint: str, names: list[str]) -> str | No
     scoped: list[str] = []
     loose: list[str] = []
     for h1 in tree.iter("h1"):
-        text = _text(h1)
+        text = headline_text(h1)
         if not text or len(text) > _MAX_HEADLINE or h1.xpath(_OUTSIDE_STORY):
             continue
         if _squash(text) in {_squash(n) for n in names}:  # the site's logo
@@ -204,4 +272,7 @@ def headline(
     names = site_names(metas, url, articles)
     declared = declared_title(tree, metas, articles)
     visible = visible_headline(tree, declared, names)
-    return visible or strip_site_name(declared, names)
+    if visible:
+        return visible
+    names += home_link_names(tree, url)
+    return strip_site_name(declared, names, tuple(page_sections(metas, articles)))

@@ -1,12 +1,16 @@
 """Article extraction: page bytes in, headline, byline, dates and body text out. Pure, CPU-bound.
 
 The page is parsed once; that one tree gives the page's own statements (the
-visible `<h1>`, JSON-LD, meta tags, `<time>`), loses its date furniture, and goes
-to trafilatura (precision mode, no second metadata pass). A news-specific pass
-then drops what trafilatura lets through that is not the story: promo lines,
-social and newsletter calls, date and time lines, a headline or caption repeated
-in the body. Such lines change from one request to the next on real sites, so
-each one left in would count as an edit.
+visible `<h1>`, JSON-LD, meta tags, `<time>`), loses its date furniture, has a story
+the parser nested in chrome or the CMS split into sibling containers made whole
+(`structure`), and goes to trafilatura (precision mode, no second metadata pass;
+a recall pass where precision keeps a small part of the page's prose, `passes`).
+Structured data (JSON-LD `articleBody`, a framework payload) is the text only where
+the visible page shows no story. A news-specific pass then drops what trafilatura
+lets through that is not the story: promo lines, social and newsletter calls, date
+and time lines, a byline line, a headline or caption repeated in the body. Such
+lines change from one request to the next on real sites, so each one left in would
+count as an edit.
 """
 
 from __future__ import annotations
@@ -26,7 +30,13 @@ if TYPE_CHECKING:
     from trafilatura.settings import Extractor
 
 from newsmon.core.fingerprint import normalize_line, normalize_text
-from newsmon.extract.datelines import is_byline_meta, is_date_line, prune_time_furniture
+from newsmon.extract.datelines import (
+    byline_line,
+    is_byline_meta,
+    is_date_line,
+    is_ticker_line,
+    prune_time_furniture,
+)
 from newsmon.extract.dates import page_dates
 from newsmon.extract.language import page_language
 from newsmon.extract.meta import (
@@ -39,6 +49,13 @@ from newsmon.extract.meta import (
 )
 from newsmon.extract.meta import strip_site_name as strip_site_name
 from newsmon.extract.parse import parse_page
+from newsmon.extract.passes import MIN_VISIBLE as MIN_VISIBLE_STORY
+from newsmon.extract.passes import (
+    fuller_story,
+    missed_paragraphs,
+    needs_recall,
+    shows_no_story,
+)
 from newsmon.extract.rules import (
     ExtractRules,
     drop_excluded,
@@ -46,6 +63,8 @@ from newsmon.extract.rules import (
     selected_text,
     selected_title,
 )
+from newsmon.extract.structure import join_split_story, unwrap_story_from_chrome
+from newsmon.extract.structured import jsonld_body, payload_body, payload_scripts
 from newsmon.extract.teasers import is_promo_line, prune_link_teasers
 
 # Elements that never hold the story, and that trafilatura discards too, only later:
@@ -61,7 +80,14 @@ _NEVER_STORY = (
 # 6: text nested past libxml2's depth limit is read (huge_tree); the page's literal
 # "&lt;" and "&nbsp;" stay as shown (no second entity decoding);
 # a paragraph the story repeats back to back stays twice.
-CLEANUP_REVISION = 6
+# 7: a story nested in chrome or split across sibling containers read whole; a recall
+# pass where precision cuts the story short; structured data where the page shows
+# none ("+structured"); CJK date and promo lines; kickers joined with a separator;
+# site names and sections cut from <title> fallbacks in any script; byline lines.
+CLEANUP_REVISION = 7
+_CHROME = ("nav", "footer", "aside")
+_BYLINE_REACH = 3  # a byline line stands among the body's first lines
+STRUCTURED_TAG = "+structured"  # on the extractor: the text is the page's structured data
 
 # Where a repeated line is a caption (an image's alt, credit or caption shown twice),
 # not a paragraph of the story.
@@ -78,6 +104,9 @@ class ExtractOptions:
     cleanup: bool = True  # newsmon's promo, date-line and repeat cleanup
     prestrip: bool = True  # drop page chrome before trafilatura's passes walk it
     teasers: bool = True  # drop "Label: <a>other story</a>" blocks inside the article
+    repair: bool = True  # a story nested in chrome or split in sibling containers made whole
+    recall: bool = True  # a recall pass where precision keeps a small part of the prose
+    structured: bool = True  # JSON-LD or payload text where the page shows no story
 
 
 DEFAULT_OPTIONS = ExtractOptions()
@@ -114,18 +143,24 @@ def extractor_version() -> str:
     return f"trafilatura {version('trafilatura')}+newsmon.{CLEANUP_REVISION}"
 
 
-def clean_body(text: str, title: str = "", repeated: frozenset[str] = frozenset()) -> str:
+def clean_body(
+    text: str, title: str = "", repeated: frozenset[str] = frozenset(), bylines: bool = True
+) -> str:
     """Drop teaser and date lines, a headline repeated on top, a line doubled (caption and alt).
 
     Only adjacent repeats go: interviews repeat their questions on purpose. And not
     those in `repeated` (casefolded lines, `keep_repeated_paragraphs`): the story's own
     paragraphs, written twice in a row on the page, are kept twice, as a reader sees them.
+    A byline line among the first lines goes too (`bylines`; the author is kept apart),
+    except from a source's own body selector, which says what the body is.
     """
     title_key = normalize_line(title).casefold()
     kept: list[str] = []
     for line in normalize_text(text).split("\n"):
         key = line.casefold()
         if not line or is_promo_line(line) or is_date_line(line) or is_byline_meta(line):
+            continue
+        if is_ticker_line(line) or (bylines and len(kept) < _BYLINE_REACH and byline_line(line)):
             continue
         if key == title_key and not kept:
             continue
@@ -230,9 +265,52 @@ def _trafilatura_options(precision: bool) -> Extractor:
     )
 
 
-def _body(text: str | None, title: str, options: ExtractOptions, repeated: frozenset[str]) -> str:
+def _trafilatura_text(tree: HtmlElement, precision: bool) -> str:
+    from trafilatura import bare_extraction
+    from trafilatura.settings import Document
+
+    doc = bare_extraction(tree, options=_trafilatura_options(precision))
+    # a Document unless as_dict=True, which trafilatura's return type does not tell apart
+    return plain_text(doc.body) if isinstance(doc, Document) else ""
+
+
+def _story(
+    tree: HtmlElement, options: ExtractOptions, articles: list[dict], payloads: list[str]
+) -> tuple[str, bool]:
+    """The story's text (trafilatura copies the tree: two passes read the same page), and
+    whether it came from structured data rather than the visible page."""
+    stated = jsonld_body(articles) if options.recall or options.structured else ""
+    text = _trafilatura_text(tree, options.precision)
+    if options.recall and options.precision:
+        missed, prose = missed_paragraphs(tree, normalize_text(text))
+        if missed or needs_recall(text, prose, stated):
+            recall = _trafilatura_text(tree, False)
+            text = fuller_story(normalize_text(text), normalize_text(recall), stated, missed)
+    if options.structured and len(text) < MIN_VISIBLE_STORY:
+        data = stated or payload_body(payloads)
+        if shows_no_story(normalize_text(text), data):
+            return data, True
+    return text, False
+
+
+def _byline_in(text: str) -> str | None:
+    """The author of a byline line at the top of the text, for pages that mark none up."""
+    for line in normalize_text(text).split("\n")[:_BYLINE_REACH]:
+        name = byline_line(line)
+        if name:
+            return name
+    return None
+
+
+def _body(
+    text: str | None,
+    title: str,
+    options: ExtractOptions,
+    repeated: frozenset[str],
+    bylines: bool = True,
+) -> str:
     if options.cleanup:
-        return clean_body(text or "", title, repeated)
+        return clean_body(text or "", title, repeated, bylines)
     return normalize_text(text or "")
 
 
@@ -260,9 +338,6 @@ def extract(
     Raises:
         RuleMiss: a selector of `rules` matched nothing on this page.
     """
-    from trafilatura import bare_extraction
-    from trafilatura.settings import Document
-
     extractor = extractor_version() + rules_tag(rules)
     tree = parse_page(_decoded(body, encoding))
     if tree is None:
@@ -283,18 +358,25 @@ def extract(
         strip_tags(tree, "time")
     if options.teasers:
         prune_link_teasers(tree)
+    if options.repair:
+        unwrap_story_from_chrome(tree, _CHROME)
+        join_split_story(tree)
+    payloads = payload_scripts(tree) if options.structured else []
     if options.prestrip:
         strip_elements(tree, *_NEVER_STORY, with_tail=False)
+    chosen = rules is not None and bool(rules.body_selector)
     if rules is not None and rules.body_selector:
+        # the source's own body: what its selector holds, a byline line included
         text = selected_text(tree, rules.body_selector)
     else:
-        doc = bare_extraction(tree, options=_trafilatura_options(options.precision))
-        # a Document unless as_dict=True, which trafilatura's return type does not tell apart
-        text = plain_text(doc.body) if isinstance(doc, Document) else ""
+        text, structured = _story(tree, options, articles, payloads)
+        extractor += STRUCTURED_TAG if structured else ""
+    if byline is None:
+        byline = _byline_in(text)
     return Extracted(
         title=title,
         byline=byline,
-        text=_body(text, title, options, repeated),
+        text=_body(text, title, options, repeated, bylines=not chosen),
         extractor=extractor,
         published_at=dates.published_at,
         updated_at=dates.updated_at,

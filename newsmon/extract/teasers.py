@@ -4,7 +4,8 @@ Found first by page structure, whatever the language: a short block inside the
 article that is mostly a link to another page ("Lire aussi : <a>…</a>", "Mehr
 zum Thema: <a>…</a>") is a teaser. Lines that survive extraction are then
 matched against labels in the major European languages ("Read more:", "Leer
-más:", "Publicité"). Teasers rotate between requests, so each one left in the
+más:", "Publicité") and in Japanese, Chinese and Korean ("おすすめ情報", "相关阅读",
+"관련기사"). Teasers rotate between requests, so each one left in the
 text would count as an edit.
 """
 
@@ -14,9 +15,20 @@ import re
 
 from lxml.html import HtmlElement
 
+# The same in Japanese, Chinese (simplified and traditional) and Korean. CJK text has
+# no spaces, so a label is only one when it ends the line or a separator follows.
+_CJK_LABELS = (
+    r"おすすめ(情報|記事|ニュース)?|関連(記事|ニュース|情報)|あわせて読みたい|合わせて読みたい|"
+    r"続きを読む|もっと見る|人気記事|アクセスランキング|注目記事|広告|スポンサーリンク|"
+    r"相关(阅读|新闻|文章|报道)|相關(閱讀|新聞|文章|報導)|推荐(阅读|文章)|推薦(閱讀|文章)|"
+    r"延伸阅读|延伸閱讀|热门(文章|新闻)|熱門(文章|新聞)|阅读更多|閱讀更多|查看更多|广告|廣告|"
+    r"관련\s?기사|관련\s?뉴스|추천\s?기사|많이\s?본\s?(뉴스|기사)|인기\s?기사|함께\s?볼만한\s?뉴스|"
+    r"광고|더보기|구독하기|공유하기"
+)
 # Labels that introduce a link to other content, in English, French, German,
 # Spanish, Italian, Portuguese, Dutch, the Scandinavian languages and Polish.
 _LABELS = (
+    "("
     r"read more|see more|more on this( story)?|related( articles?| stories| coverage)?|"
     r"also (read|on [\w.]+|see)|don'?t miss|must read|recommended|watch|listen|"
     r"click here|sign up|subscribe|advertisement|sponsored|most read|trending|"
@@ -27,9 +39,11 @@ _LABELS = (
     r"leggi (anche|di più)|potrebbe interessarti|"
     r"leia (também|mais)|veja também|saiba mais|"
     r"lees (ook|meer)|meer over dit onderwerp|"
-    r"läs (också|mer)|læs (også|mere)|les (også|mer)|czytaj (też|także|więcej)|zobacz (też|także)"
+    r"läs (också|mer)|læs (også|mere)|les (også|mer)|czytaj (też|także|więcej)|zobacz (też|także)|"
+    + _CJK_LABELS
+    + ")"
 )
-_PROMO_PREFIX = re.compile(rf"^({_LABELS})\b[\s:|\-–—]*", re.IGNORECASE)
+_PROMO_PREFIX = re.compile(rf"^({_LABELS})\b[\s:|\-–—：｜▶≫]*", re.IGNORECASE)
 _BARE_PROMO = re.compile(
     r"^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|"
     r"continue reading( below)?|tags?:?|share( this( article| story)?)?|"
@@ -38,8 +52,9 @@ _BARE_PROMO = re.compile(
     r"publicité|anzeige|werbung|publicidad|pubblicità|publicidade|advertentie|annons|"
     r"reklame|reklama|partager( cet article)?|teilen|compartir|condividi|compartilhar|delen|"
     r"(à )?lire aussi|en savoir plus|lesen sie auch|mehr zum thema|jetzt abonnieren|"
-    r"le(e|a) también|más información|suscríbete|abonnez-vous|leggi anche|iscriviti|saiba mais)"
-    r":?$",
+    r"le(e|a) también|más información|suscríbete|abonnez-vous|leggi anche|iscriviti|saiba mais|"
+    + _CJK_LABELS
+    + r")[:：]?$",
     re.IGNORECASE,
 )
 _TEASER_TAG = re.compile(
@@ -67,7 +82,7 @@ def is_promo_line(line: str) -> bool:
     if not match or len(line) >= 200:
         return False
     separator = match.group(0)[len(match.group(1)) :]
-    return any(c in separator for c in ":|-–—»›")
+    return any(c in separator for c in ":|-–—»›：｜▶≫")
 
 
 _MAX_TEASER = 200  # characters: a teaser is a headline and a label, not a paragraph
