@@ -54,6 +54,8 @@ class Runtime:
                 close()
             except Exception:
                 logger.exception("could not close %s", name)
+            else:
+                logger.debug("closed %s", name)
 
     def __enter__(self) -> Runtime:
         return self
