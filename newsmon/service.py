@@ -17,6 +17,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
 
 from newsmon.config.settings import Config, parse_duration
 from newsmon.core.clock import Clock, SystemClock
@@ -29,6 +30,7 @@ from newsmon.record.store import prune_checks
 from newsmon.record.thinning import MB, SweepResult, storage_sweep
 from newsmon.sources.fromconfig import apply_source_tables
 from newsmon.sources.registry import add_starters, has_sources
+from newsmon.storage.batchwriter import JOBS, writer_for
 from newsmon.storage.db import DatabaseError, ensure_schema, transaction
 
 logger = logging.getLogger("newsmon.service")
@@ -127,13 +129,12 @@ class Monitor:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=10)
 
-    def _prune(self) -> int:
-        with transaction(self.service.engine) as session:
-            return prune_checks(
-                session,
-                now=self.service.clock.now(),
-                keep=timedelta(days=self.config.check_retention_days),
-            )
+    def _prune(self, session: Session) -> int:
+        return prune_checks(
+            session,
+            now=self.service.clock.now(),
+            keep=timedelta(days=self.config.check_retention_days),
+        )
 
     def _thin(self) -> SweepResult:
         return storage_sweep(
@@ -144,10 +145,12 @@ class Monitor:
         )
 
     async def sweep(self) -> int:
-        """Freeze quiet articles, prune old check rows, thin raw pages, watch quotas."""
-        frozen = await asyncio.to_thread(self.service.freeze)
-        pruned = await asyncio.to_thread(self._prune)
-        storage = await asyncio.to_thread(self._thin)
+        """Freeze quiet articles, prune old check rows, thin raw pages, watch quotas: on the
+        timed jobs' writer thread, so the crawl's writes neither wait nor hold it up."""
+        writer = writer_for(self.config.database_url, JOBS)
+        frozen: int = await writer.run(self.service.freeze, alone=True)
+        pruned: int = await writer.run(self._prune, alone=True)
+        storage = await writer.call(self._thin)
         logger.info(
             "sweep: froze %d article(s), pruned %d old check(s), thinned %d raw page(s), "
             "%d source(s) over quota",

@@ -17,29 +17,11 @@ from sqlalchemy import Engine
 
 from newsmon.config.settings import Config
 from newsmon.crawl.scrapy_settings import config_from_settings
-from newsmon.storage.batchwriter import BatchWriter
-from newsmon.storage.db import db_thread, shared_engine, unwritable_reason
+from newsmon.storage.batchwriter import writer_for
+from newsmon.storage.db import DatabaseUnwritable, shared_engine
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-# Sent with `reason=` when no write can succeed; the crawl service stops on it.
-database_unwritable = object()
-
-
-_writers: dict[str, BatchWriter] = {}
-
-
-def batch_writer(url: str) -> BatchWriter:
-    """One batching writer per database per process, on the database's one thread."""
-    writer = _writers.get(url)
-    if writer is None:
-        writer = _writers[url] = BatchWriter(shared_engine(url), db_thread(url))
-    return writer
-
-
-class DatabaseUnwritable(RuntimeError):
-    """No write can succeed (disk full, read-only, server gone): stop, do not pretend."""
 
 
 class DatabaseComponent:
@@ -66,22 +48,11 @@ class DatabaseComponent:
 
     async def in_transaction(self, work: Callable[..., T], /, **kwargs: Any) -> T:
         """`work(session, **kwargs)` in the database thread, sharing a transaction with the
-        other writes that arrive meanwhile (newsmon.storage.batchwriter)."""
-        writer = batch_writer(self.database_url)
-        try:
-            return await writer.run(work, alone=not self.batched, **kwargs)
-        except Exception as exc:
-            reason = unwritable_reason(exc)
-            if reason is None:
-                raise
-            self._unwritable(reason, exc)
-            raise DatabaseUnwritable(reason) from exc
-
-    def _unwritable(self, reason: str, exc: BaseException) -> None:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        logger.error("the database cannot be written (%s): %s", reason, detail[:300])
-        if self.crawler is not None:
-            self.crawler.signals.send_catch_log(signal=database_unwritable, reason=reason)
+        other writes that arrive meanwhile (newsmon.storage.batchwriter). No write can
+        succeed: the writer says so once and tells the crawl to stop (DatabaseUnwritable)."""
+        writer = writer_for(self.database_url)
+        result: T = await writer.run(work, alone=not self.batched, **kwargs)
+        return result
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         """Handle one item; what goes wrong with it is recorded as its own failure."""

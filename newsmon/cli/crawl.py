@@ -60,23 +60,20 @@ def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
 @pass_ctx
 def crawl(ctx: Context, everything: bool) -> None:
     """Poll due feeds and check due articles once, then print a summary."""
+    from newsmon.core.runtime import process_runtime
     from newsmon.crawl.reactor import process_reactor
     from newsmon.crawl.service import CrawlService
-    from newsmon.crawl.workers import shutdown_pools
     from newsmon.sources.fromconfig import apply_source_tables
     from newsmon.storage.db import transaction
 
-    engine = ctx.engine()
-    with transaction(engine) as session:
-        apply_source_tables(session, ctx.config.sources)
-    reactor = process_reactor()
-    try:
+    with process_runtime():  # engine, reactor, writers and pools: closed newest first
+        engine = ctx.engine()
+        with transaction(engine) as session:
+            apply_source_tables(session, ctx.config.sources)
+        reactor = process_reactor()
         service = CrawlService(ctx.config)
         with _progress_bar(service, engine):
             stats = reactor.run(lambda: service.crawl_once(everything=everything))
-    finally:
-        shutdown_pools()
-        reactor.stop()
     if not everything and not (stats.feeds_polled or stats.articles_checked or stats.frozen):
         click.echo(
             "nothing was due: no feed or article is scheduled yet "

@@ -17,14 +17,15 @@ import click
 from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.cli.listen import bind
 from newsmon.core.clock import SystemClock
+from newsmon.core.runtime import process_runtime
 
 logger = logging.getLogger("newsmon.service")
 
 
 def _serve_until_signalled(start: Any) -> None:
-    """Run `start(stop_event)` on the reactor's loop until SIGINT or SIGTERM."""
+    """Run `start(stop_event)` on the reactor's loop until SIGINT or SIGTERM, then close
+    what the process opened (newsmon.core.runtime), newest first."""
     from newsmon.crawl.reactor import process_reactor
-    from newsmon.crawl.workers import shutdown_pools
 
     reactor = process_reactor()
     stop = reactor.run(_make_event)
@@ -45,8 +46,7 @@ def _serve_until_signalled(start: Any) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        shutdown_pools()
-        reactor.stop()
+        process_runtime().close()
 
 
 async def _make_event() -> asyncio.Event:
@@ -132,6 +132,7 @@ def serve(ctx: Context, host: str | None, port: str | None) -> None:
 
     config = _with_address(ctx, host, port)
     sock = bind(config.web_host, config.web_port)
-    ctx.engine()
-    logger.info("serving http://%s:%d/", config.web_host, config.web_port)
-    make_server(config).run(sockets=[sock])
+    with process_runtime():
+        ctx.engine()
+        logger.info("serving http://%s:%d/", config.web_host, config.web_port)
+        make_server(config).run(sockets=[sock])

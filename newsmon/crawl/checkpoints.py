@@ -8,7 +8,6 @@ its time, never the crawl's, and the checkpoint is offered to it again on the ne
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Callable
@@ -27,7 +26,8 @@ from newsmon.crawl.oneoff import FetchError, post
 from newsmon.ledger.keys import load_or_create_key
 from newsmon.ledger.log import checkpoint_of, write_checkpoint
 from newsmon.ledger.timestamp import TimestampError, build_request, parse_response
-from newsmon.storage.db import shared_engine, transaction
+from newsmon.storage.batchwriter import JOBS
+from newsmon.storage.batchwriter import in_transaction as writer_in_transaction
 from newsmon.storage.models import LedgerCheckpoint
 
 logger = logging.getLogger("newsmon.ledger")
@@ -51,14 +51,9 @@ def ledger_key(config: Config) -> Ed25519PrivateKey:
 
 
 async def in_transaction(url: str, work: Callable[[Session], T]) -> T:
-    """`work(session)` in a transaction of its own on a worker thread: never on the crawl's
-    database thread, whose writer holds it for as long as the crawl runs."""
-
-    def run() -> T:
-        with transaction(shared_engine(url)) as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    """`work(session)` in a transaction of its own on the timed jobs' writer thread: never
+    on the crawl's, whose writer is kept busy for as long as the crawl runs."""
+    return await writer_in_transaction(url, work, lane=JOBS)
 
 
 def _pending(session: Session, authorities: list[str]) -> list[Pending]:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from newsmon.core.runtime import process_runtime
+
 T = TypeVar("T")
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -55,6 +57,7 @@ class ReactorThread:
             )
             self._thread.start()
             started.wait(timeout=30)
+            process_runtime().hold("reactor", self.stop)
             return self
 
     def run(self, make_coro: Callable[[], Awaitable[T]], timeout: float | None = None) -> T:
@@ -82,5 +85,6 @@ _process_reactor = ReactorThread()
 
 
 def process_reactor() -> ReactorThread:
-    """The process-wide reactor thread, started on first use."""
+    """The process-wide reactor thread, started on first use; the process's Runtime stops
+    it at exit, after the pools and writers opened since."""
     return _process_reactor.start()

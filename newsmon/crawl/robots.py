@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from twisted.internet.defer import Deferred
 
 from newsmon.core.clock import Clock, SystemClock
-from newsmon.storage.db import in_db_thread
+from newsmon.storage.batchwriter import in_transaction
 from newsmon.storage.models import RobotsTxt
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,6 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         try:
             work = partial(store_robots, site=site, fetched_at=fetched_at, status=status, body=body)
-            await in_db_thread(self.database_url, work)
+            await in_transaction(self.database_url, work)
         except Exception as exc:
             logger.warning("robots.txt of %s not stored: %s", site, str(exc).splitlines()[0][:300])

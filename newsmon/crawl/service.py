@@ -36,16 +36,10 @@ from newsmon.crawl.robots import RobotsCache
 from newsmon.crawl.scrapy_settings import crawl_settings
 from newsmon.crawl.workers import budget_of, warm
 from newsmon.crawl.workqueue import QueuePlan, WorkQueue
-from newsmon.pipelines import database_unwritable
 from newsmon.record.store import freeze_quiet
 from newsmon.spiders.watch import WatchSpider
-from newsmon.storage.db import (
-    DatabaseError,
-    ensure_schema,
-    in_db_thread,
-    transaction,
-    unwritable_reason,
-)
+from newsmon.storage.batchwriter import in_transaction, writer_for
+from newsmon.storage.db import DatabaseError, ensure_schema, transaction
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_EVERY = 30.0  # seconds
@@ -152,7 +146,7 @@ class CrawlService:
             await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=since))
         queue = WorkQueue(self.config.database_url, self.clock, plan, owner=self.crawler_id)
         crawler = self.runner.create_crawler(WatchSpider)
-        crawler.signals.connect(queue.unwritable, signal=database_unwritable)
+        stop_listening = writer_for(self.config.database_url).listen(queue.unwritable)
         self._queues.add(queue)
         self._crawlers[queue] = crawler
         if self.stopping:  # stopped while this crawl was being set up
@@ -164,6 +158,7 @@ class CrawlService:
         finally:
             self._queues.discard(queue)
             self._crawlers.pop(queue, None)
+            stop_listening()
             beating.cancel()
             if plan.everything and not queue.fatal:
                 await self._db(partial(mark_all_pass, crawler_id=crawler_id, since=None))
@@ -244,14 +239,9 @@ class CrawlService:
                     logger.warning("heartbeat not recorded: %s", exc)
 
     async def _db(self, work: Any) -> Any:
-        """Database work in the database thread; an unwritable database is a DatabaseError."""
-        try:
-            return await in_db_thread(self.config.database_url, work)
-        except Exception as exc:
-            reason = unwritable_reason(exc)
-            if reason:
-                raise DatabaseError(f"cannot write to the database: {reason}") from exc
-            raise
+        """Database work on the crawl's writer thread; an unwritable database raises
+        DatabaseUnwritable, a DatabaseError."""
+        return await in_transaction(self.config.database_url, work)
 
 
 def _is_running(pid: int) -> bool:

@@ -30,6 +30,7 @@ from lxml.etree import LxmlError
 from pebble import ProcessExpired, ProcessPool
 
 from newsmon.config.settings import Config
+from newsmon.core.runtime import process_runtime
 from newsmon.extract.page import Extracted, extract
 from newsmon.extract.rules import ExtractRules, RuleMiss
 
@@ -148,6 +149,7 @@ def _pool(budget: Budget) -> ProcessPool:
                 context=multiprocessing.get_context("spawn"),
             )
             _pools[budget] = pool
+            process_runtime().hold("extraction worker pools", shutdown_pools)
         return pool
 
 

@@ -38,7 +38,8 @@ from newsmon.crawl.claims import (
     renew,
 )
 from newsmon.record.items import ArticleTask, FeedTask
-from newsmon.storage.db import in_db_thread, unwritable_reason
+from newsmon.storage.batchwriter import in_transaction
+from newsmon.storage.db import DatabaseUnwritable
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -139,7 +140,7 @@ class WorkQueue:
             self._wake.set()
 
     def unwritable(self, reason: str, **_: Any) -> None:
-        """Signal handler: the database cannot be written, so stop claiming work."""
+        """The writer's listener: the database cannot be written, so stop claiming work."""
         self.stop(fatal=reason)
 
     async def release_held(self) -> int:
@@ -154,10 +155,8 @@ class WorkQueue:
     def _database_failed(self, exc: Exception) -> bool:
         """A claim that failed: stop for good when nothing can be written, else retry soon
         (a busy database is one claim's bad luck)."""
-        reason = unwritable_reason(exc)
-        if reason is not None:
-            logger.error("the database cannot be written (%s); no more work is claimed", reason)
-            self.stop(fatal=reason)
+        if isinstance(exc, DatabaseUnwritable):  # the writer logged it: stop claiming
+            self.stop(fatal=exc.reason)
             return True
         logger.warning("could not claim work (retrying): %s", str(exc).splitlines()[0][:300])
         return False
@@ -254,7 +253,7 @@ class WorkQueue:
         )
 
     async def _db(self, work: Callable[[Any], T]) -> T:
-        return await in_db_thread(self.database_url, work)
+        return await in_transaction(self.database_url, work)
 
 
 def _row_id(task: Task) -> int:

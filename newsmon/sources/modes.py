@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from newsmon.extract.rules import MAX_EXCLUDES, ExtractRules, RuleError, check_selector
-from newsmon.storage.db import in_db_thread
+from newsmon.storage.batchwriter import in_transaction
 from newsmon.storage.models import Source
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class ModeCache:
 
     async def _fetch(self) -> dict[int, SourceMode]:
         try:
-            modes = await in_db_thread(self.database_url, load_modes)
+            modes = await in_transaction(self.database_url, load_modes)
         except Exception:
             if self._modes is None:
                 raise

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -16,6 +15,8 @@ from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from newsmon.core.runtime import process_runtime
 
 # newsmon.migrations: in a wheel a folder of the package; in a checkout newsmon/migrations
 # links to the repository's top-level migrations/ (the product card's layout).
@@ -27,6 +28,14 @@ _engines_lock = threading.Lock()
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or used; the message says why in one line."""
+
+
+class DatabaseUnwritable(DatabaseError):
+    """No write can succeed (disk full, read-only, server gone): stop, do not pretend."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot write to the database: {reason}")
+        self.reason = reason
 
 
 # What a database says when no write can succeed until an operator acts; "database is
@@ -52,28 +61,6 @@ def unwritable_reason(exc: BaseException) -> str | None:
         if needle in text:
             return reason
     return None
-
-
-_db_threads: dict[str, ThreadPoolExecutor] = {}
-
-
-async def in_db_thread(url: str, work: Callable[[Session], T]) -> T:
-    """`work(session)` in one transaction on the database's thread, off the event loop."""
-
-    def run() -> T:
-        with transaction(shared_engine(url)) as session:
-            return work(session)
-
-    return await asyncio.get_running_loop().run_in_executor(db_thread(url), run)
-
-
-def db_thread(url: str) -> ThreadPoolExecutor:
-    """One database thread per database per process: crawl writes never wait on each other
-    in-process, and the event loop never waits on the database."""
-    with _engines_lock:
-        if url not in _db_threads:
-            _db_threads[url] = ThreadPoolExecutor(1, thread_name_prefix="newsmon-db")
-        return _db_threads[url]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -136,11 +123,13 @@ _engines: dict[str, Engine] = {}
 
 
 def shared_engine(url: str) -> Engine:
-    """One engine per URL per process, for Scrapy components built anew for every crawl."""
+    """One engine per URL per process, for Scrapy components built anew for every crawl;
+    the process's Runtime disposes of it at exit."""
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
             engine = _engines[url] = make_engine(url)
+            process_runtime().hold(_held_name(url), partial(dispose_engine, url))
         return engine
 
 
@@ -148,8 +137,13 @@ def dispose_engine(url: str) -> None:
     """Close the shared engine's connections, e.g. before its database is dropped."""
     with _engines_lock:
         engine = _engines.pop(url, None)
+    process_runtime().forget(_held_name(url))
     if engine is not None:
         engine.dispose()
+
+
+def _held_name(url: str) -> str:
+    return f"database engine {masked_url(url)}"
 
 
 @functools.lru_cache(maxsize=32)
