@@ -59,6 +59,9 @@ class Story:
     live_label: bool = False  # an "Updated N minutes ago" line whose N changes on every request
     page_html: str | None = None  # a whole real page served instead of the site's template
     nest_last: int = 0  # the last paragraph sits inside this many <div>s (a deep page)
+    # A page layout a test writes: called with the story and the request's number (which
+    # changes on every request unless the site is `stable`), it returns the whole page.
+    template: Callable[[Story, int], str] | None = None
 
 
 @dataclass
@@ -194,6 +197,8 @@ class NewsSite:
 
     def render_article(self, story: Story, base: str | None = None) -> str:
         views = 1000 if self.stable else next(self.views)
+        if story.template is not None:
+            return story.template(story, views)
         if story.page_html is not None:  # its bytes still change with every request
             return f"{story.page_html}\n<!-- request {views} -->"
         price = 1 + views % 7
