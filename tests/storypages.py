@@ -44,7 +44,7 @@ def _page(story: Story, views: int, main: str) -> str:
 </head><body class="page-{views % 3}">
 <header class="masthead"><a class="logo" href="/">The Loopback Post</a>
 <nav><a href="/news">News</a> <a href="/politics">Politics</a> <a href="/sport">Sport</a></nav>
-<div class="ticker">Markets: FTSE {7000 + views % 500} points, pound at {1.1 + views % 9 / 100:.2f}</div>
+<div class="ticker">Markets: FTSE {7000 + views % 500} points, pound at {views % 9}</div>
 </header>
 <div class="ad-slot" id="ad-top-{views}">Advertisement. Sponsored offer number {views}.</div>
 <main id="content">{main}</main>

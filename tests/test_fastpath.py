@@ -122,7 +122,7 @@ def test_each_edit_makes_exactly_one_version(edit, site, crawler, add_feed, cloc
         assert _recheck(crawler, clock).articles_changed == 0
     assert _last_check(db, "port-review").detail == SAME_STORY
 
-    first, second = _versions(db, "port-review")
+    _, second = _versions(db, "port-review")
     page = site.stories["port-review"]
     assert second.title == page.title
     assert second.text.split("\n") == page.paragraphs
