@@ -18,7 +18,11 @@ every check extracts):
   extraction-only ceiling on those pages;
 - CPU seconds per check for a changed page, a page with unchanged bytes, and a 304,
   each in the continuous crawl with no latency and politeness off, with the checks/s
-  it sustains (the sites' own process shares the machine's cores).
+  it sustains (the sites' own process shares the machine's cores);
+- the fast path for unchanged stories on the real pages: CPU per unchanged real-page
+  check, reading only the remembered story region against a full extraction (in this
+  process), and in the continuous crawl (no latency, politeness off) with the fast path
+  and without it (`--fast-only` runs just this part).
 """
 
 from __future__ import annotations
@@ -182,11 +186,19 @@ def _continuous_run(
     delay: float = LATENCY,
     mode: str = "churn",
     name: str = "run",
+    fast: bool = True,
     **overrides,
 ) -> Run:
-    """`newsmon run`'s crawl with every article always due, measured after a warm-up."""
+    """`newsmon run`'s crawl with every article always due, measured after a warm-up;
+    without `fast`, every check whose bytes changed extracts in full (as before the fast
+    path: a fresh process, so this switch stays in it)."""
     from newsmon.crawl.reactor import process_reactor
     from newsmon.crawl.service import CrawlService
+
+    if not fast:
+        from newsmon.record import reading
+
+        reading.FULL_EVERY = 0
 
     sites = Sites(hosts, per_host, delay=delay, mode=mode)
     config = config_for(workdir / f"{name}.db", recheck_schedule=[["40d", "1s"]], **overrides)
@@ -246,6 +258,70 @@ def real_pages_run(seconds: float, work: Path, workers: int) -> None:
     )
 
 
+def real_page_cpu(rounds: int = 3) -> tuple[float, float]:
+    """CPU seconds per unchanged real page, in this process: a full extraction, and the
+    fast path's cheap parse and region fingerprint (the bytes differ, as on real sites)."""
+    from newsmon.extract.fastread import read_page
+    from tests.data import benchmark_pages
+
+    pages = [(url, page) for _, url, page, _ in benchmark_pages()]
+    stories = [read_page(page, url).story for url, page in pages]
+    full = fast = 0.0
+    fast_pages = 0
+    for r in range(rounds):
+        for (url, page), story in zip(pages, stories, strict=True):
+            again = f"{page}\n<!-- request {r} -->"
+            started = time.process_time()
+            read_page(again, url)
+            full += time.process_time() - started
+            if story is not None:
+                started = time.process_time()
+                assert read_page(again, url, remembered=story).extracted is None
+                fast += time.process_time() - started
+                fast_pages += 1
+    located = sum(s is not None for s in stories)
+    print(f"real pages whose story was located (fast path possible): {located}/{len(pages)}")
+    return full / (rounds * len(pages)), fast / max(fast_pages, 1)
+
+
+def fast_path_run(seconds: float, work: Path) -> None:
+    """The fast path on the real pages: per page in this process, then in the crawl."""
+    from tests.data import BENCHMARK
+
+    if not BENCHMARK.exists():
+        print(f"fast path on real pages: skipped, shared data not found at {BENCHMARK}")
+        return
+    full, fast = real_page_cpu()
+    print(
+        f"unchanged real page, CPU per read: full extraction {full * 1000:6.2f} ms, "
+        f"fast path {fast * 1000:6.2f} ms = {full / fast:4.1f}x less"
+    )
+    runs = {
+        on: continuous_run(
+            seconds,
+            work,
+            hosts=5,
+            per_host=20,
+            delay=0.0,
+            mode="real",
+            name=f"real-fast-{on}",
+            fast=on,
+            **UNBOUND,
+        )
+        for on in (False, True)
+    }
+    for on, run in runs.items():
+        label = "with the fast path" if on else "full extraction  "
+        print(
+            f"unchanged real pages {label} CPU per check {run.cpu * 1000:6.2f} ms; "
+            f"sustained {run.rate:6.1f} checks/s ({run.checks} checks)"
+        )
+    print(
+        f"  fast path: {runs[False].cpu / runs[True].cpu:4.1f}x less CPU per check, "
+        f"{runs[True].rate / runs[False].rate:4.1f}x the checks/s (safety net included)"
+    )
+
+
 def cpu_seconds(besides: int | None = None) -> float:
     """CPU time of this process and of its live children (the extraction workers), but
     not the child `besides` (the loopback sites: serving is not newsmon's work)."""
@@ -278,7 +354,12 @@ def cpu_per_check(workdir: Path, seconds: float) -> dict[str, Run]:
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seconds = float(args[0]) if args else 60.0
+    if "--fast-only" in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            fast_path_run(seconds, Path(tmp))
+        return
     from newsmon.config.settings import Config
 
     workers = config_for(Path("x")).workers() if Config else 2
@@ -305,6 +386,7 @@ def main() -> None:
             f"extraction-only ceiling"
         )
         real_pages_run(seconds, work, workers)
+        fast_path_run(seconds / 2, work)
         for name, run in cpu_per_check(work, seconds / 2).items():
             print(
                 f"{name:16s} CPU per check {run.cpu * 1000:6.2f} ms "

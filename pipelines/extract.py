@@ -26,12 +26,14 @@ from newsmon.crawl.workers import (
     extract_off_loop,
     read_off_loop,
 )
+from newsmon.extract.fastread import PageRead
 from newsmon.extract.page import Extracted, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
 from newsmon.pipelines import DatabaseComponent
 from newsmon.record.items import PageItem
 from newsmon.record.reading import (
     Reading,
+    ReadingPlan,
     StoredPage,
     StoryAnchor,
     decode_stored,
@@ -91,31 +93,46 @@ class ExtractPipeline(DatabaseComponent):
                 rules=rules,
                 remembered=plan.anchor.story if plan.anchor else None,
             )
-            if read.extracted is None and plan.anchor is not None:
-                item.reading = Reading(
-                    plan.raw_key,
-                    fast=True,
-                    fast_canonical=read.canonical_url,
-                    anchor=plan.anchor.after_fast_check(),
-                )
-                self.stats.inc_value("newsmon/extraction_fast")
-                process_metrics().check_path("fast")
-                return item
-            assert read.extracted is not None
-            extracted = cleaned(
-                dataclasses.replace(read.extracted, extractor=read.extracted.extractor + method)
-            )
-            process_metrics().extraction(time.perf_counter() - started)
         except (RuleMiss, ExtractionLimit) as exc:  # the rule's miss or the limit, by name
             item.error = str(exc)[:500]
             return item
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
             return item
+        if read.extracted is None and plan.anchor is not None:
+            item.reading = Reading(
+                plan.raw_key,
+                fast=True,
+                fast_canonical=read.canonical_url,
+                anchor=plan.anchor.after_fast_check(),
+            )
+            self.stats.inc_value("newsmon/extraction_fast")
+            process_metrics().check_path("fast")
+            return item
+        process_metrics().extraction(time.perf_counter() - started)
         process_metrics().check_path("full")
+        await self._full_reading(item, plan, read, rules, (current, method))
+        return item
+
+    async def _full_reading(
+        self,
+        item: PageItem,
+        plan: ReadingPlan,
+        read: PageRead,
+        rules: ExtractRules | None,
+        extractor: tuple[str, str],
+    ) -> None:
+        """The item's reading from a full extraction (or its error): the text, the stored
+        page's hash under today's extractor when it changed, and where the story was.
+        `extractor` is today's extractor and its render tag."""
+        current, method = extractor
+        assert read.extracted is not None
+        extracted = cleaned(
+            dataclasses.replace(read.extracted, extractor=read.extracted.extractor + method)
+        )
         if not extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
-            return item
+            return
         baseline = None
         if plan.reread:
             previous = await self.in_transaction(
@@ -131,7 +148,6 @@ class ExtractPipeline(DatabaseComponent):
             anchor = StoryAnchor(read.story, current, reading.text.digest, item.fetched_at)
             reading = dataclasses.replace(reading, anchor=anchor)
         item.reading = reading
-        return item
 
     def budget(self) -> Budget:
         """What one page may cost in the worker pool, from the settings."""
