@@ -122,3 +122,22 @@ def test_the_fast_path_is_tried_only_on_the_latest_text_and_before_the_safety_ne
     assert anchor_due(_anchor(), **naive) is not None
     early = {**late, "now": late["now"] - timedelta(seconds=1)}
     assert anchor_due(_anchor(), **early) is not None
+
+
+def test_on_real_pages_a_word_changed_in_the_story_misses_the_fingerprint():
+    from tests.data import benchmark_pages
+
+    seen = 0
+    for _, url, page, _ in benchmark_pages():
+        first = read_page(page, url)
+        assert first.extracted is not None
+        if first.story is None:
+            continue
+        lines = first.extracted.text.split("\n")
+        word = max(lines[len(lines) // 2].split(), key=len)
+        edited = page.replace(word, word + "x", 1)
+        assert read_page(page + "<!-- again -->", url, remembered=first.story).extracted is None
+        if _full_differs(page, edited):
+            seen += 1
+            assert read_page(edited, url, remembered=first.story).extracted is not None, url
+    assert seen >= 45

@@ -33,7 +33,7 @@ from newsmon.extract.meta import canonical_link, headline, jsonld_articles, meta
 from newsmon.extract.page import _NEVER_STORY
 
 _NEVER = frozenset(_NEVER_STORY)
-_DROPPED = str.maketrans("", "", "\u200b\u200c\u200d\ufeff")
+_DROPPED = str.maketrans("", "", "\u200b\u200c\u200d\ufeff|")
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,18 @@ class StoryPrint:
 
 def _squash(text: str) -> str:
     """Text with no whitespace at all, NFC as stored text is: extraction re-spaces lines
-    (inline elements, <br>, indentation), never their letters."""
+    (inline elements, <br>, indentation), never their letters. Nor table rules: it writes
+    a table's cells between "|"."""
     return "".join(unicodedata.normalize("NFC", text).translate(_DROPPED).split())
+
+
+def _needle(line: str) -> str:
+    """An extracted line as the page's text must hold it: squashed, without the "- " that
+    extraction puts before a list item; "" for a line of markup alone (a table's rule)."""
+    squashed = _squash(line)
+    if line.lstrip().startswith("- "):
+        squashed = squashed[1:]
+    return squashed if any(c.isalnum() for c in squashed) else ""
 
 
 def _tag(element: HtmlElement) -> str:
@@ -128,7 +138,7 @@ def _headline_element(tree: HtmlElement, title: str) -> HtmlElement | None:
 def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPrint | None:
     """The smallest element holding every line of the extracted `text` and the visible
     headline, as a StoryPrint; None when the page's text does not hold them all."""
-    needles = [n for n in (_squash(line) for line in text.split("\n")) if n]
+    needles = [n for n in (_needle(line) for line in text.split("\n")) if n]
     if not needles:
         return None
     head = _headline_element(tree, title)
