@@ -75,8 +75,11 @@ class ExtractPipeline(DatabaseComponent):
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
         current = extractor_version() + rules_tag(rules) + method
+        # The fast path only where the full one would file the page as it is: no source
+        # rules, and no redirect (whose final URL the full path may record as an alias).
+        fast = rules is None and item.url == item.task.url
         plan = plan_reading(
-            item.task, item.body, item.encoding, current, now=item.fetched_at, fast=rules is None
+            item.task, item.body, item.encoding, current, now=item.fetched_at, fast=fast
         )
         if not plan.extract:
             item.reading = Reading(plan.raw_key)
