@@ -6,8 +6,8 @@ extraction ran. A recheck that finds the fingerprint unchanged skips extraction.
 with ALTER TABLE ADD COLUMN, never by rebuilding `articles` (see 0006); NULL means the
 next check extracts in full, so nothing needs filling in.
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-12
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0011"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
