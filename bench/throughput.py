@@ -24,6 +24,10 @@ every check extracts):
   should be near 1; with the checks/s of each crawl's first 5 s against its steady rate
   (the start: robots.txt and AutoThrottle's first delay). `python bench/throughput.py
   SECONDS hosts` runs this comparison alone.
+- the fast path for unchanged stories on the real pages: CPU per unchanged real-page
+  check, reading only the remembered story region against a full extraction (in this
+  process), and in the continuous crawl (no latency, politeness off) with the fast path
+  and without it (`--fast-only` runs just this part).
 """
 
 from __future__ import annotations
@@ -196,11 +200,19 @@ def _continuous_run(
     mode: str = "churn",
     name: str = "run",
     one_source: bool = False,
+    fast: bool = True,
     **overrides,
 ) -> Run:
-    """`newsmon run`'s crawl with every article always due, measured after a warm-up."""
+    """`newsmon run`'s crawl with every article always due, measured after a warm-up;
+    without `fast`, every check whose bytes changed extracts in full (as before the fast
+    path: a fresh process, so this switch stays in it)."""
     from newsmon.crawl.reactor import process_reactor
     from newsmon.crawl.service import CrawlService
+
+    if not fast:
+        from newsmon.record import reading
+
+        reading.FULL_EVERY = 0
 
     sites = Sites(hosts, per_host, delay=delay, mode=mode)
     config = config_for(workdir / f"{name}.db", recheck_schedule=[["40d", "1s"]], **overrides)
@@ -263,6 +275,70 @@ def real_pages_run(seconds: float, work: Path, workers: int) -> None:
     )
 
 
+def real_page_cpu(rounds: int = 3) -> tuple[float, float]:
+    """CPU seconds per unchanged real page, in this process: a full extraction, and the
+    fast path's cheap parse and region fingerprint (the bytes differ, as on real sites)."""
+    from newsmon.extract.fastread import read_page
+    from tests.data import benchmark_pages
+
+    pages = [(url, page) for _, url, page, _ in benchmark_pages()]
+    stories = [read_page(page, url).story for url, page in pages]
+    full = fast = 0.0
+    fast_pages = 0
+    for r in range(rounds):
+        for (url, page), story in zip(pages, stories, strict=True):
+            again = f"{page}\n<!-- request {r} -->"
+            started = time.process_time()
+            read_page(again, url)
+            full += time.process_time() - started
+            if story is not None:
+                started = time.process_time()
+                assert read_page(again, url, remembered=story).extracted is None
+                fast += time.process_time() - started
+                fast_pages += 1
+    located = sum(s is not None for s in stories)
+    print(f"real pages whose story was located (fast path possible): {located}/{len(pages)}")
+    return full / (rounds * len(pages)), fast / max(fast_pages, 1)
+
+
+def fast_path_run(seconds: float, work: Path) -> None:
+    """The fast path on the real pages: per page in this process, then in the crawl."""
+    from tests.data import BENCHMARK
+
+    if not BENCHMARK.exists():
+        print(f"fast path on real pages: skipped, shared data not found at {BENCHMARK}")
+        return
+    full, fast = real_page_cpu()
+    print(
+        f"unchanged real page, CPU per read: full extraction {full * 1000:6.2f} ms, "
+        f"fast path {fast * 1000:6.2f} ms = {full / fast:4.1f}x less"
+    )
+    runs = {
+        on: continuous_run(
+            seconds,
+            work,
+            hosts=5,
+            per_host=20,
+            delay=0.0,
+            mode="real",
+            name=f"real-fast-{on}",
+            fast=on,
+            **UNBOUND,
+        )
+        for on in (False, True)
+    }
+    for on, run in runs.items():
+        label = "with the fast path" if on else "full extraction  "
+        print(
+            f"unchanged real pages {label} CPU per check {run.cpu * 1000:6.2f} ms; "
+            f"sustained {run.rate:6.1f} checks/s ({run.checks} checks)"
+        )
+    print(
+        f"  fast path: {runs[False].cpu / runs[True].cpu:4.1f}x less CPU per check, "
+        f"{runs[True].rate / runs[False].rate:4.1f}x the checks/s (safety net included)"
+    )
+
+
 def cpu_seconds(besides: int | None = None) -> float:
     """CPU time of this process and of its live children (the extraction workers), but
     not the child `besides` (the loopback sites: serving is not newsmon's work)."""
@@ -308,10 +384,15 @@ def many_hosts(seconds: float, work: Path) -> None:
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
-    if sys.argv[2:] == ["hosts"]:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seconds = float(args[0]) if args else 60.0
+    if args[1:] == ["hosts"]:
         with tempfile.TemporaryDirectory() as tmp:
             many_hosts(seconds, Path(tmp))
+        return
+    if "--fast-only" in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            fast_path_run(seconds, Path(tmp))
         return
     from newsmon.config.settings import Config
 
@@ -340,6 +421,7 @@ def main() -> None:
         )
         real_pages_run(seconds, work, workers)
         many_hosts(seconds / 2, work)
+        fast_path_run(seconds / 2, work)
         for name, run in cpu_per_check(work, seconds / 2).items():
             print(
                 f"{name:16s} CPU per check {run.cpu * 1000:6.2f} ms "

@@ -2,9 +2,11 @@
 
 What to read is the record's decision (newsmon.record.reading.plan_reading): nothing,
 when the page's bytes and the extractor are what they were at the last check (the
-cheap path for most rechecks); the page; and the stored page as well, when the
-extractor was upgraded since the latest version, so the upgrade is not mistaken for an
-edit. This pipeline does that reading and hands it over as the item's `reading`.
+cheap path for most rechecks); the page, or first only its remembered story region
+(the fast path: extracted in full only when the region changed); and the stored page
+as well, when the extractor was upgraded since the latest version, so the upgrade is
+not mistaken for an edit. This pipeline does that reading and hands it over as the
+item's `reading`, with where the story was found for the next check.
 """
 
 from __future__ import annotations
@@ -17,14 +19,23 @@ from newsmon.config.settings import Config
 from newsmon.core.fingerprint import content_hash
 from newsmon.core.textclean import clean_line, clean_optional, clean_text
 from newsmon.crawl.metrics import process_metrics
-from newsmon.crawl.workers import Budget, ExtractionLimit, budget_of, extract_off_loop
+from newsmon.crawl.workers import (
+    Budget,
+    ExtractionLimit,
+    budget_of,
+    extract_off_loop,
+    read_off_loop,
+)
+from newsmon.extract.fastread import PageRead
 from newsmon.extract.page import Extracted, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
 from newsmon.pipelines import DatabaseComponent
 from newsmon.record.items import PageItem
 from newsmon.record.reading import (
     Reading,
+    ReadingPlan,
     StoredPage,
+    StoryAnchor,
     decode_stored,
     latest_raw_page,
     plan_reading,
@@ -56,34 +67,75 @@ class ExtractPipeline(DatabaseComponent):
         self.modes = ModeCache(database_url)  # each source's rules, once per crawl
 
     async def handle(self, item: Any) -> Any:
-        if not isinstance(item, PageItem) or item.error or item.not_modified:
+        if not isinstance(item, PageItem) or item.error:
+            return item
+        if item.not_modified:
+            process_metrics().check_path("not-modified")
             return item
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
         current = extractor_version() + rules_tag(rules) + method
-        plan = plan_reading(item.task, item.body, item.encoding, current)
+        # The fast path only where the full one would file the page as it is: no source
+        # rules, and no redirect (whose final URL the full path may record as an alias).
+        fast = rules is None and item.url == item.task.url
+        plan = plan_reading(
+            item.task, item.body, item.encoding, current, now=item.fetched_at, fast=fast
+        )
         if not plan.extract:
             item.reading = Reading(plan.raw_key)
             self.stats.inc_value("newsmon/extraction_skipped")
+            process_metrics().check_path("same-bytes")
             return item
         started = time.perf_counter()
         try:
-            extracted = await extract_off_loop(
-                item.body, item.url, budget=self.budget(), encoding=item.encoding, rules=rules
+            read = await read_off_loop(
+                item.body,
+                item.url,
+                budget=self.budget(),
+                encoding=item.encoding,
+                rules=rules,
+                remembered=plan.anchor.story if plan.anchor else None,
             )
-            extracted = cleaned(
-                dataclasses.replace(extracted, extractor=extracted.extractor + method)
-            )
-            process_metrics().extraction(time.perf_counter() - started)
         except (RuleMiss, ExtractionLimit) as exc:  # the rule's miss or the limit, by name
             item.error = str(exc)[:500]
             return item
         except Exception as exc:  # a page that crashes the extractor is a failed check
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
             return item
+        if read.extracted is None and plan.anchor is not None:
+            item.reading = Reading(
+                plan.raw_key,
+                fast=True,
+                fast_canonical=read.canonical_url,
+                anchor=plan.anchor.after_fast_check(),
+            )
+            self.stats.inc_value("newsmon/extraction_fast")
+            process_metrics().check_path("fast")
+            return item
+        process_metrics().extraction(time.perf_counter() - started)
+        process_metrics().check_path("full")
+        await self._full_reading(item, plan, read, rules, (current, method))
+        return item
+
+    async def _full_reading(
+        self,
+        item: PageItem,
+        plan: ReadingPlan,
+        read: PageRead,
+        rules: ExtractRules | None,
+        extractor: tuple[str, str],
+    ) -> None:
+        """The item's reading from a full extraction (or its error): the text, the stored
+        page's hash under today's extractor when it changed, and where the story was.
+        `extractor` is today's extractor and its render tag."""
+        current, method = extractor
+        assert read.extracted is not None
+        extracted = cleaned(
+            dataclasses.replace(read.extracted, extractor=read.extracted.extractor + method)
+        )
         if not extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
-            return item
+            return
         baseline = None
         if plan.reread:
             previous = await self.in_transaction(
@@ -94,8 +146,11 @@ class ExtractPipeline(DatabaseComponent):
                     baseline = await self._baseline(previous, item.url, rules)
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
-        item.reading = Reading(plan.raw_key, extracted, baseline)
-        return item
+        reading = Reading(plan.raw_key, extracted, baseline)
+        if read.story is not None and reading.text is not None:
+            anchor = StoryAnchor(read.story, current, reading.text.digest, item.fetched_at)
+            reading = dataclasses.replace(reading, anchor=anchor)
+        item.reading = reading
 
     def budget(self) -> Budget:
         """What one page may cost in the worker pool, from the settings."""

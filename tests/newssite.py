@@ -61,6 +61,9 @@ class Story:
     # a whole page per request, from the request's number (bench/fidelity.py's churn)
     page_render: Callable[[int], str] | None = None
     nest_last: int = 0  # the last paragraph sits inside this many <div>s (a deep page)
+    # A page layout a test writes: called with the story and the request's number (which
+    # changes on every request unless the site is `stable`), it returns the whole page.
+    template: Callable[[Story, int], str] | None = None
 
 
 class InFlight:
@@ -220,6 +223,8 @@ class NewsSite:
         views = 1000 if self.stable else next(self.views)
         if story.page_render is not None:
             return story.page_render(views)
+        if story.template is not None:
+            return story.template(story, views)
         if story.page_html is not None:  # its bytes still change with every request
             return f"{story.page_html}\n<!-- request {views} -->"
         price = 1 + views % 7

@@ -184,6 +184,7 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             Article.etag,
             Article.last_modified,
             Article.last_raw_hash,
+            Article.story_anchor,
             Article.status,
             Article.quiet_since,
         ).where(Article.id.in_(ids))
@@ -195,6 +196,7 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             etag=a.etag,
             last_modified=a.last_modified,
             last_raw_key=a.last_raw_hash,
+            story_anchor=a.story_anchor,
             latest_hash=v.content_hash if v else None,
             latest_extractor=v.extractor if v else None,
             source_id=a.source_id,

@@ -44,6 +44,13 @@ class CrawlMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        self._paths = Counter(
+            "newsmon_checks_by_path",
+            "Article checks by how the page was read: full extraction, fast (the story's "
+            "region unchanged), same-bytes or not-modified (nothing read).",
+            ["path"],
+            registry=self.registry,
+        )
         self._fetch = Histogram(
             "newsmon_fetch_seconds",
             "Time from request to response for article fetches.",
@@ -59,6 +66,9 @@ class CrawlMetrics:
 
     def check(self, outcome: str) -> None:
         self._checks.labels(outcome=outcome).inc()
+
+    def check_path(self, path: str) -> None:
+        self._paths.labels(path=path).inc()
 
     def fetch(self, seconds: float) -> None:
         self._fetch.observe(max(seconds, 0.0))

@@ -31,8 +31,10 @@ from pebble import ProcessExpired, ProcessPool
 
 from newsmon.config.settings import Config
 from newsmon.core.runtime import process_runtime
+from newsmon.extract.fastread import PageRead, read_page
 from newsmon.extract.page import Extracted, extract
 from newsmon.extract.rules import ExtractRules, RuleMiss
+from newsmon.extract.storyprint import StoryPrint
 
 # A worker that ran out of memory exits with this code, so the parent can say so.
 _OUT_OF_MEMORY_EXIT = 86
@@ -116,14 +118,32 @@ def _near_memory_limit(share: float = 0.9) -> bool:
 def _extract_in_worker(
     page: bytes | str, url: str | None, encoding: str | None, rules: ExtractRules | None
 ) -> Extracted:
-    """Runs in a worker: extraction, and an exit when memory ran out.
+    """Runs in a worker: extraction, and an exit when memory ran out."""
+    return _guarded(lambda: extract(page, url, encoding=encoding, rules=rules))
+
+
+def _read_in_worker(
+    page: bytes | str,
+    url: str | None,
+    encoding: str | None,
+    rules: ExtractRules | None,
+    remembered: StoryPrint | None,
+) -> PageRead:
+    """Runs in a worker: the remembered story's fingerprint, else a full extraction."""
+    return _guarded(
+        lambda: read_page(page, url, encoding=encoding, rules=rules, remembered=remembered)
+    )
+
+
+def _guarded(work: Callable[[], T]) -> T:
+    """`work()`, and an exit when memory ran out.
 
     After a MemoryError the worker's heap may be fragmented or libxml2 half-failed:
     it leaves, with a code the parent reads, and the pool starts a fresh one. lxml's
     own errors carry a log that cannot cross to the parent: their message does.
     """
     try:
-        return extract(page, url, encoding=encoding, rules=rules)
+        return work()
     except RuleMiss:
         raise
     except MemoryError:
@@ -200,6 +220,26 @@ async def extract_off_loop(
     """
     return await in_worker(
         _extract_in_worker, page, url, encoding, rules, budget=budget, what="extraction"
+    )
+
+
+async def read_off_loop(
+    page: bytes | str,
+    url: str | None,
+    *,
+    budget: Budget,
+    encoding: str | None = None,
+    rules: ExtractRules | None = None,
+    remembered: StoryPrint | None = None,
+) -> PageRead:
+    """Like `extract_off_loop`, trying the `remembered` story's fingerprint first
+    (newsmon.extract.fastread); a full extraction also locates the story anew.
+
+    Raises:
+        ExtractionLimit: the page took longer than its time or more than its memory.
+    """
+    return await in_worker(
+        _read_in_worker, page, url, encoding, rules, remembered, budget=budget, what="extraction"
     )
 
 

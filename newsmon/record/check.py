@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 MISSING_STATUSES = (404, 410)
 SAME_BYTES = "same page bytes"
+SAME_STORY = "same story region"  # the fast path: the remembered region found unchanged
 
 
 def _resolve_canonical(
@@ -172,8 +173,9 @@ def _note(*parts: str | None) -> str | None:
 def _quiet_update(validators: bool, same_text: bool) -> Update:
     """Built once: a statement made per check costs more than the write itself.
     (Bound names may not be column names, hence the `b_` prefix.) A page whose text
-    was compared also records the bytes it was compared from, and holds only while
-    the article still has the URL the claim read."""
+    was compared (or found the same by its story region) also records the bytes it was
+    compared from and where its story is, and holds only while the article still has
+    the URL the claim read."""
     values = {
         "last_checked_at": bindparam("b_now"),
         "last_status": bindparam("b_status"),
@@ -192,6 +194,7 @@ def _quiet_update(validators: bool, same_text: bool) -> Update:
     ]
     if same_text:
         values["last_raw_hash"] = bindparam("b_raw_key")
+        values["story_anchor"] = bindparam("b_anchor")
         footing.append(Article.url == bindparam("b_url"))
     return update(Article).where(*footing).values(values)
 
@@ -223,6 +226,8 @@ def record_quiet_check(
         outcome, detail = CheckOutcome.NOT_MODIFIED, None
     elif reading is not None and reading.same_bytes:
         outcome, detail = CheckOutcome.UNCHANGED, SAME_BYTES
+    elif reading is not None and reading.fast and _names_only_its_own_url(item, reading):
+        outcome, detail, digest = CheckOutcome.UNCHANGED, SAME_STORY, task.latest_hash
     elif (
         reading is not None
         and reading.text is not None
@@ -246,6 +251,7 @@ def record_quiet_check(
         "b_last_modified": item.last_modified,
         "b_url": task.url,
         "b_raw_key": reading.raw_key if reading else None,
+        "b_anchor": reading.anchor_json if reading else None,
     }
     matched = connection.execute(_quiet_update(validators, digest is not None), values).rowcount
     if matched != 1:
@@ -270,10 +276,10 @@ def record_quiet_check(
 def _names_only_its_own_url(item: PageItem, reading: Reading) -> bool:
     """Nothing on the page or its redirects could file it under another URL (the full
     path decides those)."""
-    extracted, url = reading.extracted, item.task.url
-    if extracted is None:
+    url = item.task.url
+    if reading.same_bytes:
         return False
-    if canonical_or_none(extracted.canonical_url) not in (None, url):
+    if canonical_or_none(reading.canonical_url) not in (None, url):
         return False
     return canonical_or_none(item.url) in (None, url)
 
@@ -300,10 +306,10 @@ def record_page(
     if article is None or article.status == ArticleStatus.FROZEN:
         return CheckOutcome.SKIPPED
     reading = item.reading
-    same_bytes = reading is not None and reading.same_bytes
+    same_story = reading is not None and reading.same_story
     page = None
     refused = None
-    if not item.not_modified and not (same_bytes and article.version_count):
+    if not item.not_modified and not (same_story and article.version_count):
         page = reading.text if reading is not None else None
         assert page is not None
         article, refused = _resolve_canonical(session, article, item, page.digest)
@@ -326,7 +332,8 @@ def record_page(
     if item.not_modified:
         return _check(session, article, item, CheckOutcome.NOT_MODIFIED)
     if page is None:
-        return _check(session, article, item, CheckOutcome.UNCHANGED, SAME_BYTES)
+        detail = SAME_STORY if reading is not None and reading.fast else SAME_BYTES
+        return _check(session, article, item, CheckOutcome.UNCHANGED, detail)
     return _store_text(
         session, article, item, policy, page, refused=refused, change=change, max_flips=max_flips
     )
@@ -348,6 +355,7 @@ def _store_text(
     assert item.reading is not None
     reading = item.reading
     digest = page.digest
+    article.story_anchor = reading.anchor_json  # used only while `digest` is the latest's
     history = list(
         session.scalars(
             select(Version.content_hash)

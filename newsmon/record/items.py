@@ -29,6 +29,7 @@ class ArticleTask:
     etag: str | None = None
     last_modified: str | None = None
     last_raw_key: str | None = None
+    story_anchor: str | None = None  # JSON: newsmon.record.reading.StoryAnchor
     latest_hash: str | None = None
     latest_extractor: str | None = None
     source_id: int | None = None

@@ -6,13 +6,22 @@ decided here and in newsmon.record.check, and nowhere else. The extract pipeline
 extractor of the last check; extract; and re-read the stored page under today's
 extractor), does that work in the worker pool, and hands the result over as a
 `Reading`. The decisions are pure; `latest_raw_page` is the one database read.
+
+The fast path: a page whose bytes changed (real sites change their chrome on every
+request) but whose story region, as the last full extraction located it, is unchanged
+(newsmon.extract.storyprint) is not extracted again. It is tried only when the remembered
+region was taken under today's extractor from the text the latest version stores, and
+never past `FULL_EVERY` fast checks in a row or `FULL_AFTER` since the last full
+extraction: a periodic full extraction is the safety net for what a region cannot show.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -22,6 +31,7 @@ from w3lib.encoding import html_to_unicode
 
 from newsmon.core.fingerprint import content_hash, normalize_text, normalize_title
 from newsmon.extract.page import Extracted
+from newsmon.extract.storyprint import StoryPrint
 from newsmon.storage.models import Version
 from newsmon.storage.rawpages import raw_column
 
@@ -29,6 +39,10 @@ if TYPE_CHECKING:
     from newsmon.record.items import ArticleTask
 
 BROWSER_TAG = "+browser"
+# The safety net: a full extraction after this many fast checks in a row, or this long
+# after the last one (an article never changed is checked about 114 times in 40 days).
+FULL_EVERY = 10
+FULL_AFTER = timedelta(days=7)
 
 
 def render_tag(render: str) -> str:
@@ -50,29 +64,112 @@ def raw_key(body: bytes, extractor: str, encoding: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class StoryAnchor:
+    """Where the story was on the last full extraction, and what it was then: stored on
+    the article as JSON (`articles.story_anchor`)."""
+
+    story: StoryPrint
+    extractor: str  # the extractor of that full extraction
+    digest: str  # the hash of the text it extracted (newsmon.core.fingerprint)
+    full_at: datetime  # when it ran
+    fast: int = 0  # fast checks since
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "path": list(self.story.path),
+                "print": self.story.digest,
+                "extractor": self.extractor,
+                "digest": self.digest,
+                "full_at": self.full_at.isoformat(),
+                "fast": self.fast,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> StoryAnchor | None:
+        """The stored anchor; None when there is none or it cannot be read (then the
+        check extracts in full, and stores a fresh one)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            path = tuple(int(i) for i in data["path"])
+            return cls(
+                story=StoryPrint(path, str(data["print"])),
+                extractor=str(data["extractor"]),
+                digest=str(data["digest"]),
+                full_at=datetime.fromisoformat(data["full_at"]),
+                fast=int(data["fast"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def after_fast_check(self) -> StoryAnchor:
+        return replace(self, fast=self.fast + 1)
+
+
+def anchor_due(
+    anchor: StoryAnchor | None, *, extractor: str, latest_hash: str | None, now: datetime
+) -> StoryAnchor | None:
+    """The anchor to try the fast path with, or None when the check must extract in full:
+    no anchor; taken under another extractor, or from text other than the latest
+    version's (a flapping or refused text); or the safety net is due."""
+    if anchor is None or latest_hash is None:
+        return None
+    if anchor.extractor != extractor or anchor.digest != latest_hash:
+        return None
+    if anchor.fast >= FULL_EVERY or _utc(now) - _utc(anchor.full_at) >= FULL_AFTER:
+        return None
+    return anchor
+
+
+def _utc(moment: datetime) -> datetime:
+    """Naive datetimes are UTC here (SQLite hands them back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class ReadingPlan:
     """What to do with one fetched page's bytes."""
 
     raw_key: str
     extract: bool  # False: the very bytes and extractor of the last check
     reread: bool  # the stored page must be read again under today's extractor
+    anchor: StoryAnchor | None = None  # try the fast path with this remembered story
 
 
 def plan_reading(
-    task: ArticleTask, body: bytes, encoding: str | None, extractor: str
+    task: ArticleTask,
+    body: bytes,
+    encoding: str | None,
+    extractor: str,
+    *,
+    now: datetime | None = None,
+    fast: bool = False,
 ) -> ReadingPlan:
     """Skip extraction when the bytes and the extractor are the last check's (the cheap path
     for most rechecks). Re-read the stored page when the extractor (or a source's rules)
     changed since the latest version, so the upgrade is not mistaken for an edit; but not
     across a change of how pages are fetched: a page fetched another way cannot be
     fetched that way again from the store (no baseline; the version is classed `method`).
+    With `fast` (the source allows it) and `now`, name the remembered story to try first.
     """
     key = raw_key(body, extractor, encoding)
     if key == task.last_raw_key:
         return ReadingPlan(key, extract=False, reread=False)
     latest = task.latest_extractor
     reread = latest not in (None, extractor) and render_tag_of(latest) == render_tag_of(extractor)
-    return ReadingPlan(key, extract=True, reread=reread)
+    anchor = None
+    if fast and now is not None and not reread:
+        anchor = anchor_due(
+            StoryAnchor.from_json(task.story_anchor),
+            extractor=extractor,
+            latest_hash=task.latest_hash,
+            now=now,
+        )
+    return ReadingPlan(key, extract=True, reread=reread, anchor=anchor)
 
 
 class StoredText(NamedTuple):
@@ -88,13 +185,30 @@ class Reading:
     """What the extractor made of a fetched page: everything the record decides on."""
 
     raw_key: str
-    extracted: Extracted | None = None  # None: the last check's bytes, not read again
+    # None: not read again: the last check's bytes, or (`fast`) its story region unchanged
+    extracted: Extracted | None = None
     # The stored page's hash under today's extractor, when the extractor changed.
     baseline_hash: str | None = None
+    fast: bool = False  # the remembered story region was found unchanged: the latest text
+    fast_canonical: str | None = None  # the page's rel=canonical, read on the fast path
+    anchor: StoryAnchor | None = None  # to remember on the article; None: forget it
 
     @property
     def same_bytes(self) -> bool:
+        return self.extracted is None and not self.fast
+
+    @property
+    def same_story(self) -> bool:
+        """Not extracted: the text is the latest version's (same bytes, or fast path)."""
         return self.extracted is None
+
+    @property
+    def canonical_url(self) -> str | None:
+        return self.extracted.canonical_url if self.extracted else self.fast_canonical
+
+    @property
+    def anchor_json(self) -> str | None:
+        return self.anchor.to_json() if self.anchor else None
 
     @cached_property
     def text(self) -> StoredText | None:

@@ -154,6 +154,9 @@ class Article(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     last_raw_hash: Mapped[str | None] = mapped_column(String(64))
+    # Where the story was on the last full extraction, and its fingerprint (JSON,
+    # newsmon.record.reading.StoryAnchor): a recheck that finds it unchanged skips extraction.
+    story_anchor: Mapped[str | None] = mapped_column(Text)
     last_status: Mapped[int | None] = mapped_column(Integer)
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     consecutive_missing: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,59 @@
+"""Read one page in a worker: the story's fingerprint first when one is remembered, the
+full extraction only when it differs. Pure, CPU-bound.
+
+Whether to try the fingerprint at all is the record's decision (newsmon.record.reading);
+this only does what it was asked. A full extraction also locates the story for the next
+check (newsmon.extract.storyprint), on a tree of its own: `extract` strips the tree it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsmon.extract.meta import canonical_link
+from newsmon.extract.page import Extracted, _decoded, extract
+from newsmon.extract.parse import parse_page
+from newsmon.extract.rules import ExtractRules
+from newsmon.extract.storyprint import StoryPrint, fingerprint, locate
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """What a worker made of a page: plain values, they cross process boundaries."""
+
+    extracted: Extracted | None  # None: the remembered story, unchanged (fast path)
+    story: StoryPrint | None  # where the story is, for the next check; None: not located
+    canonical_url: str | None = None  # the page's rel=canonical, on the fast path
+
+
+def read_page(
+    body: bytes | str,
+    url: str | None,
+    *,
+    encoding: str | None = None,
+    rules: ExtractRules | None = None,
+    remembered: StoryPrint | None = None,
+) -> PageRead:
+    """The fast path when the `remembered` story's fingerprint is found unchanged on this
+    page, else a full extraction (and the story located anew).
+
+    A source's rules take the page apart their own way: such pages are always extracted
+    in full and no story is remembered for them.
+
+    Raises:
+        RuleMiss: a selector of `rules` matched nothing on this page.
+    """
+    if rules is not None:
+        return PageRead(extract(body, url, encoding=encoding, rules=rules), None)
+    tree = parse_page(_decoded(body, encoding))
+    if (
+        tree is not None
+        and remembered is not None
+        and fingerprint(tree, remembered.path, url) == remembered.digest
+    ):
+        return PageRead(None, remembered, canonical_link(tree, url))
+    extracted = extract(body, url, encoding=encoding)
+    story = None
+    if tree is not None and extracted.text.strip():
+        story = locate(tree, extracted.title, extracted.text, url)
+    return PageRead(extracted, story)

@@ -1,0 +1,143 @@
+"""The story's fingerprint (newsmon.extract.storyprint) and when the record trusts it
+(newsmon.record.reading): whatever a full extraction would read differently, the
+fingerprint must miss; an unchanged story under new chrome must match."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newsmon.extract.fastread import read_page
+from newsmon.extract.page import extract
+from newsmon.extract.storyprint import StoryPrint
+from newsmon.record.reading import FULL_AFTER, FULL_EVERY, StoryAnchor, anchor_due
+from tests import storypages
+from tests.newssite import story
+
+URL = "http://post.example/news/probe"
+ADDED = "<p>The minister later said the figures would be revised again before the vote.</p>"
+
+BODY, ARTICLE, TEXT, TAGS = (
+    '<div class="article-body">',
+    '<article class="article">',
+    '<div class="text">',
+    '<div class="tags">',
+)
+# Edits to a page of each layout: (layout, what, HTML replaced, replacement).
+EDITS = [
+    ("front", "word", "reviewed 10 cases", "reviewed 11 cases"),
+    ("front", "first paragraph", BODY + "\n", BODY + ADDED),
+    ("front", "before the body", BODY, ADDED + BODY),
+    ("front", "after the body", "</div>\n</article>", "</div>" + ADDED + "</article>"),
+    ("front", "before the article", ARTICLE, ADDED + ARTICLE),
+    ("front", "after the article", "</article>", "</article>" + ADDED),
+    ("front", "in the sidebar", '<aside class="sidebar">', '<aside class="sidebar">' + ADDED),
+    ("front", "headline", "Council reviews probe cases", "Council admits it"),
+    ("front", "visible headline only", 'headline">Council reviews', 'headline">Council halts'),
+    ("front", "paragraph turned aside", "<p>Paragraph 2", "<aside>Paragraph 2"),
+    ("front", "promo made a paragraph", '<aside class="inline-promo">', "<div>"),
+    ("split", "word", "reviewed 12 cases", "reviewed 21 cases"),
+    ("split", "before the text", TEXT, ADDED + TEXT),
+    ("split", "after the text", "</div>" + TAGS, "</div>" + ADDED + TAGS),
+    ("split", "in the tags", TAGS, TAGS + ADDED),
+]
+
+LAYOUTS = {"front": storypages.front, "split": storypages.split, "moved": storypages.moved}
+
+
+def _edited(layout: str, old: str, new: str) -> tuple[str, str]:
+    page = LAYOUTS[layout](story("probe"), 1)
+    assert old in page
+    return page, page.replace(old, new)
+
+
+def _full_differs(page: str, edited: str) -> bool:
+    before, after = extract(page, URL), extract(edited, URL)
+    return (before.title, before.text) != (after.title, after.text)
+
+
+@pytest.mark.parametrize(
+    ("layout", "what", "old", "new"), EDITS, ids=[f"{e[0]}: {e[1]}" for e in EDITS]
+)
+def test_whatever_full_extraction_reads_differently_misses_the_fingerprint(layout, what, old, new):
+    page, edited = _edited(layout, old, new)
+    first = read_page(page, URL)
+    assert first.extracted is not None and first.story is not None
+    if _full_differs(page, edited):
+        assert read_page(edited, URL, remembered=first.story).extracted is not None
+
+
+def test_the_edits_above_include_many_that_full_extraction_sees():
+    seen = [e[1] for e in EDITS if _full_differs(*_edited(e[0], e[2], e[3]))]
+    assert len(seen) >= 5, seen
+
+
+@pytest.mark.parametrize("layout", ["front", "moved"])
+def test_new_chrome_around_an_unchanged_story_matches(layout):
+    draw = LAYOUTS[layout]
+    first = read_page(draw(story("probe"), 1), URL)
+    assert first.story is not None
+    for views in (2, 3, 40):
+        assert read_page(draw(story("probe"), views), URL, remembered=first.story).extracted is None
+
+
+def test_a_story_that_moved_misses_and_is_located_anew():
+    first = read_page(storypages.front(story("probe"), 1), URL)
+    moved = read_page(storypages.moved(story("probe"), 2), URL, remembered=first.story)
+    assert moved.extracted is not None and moved.story is not None
+    assert moved.story.path != first.story.path
+
+
+def _anchor(**changes: object) -> StoryAnchor:
+    values: dict[str, object] = {
+        "story": StoryPrint((1, 2, 0), "f" * 64),
+        "extractor": "x 1",
+        "digest": "d",
+        "full_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    values.update(changes)
+    return StoryAnchor(**values)  # type: ignore[arg-type]
+
+
+def test_an_anchor_survives_the_database_and_a_broken_one_means_a_full_extraction():
+    anchor = _anchor(fast=3)
+    assert StoryAnchor.from_json(anchor.to_json()) == anchor
+    for broken in (None, "", "{", "[]", '{"path": "x"}', anchor.to_json().replace('"fast":3', "")):
+        assert StoryAnchor.from_json(broken) is None
+
+
+def test_the_fast_path_is_tried_only_on_the_latest_text_and_before_the_safety_net():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    due = {"extractor": "x 1", "latest_hash": "d", "now": now}
+    assert anchor_due(_anchor(), **due) is not None
+    assert anchor_due(None, **due) is None
+    assert anchor_due(_anchor(extractor="x 2"), **due) is None  # an upgrade re-reads in full
+    assert anchor_due(_anchor(digest="flapped"), **due) is None  # not the stored text
+    assert anchor_due(_anchor(fast=FULL_EVERY), **due) is None
+    assert anchor_due(_anchor(fast=FULL_EVERY - 1), **due) is not None
+    late = {**due, "now": datetime(2026, 1, 1, tzinfo=UTC) + FULL_AFTER}
+    assert anchor_due(_anchor(), **late) is None
+    naive = {**due, "now": now.replace(tzinfo=None)}  # SQLite's datetimes come back naive
+    assert anchor_due(_anchor(), **naive) is not None
+    early = {**late, "now": late["now"] - timedelta(seconds=1)}
+    assert anchor_due(_anchor(), **early) is not None
+
+
+def test_on_real_pages_a_word_changed_in_the_story_misses_the_fingerprint():
+    from tests.data import benchmark_pages
+
+    seen = 0
+    for _, url, page, _ in benchmark_pages():
+        first = read_page(page, url)
+        assert first.extracted is not None
+        if first.story is None:
+            continue
+        lines = first.extracted.text.split("\n")
+        word = max(lines[len(lines) // 2].split(), key=len)
+        edited = page.replace(word, word + "x", 1)
+        assert read_page(page + "<!-- again -->", url, remembered=first.story).extracted is None
+        if _full_differs(page, edited):
+            seen += 1
+            assert read_page(edited, url, remembered=first.story).extracted is not None, url
+    assert seen >= 45
