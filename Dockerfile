@@ -1,12 +1,12 @@
 # newsmon's container image: `newsmon run` by default, as the unprivileged user `newsmon`.
 #
-#   docker build -t newsmon .                                  # about 150 MB over the base
-#   docker build -t newsmon --build-arg WITH_CHROMIUM=1 .      # + Debian's chromium (render = browser)
+#   docker build -t newsmon .          # ~450 MB over the base: playwright's driver is 170 MB
+#   docker build -t newsmon --build-arg WITH_CHROMIUM=1 .   # + Debian's chromium (render = browser)
 #
 # Debian's own base, not python:3.11-slim: bookworm's python3 is 3.11, the chromium the
 # browser renderer drives comes from the same archive, and debian:bookworm-slim is a
 # debootstrap minbase tree, which is how this file was built and run where no container
-# registry is reachable (BASE=a local image made with debootstrap; see deploy/README.md).
+# registry is reachable (BASE=a local image made with debootstrap: deploy/build-image).
 # At the top of the repository because the build context must be the whole checkout,
 # and `docker build .` and compose's `build: ..` find it there without -f.
 
@@ -30,7 +30,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 ca-certificates tzdata \
       $( [ "$WITH_CHROMIUM" = 1 ] && echo chromium fonts-dejavu-core ) \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /var/lib/newsmon --shell /usr/sbin/nologin newsmon \
+ && useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/newsmon --shell /usr/sbin/nologin newsmon \
  && install -d -o newsmon -g newsmon -m 0750 /var/lib/newsmon \
  && install -d -o newsmon -g newsmon -m 0700 /var/lib/newsmon/ledger
 COPY --from=build /opt/newsmon /opt/newsmon
