@@ -31,16 +31,20 @@ from newsmon.record.reading import (
     render_tag,
 )
 from newsmon.sources.modes import ModeCache
+from newsmon.sources.template import Template, template_tag
 
 
-def cleaned(extracted: Extracted) -> Extracted:
+def cleaned(extracted: Extracted, template: Template | None = None) -> Extracted:
     """Page text crosses the trust boundary here: no NUL, C0 controls or lone surrogates
-    reach the database (PostgreSQL refuses NUL; every store and terminal is spared)."""
+    reach the database (PostgreSQL refuses NUL; every store and terminal is spared).
+    The source's learned template lines are left out, and named in the extractor."""
+    text = clean_text(extracted.text)
     return dataclasses.replace(
         extracted,
         title=clean_line(extracted.title),
         byline=clean_optional(extracted.byline),
-        text=clean_text(extracted.text),
+        text=template.without(text) if template is not None else text,
+        extractor=extracted.extractor + template_tag(template),
     )
 
 
@@ -60,7 +64,7 @@ class ExtractPipeline(DatabaseComponent):
             return item
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
-        current = extractor_version() + rules_tag(rules) + method
+        current = extractor_version() + rules_tag(rules) + template_tag(mode.template) + method
         plan = plan_reading(item.task, item.body, item.encoding, current)
         if not plan.extract:
             item.reading = Reading(plan.raw_key)
@@ -71,9 +75,8 @@ class ExtractPipeline(DatabaseComponent):
             extracted = await extract_off_loop(
                 item.body, item.url, budget=self.budget(), encoding=item.encoding, rules=rules
             )
-            extracted = cleaned(
-                dataclasses.replace(extracted, extractor=extracted.extractor + method)
-            )
+            extracted = cleaned(extracted, mode.template)
+            extracted = dataclasses.replace(extracted, extractor=extracted.extractor + method)
             process_metrics().extraction(time.perf_counter() - started)
         except (RuleMiss, ExtractionLimit) as exc:  # the rule's miss or the limit, by name
             item.error = str(exc)[:500]
@@ -91,7 +94,7 @@ class ExtractPipeline(DatabaseComponent):
             )
             if previous:
                 try:
-                    baseline = await self._baseline(previous, item.url, rules)
+                    baseline = await self._baseline(previous, item.url, rules, mode.template)
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
         item.reading = Reading(plan.raw_key, extracted, baseline)
@@ -102,7 +105,11 @@ class ExtractPipeline(DatabaseComponent):
         return budget_of(self.config)
 
     async def _baseline(
-        self, previous: StoredPage, url: str, rules: ExtractRules | None
+        self,
+        previous: StoredPage,
+        url: str,
+        rules: ExtractRules | None,
+        template: Template | None,
     ) -> str | None:
         """The stored page's hash under today's extractor and rules; None when a new rule
         does not fit the old page (then the new text is compared as it is)."""
@@ -110,7 +117,8 @@ class ExtractPipeline(DatabaseComponent):
             again = cleaned(
                 await extract_off_loop(
                     decode_stored(previous), url, budget=self.budget(), rules=rules
-                )
+                ),
+                template,
             )
         except RuleMiss:
             return None
