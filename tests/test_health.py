@@ -12,6 +12,7 @@ from newsmon.record.health import HealthFigures, assess
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Delivery, Source, SourceEvent
 from newsmon.web.app import create_app
+from tests.cli_helpers import cli_env, newsmon
 from tests.newssite import story
 
 SLUGS = [f"tide-report-{i}" for i in range(6)]
@@ -47,9 +48,8 @@ def test_a_source_degrades_when_half_its_recent_checks_extract_nothing():
     assert assess(edging, degraded=True) is not None  # nor clearly recovered
 
 
-def test_empty_pages_raise_the_alarm_hold_notifications_and_recovery_clears_it(
-    site, crawler, add_feed, clock, db, config
-):
+def degrade(site, crawler, add_feed, clock, config) -> None:
+    """Six stories read well twice, then five read as empty while the sixth is edited."""
     for slug in SLUGS:
         site.publish(story(slug, n=4))
     add_feed("gazette", site.url("/feeds/rss.xml"))
@@ -66,10 +66,18 @@ def test_empty_pages_raise_the_alarm_hold_notifications_and_recovery_clears_it(
     crawl(crawler, clock)
     assert watch(config, clock) == ["degraded"]
     assert pending(config, clock) == 0  # the edit captured meanwhile is held back
+
+
+def test_empty_pages_raise_the_alarm_hold_notifications_and_recovery_clears_it(
+    site, crawler, add_feed, clock, db, config
+):
+    degrade(site, crawler, add_feed, clock, config)
     app = TestClient(create_app(config, clock))
     health = app.get("/healthz")
     assert health.status_code == 200  # a detail, not a 503
     assert "gazette" in health.json()["sources_degraded"]
+    page = app.get("/sources").text
+    assert "Extraction degraded since" in page and "held back" in page
     metrics = app.get("/metrics").text
     assert 'newsmon_source_extraction_degraded{source="gazette"} 1.0' in metrics
 
@@ -84,3 +92,23 @@ def test_empty_pages_raise_the_alarm_hold_notifications_and_recovery_clears_it(
     kinds = list(db.scalars(select(SourceEvent.kind).order_by(SourceEvent.id)))
     assert kinds == ["degraded", "recovered"]
     assert "sources_degraded" not in app.get("/healthz").json()
+    assert "Extraction degraded" not in app.get("/sources").text
+
+
+def test_an_operator_sees_a_degraded_source_and_releases_its_held_changes(
+    site, crawler, add_feed, clock, db, config, tmp_path
+):
+    degrade(site, crawler, add_feed, clock, config)
+    env = cli_env(tmp_path, NEWSMON_DATABASE_URL=config.database_url)
+    listed = newsmon(tmp_path, "sources", "list", env=env)
+    assert "extraction degraded since" in listed.stdout, listed.stderr
+    assert "newsmon sources release gazette" in listed.stdout
+    released = newsmon(tmp_path, "sources", "release", "gazette", env=env)
+    assert "1 held notification(s) queued" in released.stdout, released.stderr
+    assert pending(config, clock) == 1
+    assert "extraction degraded" not in newsmon(tmp_path, "sources", "list", env=env).stdout
+    db.expire_all()
+    assert list(db.scalars(select(SourceEvent.kind).order_by(SourceEvent.id))) == [
+        "degraded",
+        "released",
+    ]
