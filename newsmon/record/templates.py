@@ -92,10 +92,33 @@ def learn_source_template(
     return learned
 
 
+def _stale_sources(session: Session) -> list[int]:
+    """Enabled sources with a version captured since their template was last learned: the
+    others' pages are the ones already learned from, so reading them again is waste."""
+    newest = (
+        select(Article.source_id, func.max(Version.captured_at).label("at"))
+        .join(Version, Version.article_id == Article.id)
+        .group_by(Article.source_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(Source.id)
+            .join(newest, newest.c.source_id == Source.id)
+            .where(
+                Source.enabled.is_(True),
+                Source.template_learned_at.is_(None) | (newest.c.at > Source.template_learned_at),
+            )
+            .order_by(Source.id)
+        )
+    )
+
+
 def learn_templates(engine: Engine, *, now: datetime, sample: int = SAMPLE) -> int:
-    """Learn every enabled source's template, one transaction each; the sources that changed."""
+    """Learn the template of every source with new versions, one transaction each; how many
+    sources' templates changed."""
     with transaction(engine) as session:
-        ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True))))
+        ids = _stale_sources(session)
     changed = 0
     for source_id in ids:
         with transaction(engine) as session:
