@@ -80,9 +80,9 @@ def class_template_change(
     if old_text is None:
         return
     blocks = changed_blocks(old_text, version.text)
-    version.changed_blocks = blocks
-    if blocks is None:
+    if blocks is None:  # left SQL NULL (assigning None would store a JSON null)
         return
+    version.changed_blocks = blocks
     rows = session.execute(
         select(Version.id, Version.article_id, Version.changed_blocks, Version.change_class)
         .join(Article, Article.id == Version.article_id)
@@ -100,11 +100,10 @@ def class_template_change(
         return
     version.change_class = ChangeClass.TEMPLATE
     mine = set(blocks)
-    earlier = [
-        r.id for r in rows if r.change_class == ChangeClass.EDIT and set(r.changed_blocks) <= mine
-    ]
-    for earlier_version in earlier:
-        session.get_one(Version, earlier_version).change_class = ChangeClass.TEMPLATE
+    for row in rows:  # the versions before this one: edits that changed only these lines
+        theirs = set(row.changed_blocks or ())
+        if row.change_class == ChangeClass.EDIT and theirs and theirs <= mine:
+            session.get_one(Version, row.id).change_class = ChangeClass.TEMPLATE
     _tell_source(session, article.source_id, blocks, version.text, old_text, now)
 
 
