@@ -10,8 +10,8 @@ TABLE ADD COLUMN (see 0006): `sources` and `versions` are never rebuilt. Only
 `source_events`, which nothing references, is rebuilt on SQLite to widen its kinds
 and let its byte counts be empty for events that are not about storage.
 
-Revision ID: 0017
-Revises: 0011
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0011"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
