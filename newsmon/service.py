@@ -26,7 +26,9 @@ from newsmon.crawl.service import CrawlService
 from newsmon.guard.netguard import parse_networks
 from newsmon.ledger.log import write_checkpoint
 from newsmon.notify.deliver import notify_job
+from newsmon.notify.sourcewatch import watch_sources
 from newsmon.record.store import prune_checks
+from newsmon.record.templates import learn_templates
 from newsmon.record.thinning import MB, SweepResult, storage_sweep
 from newsmon.sources.fromconfig import apply_source_tables
 from newsmon.sources.registry import add_starters, has_sources
@@ -145,12 +147,15 @@ class Monitor:
         )
 
     async def sweep(self) -> int:
-        """Freeze quiet articles, prune old check rows, thin raw pages, watch quotas: on the
-        timed jobs' writer thread, so the crawl's writes neither wait nor hold it up."""
+        """Freeze quiet articles, prune old check rows, thin raw pages, watch quotas and
+        each source's extraction health: on the timed jobs' writer thread, so the crawl's
+        writes neither wait nor hold it up."""
         writer = writer_for(self.config.database_url, JOBS)
         frozen: int = await writer.run(self.service.freeze, alone=True)
         pruned: int = await writer.run(self._prune, alone=True)
         storage = await writer.call(self._thin)
+        now = self.service.clock.now()
+        await writer.call(lambda: watch_sources(self.service.engine, now=now))
         logger.info(
             "sweep: froze %d article(s), pruned %d old check(s), thinned %d raw page(s), "
             "%d source(s) over quota",
@@ -160,6 +165,17 @@ class Monitor:
             len(storage.over_quota),
         )
         return frozen
+
+    async def learn(self) -> int:
+        """Learn each source's template again from its stored pages."""
+        return await asyncio.to_thread(
+            learn_templates, self.service.engine, now=self.service.clock.now()
+        )
+
+
+# Templates are learned hourly: a site's template changes rarely, and a new learned set
+# re-reads every article of the source once, so learning more often buys nothing.
+LEARN_EVERY_SECONDS = 3600.0
 
 
 def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOScheduler:
@@ -182,6 +198,7 @@ def build_scheduler(monitor: Monitor, clock: Clock | None = None) -> AsyncIOSche
     jobs: list[tuple[str, Any, float, bool]] = [
         ("sweep", monitor.sweep, parse_duration(config.freeze_tick).total_seconds(), False),
         ("notify", notify, parse_duration(config.notify_interval).total_seconds(), True),
+        ("templates", monitor.learn, LEARN_EVERY_SECONDS, True),
     ]
     if monitor.ledger_key is not None:
         checkpoint = checkpoint_job(config, monitor.ledger_key, monitor.service.clock.now)

@@ -42,16 +42,20 @@ from newsmon.record.reading import (
     render_tag,
 )
 from newsmon.sources.modes import ModeCache
+from newsmon.sources.template import Template, template_tag
 
 
-def cleaned(extracted: Extracted) -> Extracted:
+def cleaned(extracted: Extracted, template: Template | None = None) -> Extracted:
     """Page text crosses the trust boundary here: no NUL, C0 controls or lone surrogates
-    reach the database (PostgreSQL refuses NUL; every store and terminal is spared)."""
+    reach the database (PostgreSQL refuses NUL; every store and terminal is spared).
+    The source's learned template lines are left out, and named in the extractor."""
+    text = clean_text(extracted.text)
     return dataclasses.replace(
         extracted,
         title=clean_line(extracted.title),
         byline=clean_optional(extracted.byline),
-        text=clean_text(extracted.text),
+        text=template.without(text) if template is not None else text,
+        extractor=extracted.extractor + template_tag(template),
     )
 
 
@@ -74,7 +78,7 @@ class ExtractPipeline(DatabaseComponent):
             return item
         mode = await self.modes.get(item.task.source_id)
         rules, method = mode.rules, render_tag(mode.render)
-        current = extractor_version() + rules_tag(rules) + method
+        current = extractor_version() + rules_tag(rules) + template_tag(mode.template) + method
         # The fast path only where the full one would file the page as it is: no source
         # rules, and no redirect (whose final URL the full path may record as an alias).
         fast = rules is None and item.url == item.task.url
@@ -114,7 +118,7 @@ class ExtractPipeline(DatabaseComponent):
             return item
         process_metrics().extraction(time.perf_counter() - started)
         process_metrics().check_path("full")
-        await self._full_reading(item, plan, read, rules, (current, method))
+        await self._full_reading(item, plan, read, (rules, mode.template), (current, method))
         return item
 
     async def _full_reading(
@@ -122,16 +126,18 @@ class ExtractPipeline(DatabaseComponent):
         item: PageItem,
         plan: ReadingPlan,
         read: PageRead,
-        rules: ExtractRules | None,
+        reading_rules: tuple[ExtractRules | None, Template | None],
         extractor: tuple[str, str],
     ) -> None:
         """The item's reading from a full extraction (or its error): the text, the stored
         page's hash under today's extractor when it changed, and where the story was.
         `extractor` is today's extractor and its render tag."""
         current, method = extractor
+        rules, template = reading_rules
         assert read.extracted is not None
         extracted = cleaned(
-            dataclasses.replace(read.extracted, extractor=read.extracted.extractor + method)
+            dataclasses.replace(read.extracted, extractor=read.extracted.extractor + method),
+            template,
         )
         if not extracted.text.strip():
             item.error = "empty extraction: no article text found on the page"
@@ -143,7 +149,7 @@ class ExtractPipeline(DatabaseComponent):
             )
             if previous:
                 try:
-                    baseline = await self._baseline(previous, item.url, rules)
+                    baseline = await self._baseline(previous, item.url, rules, template)
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
         reading = Reading(plan.raw_key, extracted, baseline)
@@ -157,7 +163,11 @@ class ExtractPipeline(DatabaseComponent):
         return budget_of(self.config)
 
     async def _baseline(
-        self, previous: StoredPage, url: str, rules: ExtractRules | None
+        self,
+        previous: StoredPage,
+        url: str,
+        rules: ExtractRules | None,
+        template: Template | None,
     ) -> str | None:
         """The stored page's hash under today's extractor and rules; None when a new rule
         does not fit the old page (then the new text is compared as it is)."""
@@ -165,7 +175,8 @@ class ExtractPipeline(DatabaseComponent):
             again = cleaned(
                 await extract_off_loop(
                     decode_stored(previous), url, budget=self.budget(), rules=rules
-                )
+                ),
+                template,
             )
         except RuleMiss:
             return None

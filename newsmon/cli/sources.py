@@ -177,6 +177,15 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "extract_rules": source.extract_rules,
                     "render": source.render,
                     "over_quota": _quota_json(quota.get(source.id)),
+                    "degraded": (
+                        {
+                            "since": source.degraded_since.isoformat(),
+                            "reason": source.degraded_reason,
+                        }
+                        if source.degraded_since
+                        else None
+                    ),
+                    "template_blocks": len((source.template or {}).get("blocks") or ()),
                 }
             )
     if as_json:
@@ -194,6 +203,14 @@ def list_(ctx: Context, as_json: bool) -> None:
         )
         if row["over_quota"]:
             click.echo(f"    over its storage quota: {safe(row['over_quota']['detail'])}")
+        if row["degraded"]:
+            click.echo(
+                f"    extraction degraded since {row['degraded']['since']}: "
+                f"{safe(row['degraded']['reason'] or '')}; its changes are held back "
+                f"(`newsmon sources release {safe(row['slug'])}` sends them)"
+            )
+        if row["template_blocks"]:
+            click.echo(f"    template: {row['template_blocks']} repeated block(s) left out")
         if row["extract_rules"] or row["render"] != "http":
             click.echo(f"    {safe(mode_line(row['extract_rules'], row['render']))}")
         for feed in row["feeds"]:
@@ -283,6 +300,21 @@ def set_(
     missing = chromium_missing(ctx.config.chromium_path) if render == "browser" else None
     if missing:  # said at once, not first as failed checks at the next crawl
         click.echo(f"newsmon: warning: {safe(missing)}", err=True)
+
+
+@sources.command("release")
+@click.argument("slug")
+@pass_ctx
+def release(ctx: Context, slug: str) -> None:
+    """Clear SLUG's degraded-extraction alarm and send the changes it held back."""
+    from newsmon.core.clock import SystemClock
+    from newsmon.notify.held import release_source
+
+    with transaction(ctx.engine()) as session:
+        sent = release_source(session, slug=slug, now=SystemClock().now())
+    if sent is None:
+        raise click.ClickException(f"{slug} is not degraded: nothing is held back")
+    click.echo(f"{safe(slug)}: released; {sent} held notification(s) queued")
 
 
 @sources.command("remove")

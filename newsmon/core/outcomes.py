@@ -70,13 +70,16 @@ class ChangeClass(StrEnum):
 
     `minor` fix, `headline` rewrite, `edit`, or `method`: newsmon reads the page
     another way (new rules, browser rendering, an upgrade) and the stored page cannot
-    show what the old text would be under the new way (newsmon.record.changeclass).
+    show what the old text would be under the new way (newsmon.record.changeclass);
+    `template`: the same lines changed on many articles of the source at once, a
+    redesign rather than an edit (newsmon.record.templatechange).
     """
 
     MINOR = "minor"
     HEADLINE = "headline"
     EDIT = "edit"
     METHOD = "method"
+    TEMPLATE = "template"
 
 
 def stored_check_outcomes() -> tuple[str, ...]:

@@ -24,9 +24,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from newsmon.core.outcomes import ArticleStatus
-from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Version
+from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
 ALIVE_WITHIN = timedelta(minutes=3)  # crawlers write a heartbeat about every 30 s
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -220,6 +221,21 @@ class DatabaseCollector(Collector):
             gauge = GaugeMetricFamily(name, help_)
             gauge.add_metric([], float(getattr(state, field)))
             yield gauge
+        with contextlib.suppress(SQLAlchemyError), Session(self.engine) as session:
+            yield source_health_gauge(session)
+
+
+def source_health_gauge(session: Session) -> GaugeMetricFamily:
+    """1 for each source whose extraction is degraded (newsmon.record.health), else 0."""
+    gauge = GaugeMetricFamily(
+        "newsmon_source_extraction_degraded",
+        "1 while the source's extraction is degraded and its changes are held back.",
+        labels=["source"],
+    )
+    rows = session.execute(select(Source.slug, Source.degraded_since).order_by(Source.slug))
+    for slug, since in rows:
+        gauge.add_metric([slug], 0.0 if since is None else 1.0)
+    return gauge
 
 
 class Forward(Collector):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.notify.held import held_ids
 from newsmon.notify.rules import (
     ChangeFacts,
     SubscriptionError,
@@ -96,6 +97,7 @@ def enqueue(session: Session, *, now: datetime) -> int:
         ids = matching_versions(
             session, query, after_id=sub.last_version_id, up_to=newest, limit=ENQUEUE_BATCH
         )
+        held = held_ids(session, ids)  # told when the source recovers (newsmon.notify.held)
         session.add_all(
             Delivery(
                 subscription_id=sub.id,
@@ -106,8 +108,9 @@ def enqueue(session: Session, *, now: datetime) -> int:
                 next_attempt_at=now,
             )
             for version_id in ids
+            if version_id not in held
         )
-        added += len(ids)
+        added += len(ids) - len(held)
         # A full batch may hide more matches: carry on from the last one next round.
         sub.last_version_id = ids[-1] if len(ids) == ENQUEUE_BATCH else newest
     return added

@@ -122,6 +122,7 @@ def message(facts: ChangeFacts, *, base_url: str) -> tuple[str, str]:
         ChangeClass.MINOR: "minor change",
         ChangeClass.HEADLINE: "headline change",
         ChangeClass.METHOD: "re-read by a new extraction method",
+        ChangeClass.TEMPLATE: "the site's template changed",
     }
     kind = words.get(facts.change_class or "", "edit")
     title = f"{facts.source}: ‘{facts.title}’ changed ({kind})"

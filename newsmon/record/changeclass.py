@@ -18,8 +18,13 @@ CHANGE_CLASSES = values(ChangeClass)
 # Left out of feeds and notifications unless asked for: `minor` fixes, and `method`,
 # a version whose text may differ only because newsmon now reads the page another
 # way (new rules, browser rendering, an upgrade) and the stored page cannot show
-# what the old text would be under the new way.
-QUIET_CLASSES: tuple[str, ...] = (ChangeClass.MINOR.value, ChangeClass.METHOD.value)
+# what the old text would be under the new way; and `template`, the same lines changed
+# on many articles of a source at once (newsmon.record.templatechange).
+QUIET_CLASSES: tuple[str, ...] = (
+    ChangeClass.MINOR.value,
+    ChangeClass.METHOD.value,
+    ChangeClass.TEMPLATE.value,
+)
 
 _WORDS = re.compile(r"\w+")
 

@@ -28,6 +28,7 @@ from newsmon.record.changes import Change, StaleChange
 from newsmon.record.items import PageItem
 from newsmon.record.policy import RecheckPolicy
 from newsmon.record.reading import Reading, StoredText
+from newsmon.record.templatechange import class_template_change
 from newsmon.sources.language import learn_page_language
 from newsmon.storage.models import Article, ArticleEvent, ArticleUrl, Check, Version
 from newsmon.storage.rawpages import store_raw
@@ -452,6 +453,7 @@ def _add_version(
         when=AT_CAPTURE,
     )
     session.add(version)
+    class_template_change(session, article, version, now=item.fetched_at)
     article.version_count += 1
     article.title = title or article.title
     article.last_changed_at = article.quiet_since = item.fetched_at

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from newsmon.extract.rules import MAX_EXCLUDES, ExtractRules, RuleError, check_selector
+from newsmon.sources.template import Template
 from newsmon.storage.batchwriter import in_transaction
 from newsmon.storage.models import Source
 
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SourceMode:
-    """One source's rules and render mode, as a crawl uses them."""
+    """One source's rules, render mode and learned template, as a crawl uses them."""
 
     rules: ExtractRules | None = None
     render: str = "http"
+    template: Template | None = None
 
 
 PLAIN = SourceMode()
@@ -40,9 +42,13 @@ logger = logging.getLogger(__name__)
 
 def load_modes(session: Session) -> dict[int, SourceMode]:
     """Every source's mode, in one query (a deployment has hundreds of sources, not millions)."""
-    rows = session.execute(select(Source.id, Source.extract_rules, Source.render))
+    rows = session.execute(select(Source.id, Source.extract_rules, Source.render, Source.template))
     return {
-        row.id: SourceMode(ExtractRules.from_json(row.extract_rules), row.render or "http")
+        row.id: SourceMode(
+            ExtractRules.from_json(row.extract_rules),
+            row.render or "http",
+            Template.from_json(row.template),
+        )
         for row in rows
     }
 

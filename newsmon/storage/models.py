@@ -38,7 +38,14 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 FEED_KINDS = ("feed", "sitemap")
 SOURCE_RENDERS = ("http", "browser")
 DATE_ORIGINS = ("feed", "sitemap", "page")
-SOURCE_EVENT_KINDS = ("over_quota", "under_quota")
+SOURCE_EVENT_KINDS = (
+    "over_quota",
+    "under_quota",
+    "template_changed",  # newsmon.record.templatechange: one block on many articles at once
+    "degraded",  # newsmon.record.health: the source's extraction broke
+    "recovered",
+    "released",  # an operator released a degraded source's held changes
+)
 CHECK_OUTCOMES = stored_check_outcomes()
 
 
@@ -84,6 +91,14 @@ class Source(Base):
     language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # One of the shipped starter sources (`newsmon sources remove --starter` removes them).
     starter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The blocks its pages repeat, left out of the text (newsmon.sources.template), and when
+    # they were learned; None until enough of its pages are stored.
+    template: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    template_learned_at: Mapped[datetime | None]
+    # Set while its extraction is broken (newsmon.record.health): its new versions are held
+    # back from notifications until it recovers or an operator releases them.
+    degraded_since: Mapped[datetime | None]
+    degraded_reason: Mapped[str | None] = mapped_column(Text)
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 
@@ -245,6 +260,9 @@ class Version(Base):
     # indexed for `removed:` and `added:` searches (FTS5 triggers / tsvector columns, 0005).
     removed_text: Mapped[str | None] = mapped_column(Text)
     added_text: Mapped[str | None] = mapped_column(Text)
+    # Digests of the short lines this version added ("+...") or removed ("-..."), digits
+    # masked (newsmon.record.templatechange); None when it changed no such line.
+    changed_blocks: Mapped[list[str] | None] = mapped_column(JSON)
     # The ledger (newsmon.ledger): the record hash chains this version to the previous one
     # of its article; `record_url` is the article URL the record committed to (an article's
     # URL may change later); `chained` says when: "capture", or "upgrade" for versions
@@ -396,7 +414,8 @@ class ArticleEvent(Base):
 
 class SourceEvent(Base):
     """A change of a source's state an operator must hear of: over (or back under) its
-    storage quota, with the bytes stored and the quota in `detail`."""
+    storage quota, with the bytes stored and the quota in `detail`; its template changed
+    on many articles at once; its extraction degraded, recovered or was released."""
 
     __tablename__ = "source_events"
     __table_args__ = (
@@ -408,8 +427,8 @@ class SourceEvent(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime]
-    stored_bytes: Mapped[int] = mapped_column(BigInteger)
-    quota_bytes: Mapped[int] = mapped_column(BigInteger)
+    stored_bytes: Mapped[int | None] = mapped_column(BigInteger)  # quota events only
+    quota_bytes: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str | None] = mapped_column(Text)
 
 

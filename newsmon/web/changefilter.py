@@ -20,7 +20,7 @@ from newsmon.storage.models import Article, ArticleEvent, Source, Version
 
 @dataclass(frozen=True)
 class ChangeFilter:
-    """A feed's filters; by default every change but `minor` and `method` ones (see
+    """A feed's filters; by default every change but `minor`, `method` and `template` ones (see
     newsmon.record.changeclass.QUIET_CLASSES), and every event."""
 
     include_minor: bool = False
@@ -41,7 +41,11 @@ class ChangeFilter:
         if self.classes:
             out.append(Version.change_class.in_(self.classes))
         else:  # versions stored before classes existed count as edits
-            quiet = (ChangeClass.METHOD.value,) if self.include_minor else QUIET_CLASSES
+            quiet = (
+                (ChangeClass.METHOD.value, ChangeClass.TEMPLATE.value)
+                if self.include_minor
+                else QUIET_CLASSES
+            )
             out.append(or_(Version.change_class.is_(None), Version.change_class.not_in(quiet)))
         if self.sources:
             out.append(Source.slug.in_(self.sources))

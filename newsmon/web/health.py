@@ -7,7 +7,9 @@ from its fleet says that the fleet died. No crawler row at all (a web-only archi
 or a fleet stopped on purpose) is healthy, with a note. Schedule lag is reported,
 never a reason for 503: taking a web process out of rotation because crawling is
 behind would only make things worse. Sources over their storage quota are listed
-(`sources_over_quota`), also without a 503: their text is still being stored.
+(`sources_over_quota`), also without a 503: their text is still being stored; and
+sources whose extraction degraded (`sources_degraded`, newsmon.record.health), without
+a 503 too: the rest of the archive is being kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsmon.crawl.metrics import ScheduleState, database_problem, schedule_state, web_registry
+from newsmon.record.health import degraded_sources
 from newsmon.record.thinning import over_quota
 from newsmon.storage.db import transaction
 from newsmon.storage.models import Source
@@ -38,14 +41,22 @@ def sources_over_quota(engine: Engine) -> dict[str, str]:
         return {slugs[sid]: event.detail or "" for sid, event in events.items()}
 
 
+def sources_degraded(engine: Engine) -> dict[str, str]:
+    """slug -> why, for each source whose extraction is degraded."""
+    with transaction(engine) as session:
+        return degraded_sources(session)
+
+
 def verdict(
     state: ScheduleState | None,
     problem: str | None,
     now: Any,
     over_quota: dict[str, str] | None = None,
+    degraded: dict[str, str] | None = None,
 ) -> tuple[int, dict]:
     """(HTTP status, JSON body) of a health check, from what the database said.
-    `over_quota`: slug -> detail of each source over its storage quota."""
+    `over_quota`: slug -> detail of each source over its storage quota; `degraded`:
+    slug -> why, of each source whose extraction degraded."""
     if state is None:
         return 503, {"status": "down", "database": "unreachable", "problem": problem}
     body: dict[str, Any] = {
@@ -57,6 +68,8 @@ def verdict(
     }
     if over_quota:
         body["sources_over_quota"] = over_quota
+    if degraded:
+        body["sources_degraded"] = degraded
     if state.crawlers_known and not state.crawlers_alive:
         ago = span(now - state.last_heartbeat) if state.last_heartbeat else "long"
         body["status"] = "down"
@@ -73,13 +86,15 @@ def healthz(request: Request) -> JSONResponse:
     now = app.state.clock.now()
     state, problem = None, database_problem(app.state.config.database_url)
     quota: dict[str, str] = {}
+    degraded: dict[str, str] = {}
     if problem is None:
         try:
             state = schedule_state(app.state.engine, now=now)
             quota = sources_over_quota(app.state.engine)
+            degraded = sources_degraded(app.state.engine)
         except SQLAlchemyError as exc:
             problem = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
-    status, body = verdict(state, problem, now, quota)
+    status, body = verdict(state, problem, now, quota, degraded)
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 

@@ -152,5 +152,6 @@ def class_words(change_class: str) -> str:
         ChangeClass.MINOR: "minor change",
         ChangeClass.HEADLINE: "headline change",
         ChangeClass.METHOD: "re-read by a new extraction method",
+        ChangeClass.TEMPLATE: "the site's template changed",
     }
     return words.get(change_class, "edit")
