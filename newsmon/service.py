@@ -168,9 +168,10 @@ class Monitor:
 
     async def learn(self) -> int:
         """Learn each source's template again from its stored pages."""
-        return await asyncio.to_thread(
-            learn_templates, self.service.engine, now=self.service.clock.now()
-        )
+        writer = writer_for(self.config.database_url, JOBS)
+        now = self.service.clock.now()
+        learnt: int = await writer.call(lambda: learn_templates(self.service.engine, now=now))
+        return learnt
 
 
 # Templates are learned hourly: a site's template changes rarely, and a new learned set
