@@ -81,6 +81,11 @@ class Source(Base):
     language_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # One of the shipped starter sources (`newsmon sources remove --starter` removes them).
     starter: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How requests reach the source (newsmon.sources.access): {"headers": [[NAME, VALUE]],
+    # "cookie", "user_agent", "proxy"}; None = the crawl's defaults. Holds secrets.
+    access: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The operator's floor, in seconds, under every recheck and feed poll of the source.
+    min_interval: Mapped[int | None] = mapped_column(Integer)
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 
