@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scrapy.http import Request
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from newsmon.guard.fetch import GuardMiddleware, Refused
+from newsmon.guard.netguard import parse_networks
 from newsmon.storage.models import Article, Feed
 from tests import proxyserver
 from tests import receiver as rx
@@ -188,3 +191,12 @@ def test_run_warns_once_at_start_about_the_default_contact_url(site, tmp_path):
         started += proc.communicate(timeout=60)[1]
     warned = [line for line in started.splitlines() if "contact_url" in line]
     assert len(warned) == 1 and "NEWSMON_CONTACT_URL" in warned[0]
+
+
+def test_the_crawls_guard_refuses_a_stored_proxy_off_the_allow_list():
+    """A proxy stored while a range was open is still refused once it is closed."""
+    guard = GuardMiddleware(parse_networks("127.0.0.0/8"))
+    public = "http://93.184.215.14/news/x"
+    guard.process_request(Request(public, meta={"proxy": "http://127.0.0.1:3128"}))
+    with pytest.raises(Refused, match=r"169\.254\.169\.254 is a link-local address.*proxy"):
+        guard.process_request(Request(public, meta={"proxy": "http://169.254.169.254:3128"}))
