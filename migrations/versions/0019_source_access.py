@@ -5,8 +5,8 @@ stores (JSON, secrets included: never printed unmasked); `sources.min_interval` 
 floor in seconds under every recheck and feed poll of the source. Columns are added
 with ALTER TABLE ADD COLUMN (see 0006), so no SQLite table is copied.
 
-Revision ID: 0018
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0014"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
