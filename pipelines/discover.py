@@ -46,7 +46,10 @@ class DiscoverPipeline(DatabaseComponent):
             return item
         added = await self._store_entries(item)
         outcome = await self.in_transaction(
-            record_feed_poll, result=item, policy=self.feed_policy, added=added
+            record_feed_poll,
+            result=item,
+            policy=self.feed_policy.floored(item.task.min_interval),
+            added=added,
         )
         self.stats.inc_value("newsmon/feeds_polled")
         self.stats.inc_value("newsmon/articles_new", outcome.new_articles)
@@ -87,6 +90,7 @@ class DiscoverPipeline(DatabaseComponent):
     async def record_failure(self, item: Any, error: str) -> None:
         if isinstance(item, FeedPolled):
             failed = FeedPolled(task=item.task, fetched_at=item.fetched_at, error=error)
-            await self.in_transaction(record_feed_poll, result=failed, policy=self.feed_policy)
+            policy = self.feed_policy.floored(item.task.min_interval)
+            await self.in_transaction(record_feed_poll, result=failed, policy=policy)
             self.stats.inc_value("newsmon/feeds_polled")
             self.stats.inc_value("newsmon/feed_errors")

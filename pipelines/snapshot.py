@@ -29,7 +29,7 @@ class SnapshotPipeline(DatabaseComponent):
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
-        policy = self.recheck_policy
+        policy = self.recheck_policy.floored(item.task.min_interval)
         if item.error:
             outcome = await self.in_transaction(store_failure, item=item, policy=policy)
             logger.warning("check %s: %s (%s)", item.task.url, outcome, item.error)
@@ -48,7 +48,10 @@ class SnapshotPipeline(DatabaseComponent):
         for attempt in range(1, MAX_MEASURES + 1):
             try:
                 return await self.in_transaction(
-                    record_page, item=item, policy=self.recheck_policy, change=change
+                    record_page,
+                    item=item,
+                    policy=self.recheck_policy.floored(item.task.min_interval),
+                    change=change,
                 )
             except StaleChange as stale:
                 if attempt == MAX_MEASURES:

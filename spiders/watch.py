@@ -9,6 +9,7 @@ which the pipelines store; only then is the task's slot in the queue free.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import scrapy
@@ -21,7 +22,7 @@ from newsmon.core.clock import Clock, SystemClock
 from newsmon.crawl.render import BROWSER_META
 from newsmon.crawl.workqueue import Task, WorkQueue
 from newsmon.record.items import ArticleTask, FeedPolled, FeedTask, PageItem
-from newsmon.sources.modes import ModeCache
+from newsmon.sources.modes import PLAIN, ModeCache, SourceMode
 from newsmon.spiders import HANDLED_STATUSES, conditional_headers
 from newsmon.spiders.articles import page_failed, page_fetched
 from newsmon.spiders.feeds import feed_failed, feed_polled
@@ -53,28 +54,35 @@ class WatchSpider(scrapy.Spider):
             return
         async for task in self.queue.tasks():
             try:
-                request = self._request(task, browser=await self._in_browser(task))
+                mode = await self.modes.get(task.source_id) if self.modes else PLAIN
+                task = replace(task, min_interval=mode.min_interval)
+                request = self._request(task, mode, browser=self._in_browser(task, mode))
             except Exception as exc:  # a URL Scrapy refuses is that task's failure alone
                 yield self._failure(task, f"cannot fetch this URL: {type(exc).__name__}: {exc}")
             else:
                 yield request
 
-    def _request(self, task: Task, browser: bool = False) -> scrapy.Request:
+    def _request(
+        self, task: Task, mode: SourceMode = PLAIN, browser: bool = False
+    ) -> scrapy.Request:
+        """The request for a task, with its source's headers, cookie, user agent and proxy."""
+        # a browser renders the whole page each time: a 304 would leave it nothing to show
+        headers = {} if browser else conditional_headers(task.etag, task.last_modified)
+        meta: dict[str, Any] = {"task": task, BROWSER_META: browser}
+        if mode.access.proxy:  # Scrapy's HttpProxyMiddleware; the guard checks its address
+            meta["proxy"] = mode.access.proxy
         return scrapy.Request(
             task.url,
-            # a browser renders the whole page each time: a 304 would leave it nothing to show
-            headers={} if browser else conditional_headers(task.etag, task.last_modified),
+            headers={**mode.access.request_headers(), **headers},
             callback=self.parse,
             errback=self.failed,
             dont_filter=True,
-            meta={"task": task, BROWSER_META: browser},
+            meta=meta,
         )
 
-    async def _in_browser(self, task: Task) -> bool:
+    def _in_browser(self, task: Task, mode: SourceMode) -> bool:
         """Articles of `render = browser` sources go to Chromium; feeds never do."""
-        if not isinstance(task, ArticleTask) or self.modes is None:
-            return False
-        return (await self.modes.get(task.source_id)).render == "browser"
+        return isinstance(task, ArticleTask) and mode.render == "browser"
 
     async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator[Any]:
         task = response.meta["task"]

@@ -92,6 +92,7 @@ def test_extract_fetches_a_url_through_the_guard(site, tmp_path, run):
     shut = cli_env(tmp_path, NEWSMON_ALLOW_NETWORKS="")
     done = newsmon(tmp_path, "extract", site.url("/news/ferry-strike"), env=shut)
     assert "cannot fetch" in one_error_line(done) and "127.0.0.1" in done.stderr
+    assert "allow_networks (NEWSMON_ALLOW_NETWORKS)" in done.stderr  # how to open it
     assert len(site.hits("/news/ferry-strike")) == hits
 
 

@@ -44,6 +44,7 @@ def test_a_name_resolving_into_the_private_network_is_refused_before_connecting(
     assert failures[0].check(Refused)
     assert str(failures[0].value) == (
         "refused: 10.0.0.7 is a private address (resolved from rebind.example)"
+        "; to allow it, add its range to allow_networks (NEWSMON_ALLOW_NETWORKS)"
     )
 
 

@@ -64,7 +64,7 @@ def test_bad_entries_cost_themselves_only_this_pass_and_the_next(
         assert checks == 2, slug
     ipv6 = db.scalar(select(Article).where(Article.url == "http://[::1]:8080/x"))
     details = list(db.scalars(select(Check.detail).where(Check.article_id == ipv6.id)))
-    assert details and all(d == "refused: ::1 is a loopback address" for d in details)
+    assert details and all(d.startswith("refused: ::1 is a loopback address") for d in details)
     assert all(len(url) <= 2048 for url in db.scalars(select(Article.url)))
     for text in db.scalars(select(Article.title)):
         assert "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)

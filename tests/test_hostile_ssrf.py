@@ -142,8 +142,9 @@ def test_a_feed_moved_into_the_private_network_is_refused(publisher, victim, cra
     assert stats.feeds_polled == 2
     db.expire_all()
     errors = {f.url: f.last_error or "" for f in db.scalars(select(Feed))}
+    hint = "; to allow it, add its range to allow_networks (NEWSMON_ALLOW_NETWORKS)"
     assert errors[f"http://127.0.0.1:{port}/feeds/rss.xml"] == (
-        "refused: 127.0.0.1 is a loopback address"
+        "refused: 127.0.0.1 is a loopback address" + hint
     )
     assert errors[moved].startswith("refused: ")
-    assert errors[moved].endswith("is a loopback address (resolved from localhost)")
+    assert errors[moved].endswith("is a loopback address (resolved from localhost)" + hint)

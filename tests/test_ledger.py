@@ -182,6 +182,9 @@ def test_cli_proof_verifies_with_the_public_key_alone_and_any_changed_byte_fails
 
     proof = json.loads((tmp_path / "p.json").read_text())
     assert proof["record"]["article_url"] == url and proof["record"]["version"] == 1
+    article_id = json.loads(newsmon(tmp_path, "articles", "--json", env=env).stdout)[0]["id"]
+    by_id = newsmon(tmp_path, "proof", str(article_id), "1", env=env)  # the id names it too
+    assert by_id.returncode == 0 and json.loads(by_id.stdout)["record"] == proof["record"]
     forged = dict(proof, text=proof["text"].replace("night 1", "night 7"))
     (tmp_path / "forged.json").write_text(json.dumps(forged))
     refused = newsmon(

@@ -80,3 +80,14 @@ def test_schedule_is_configurable():
 def test_bad_schedule_is_a_clear_error():
     with pytest.raises(ConfigError, match="not a duration"):
         Config.load(env={"NEWSMON_RECHECK_SCHEDULE": '[["soon", "5m"]]'})
+
+
+def test_a_sources_floor_holds_under_every_interval_but_never_shortens_one():
+    policy = RecheckPolicy().floored(2 * H)
+    assert policy.next_check(quiet_since=T0, now=T0) == T0 + 2 * H  # 15 minutes alone
+    assert policy.interval(3 * D) == 3 * H  # a longer step stays as it is
+    assert policy.interval(40 * D) is None  # frozen is frozen
+    assert RecheckPolicy().floored(None) == RecheckPolicy()
+    feeds = FeedPolicy().floored(H)
+    assert feeds.next_poll(now=T0, consecutive_errors=0) == T0 + H
+    assert FeedPolicy().floored(M).next_poll(now=T0, consecutive_errors=0) == T0 + 5 * M

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from newsmon.config.settings import Config
 from newsmon.core.clock import FixedClock
+from newsmon.sources.registry import SourceChanges, SourceSpec, add_source, apply_changes
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import AdminUser, Feed, Source
 from newsmon.web.auth import add_admin
@@ -210,3 +211,27 @@ def test_settings_and_subscriptions_from_the_web(
     assert "test notification to subscription 1: not delivered" in web.get("/admin").text
     web.post("/admin/subscriptions/1/remove", data={"csrf": csrf(web, "/admin")})
     assert "http://127.0.0.1:9/hook" not in web.get("/admin").text
+
+
+def test_a_sources_secrets_are_masked_on_the_admin_page(web: httpx.Client, config, clock) -> None:
+    make_admin(config, clock)
+    with transaction(ensure_schema(config.database_url)) as session:
+        source, _ = add_source(
+            session,
+            spec=SourceSpec(slug="gazette", name="Gazette", feeds=("http://127.0.0.1:9/f.xml",)),
+            now=clock.now(),
+        )
+        apply_changes(
+            source,
+            SourceChanges(
+                headers=("X-Edition: uk",),
+                cookie="session=cookie-secret-1",
+                proxy="http://desk:proxy-secret-2@127.0.0.1:3128",
+                min_interval=3600,
+            ),
+        )
+    assert log_in(web).status_code == 303
+    page = web.get("/admin").text
+    assert "cookie-secret-1" not in page and "proxy-secret-2" not in page
+    assert "cookie session=***" in page and "proxy http://***@127.0.0.1:3128" in page
+    assert "X-Edition: uk" in page and "at least 3600 s" in page

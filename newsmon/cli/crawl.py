@@ -50,6 +50,31 @@ def _progress_bar(service: Any, engine: Any) -> Iterator[None]:
         thread.join(2)
 
 
+def _deliver(ctx: Context, engine: Any, clock: Clock) -> None:
+    """Send the notifications this pass's changes (and earlier failed sends now due) call for,
+    as `newsmon run` would: a cron user gets them too. Bounded by the delivery job's
+    budget and each send's timeout, so the pass ends; what fails is retried next pass."""
+    import asyncio
+
+    from newsmon.guard.netguard import parse_networks
+    from newsmon.notify.deliver import deliver_backlog
+    from newsmon.web.edges import public_base
+
+    stats = asyncio.run(
+        deliver_backlog(
+            engine,
+            now=clock.now,
+            base_url=public_base(ctx.config),
+            allow=parse_networks(ctx.config.allow_networks),
+        )
+    )
+    if stats.sent:
+        retry = ", retried at the next crawl" if stats.failed else ""
+        click.echo(
+            f"notifications: {stats.delivered} delivered, {stats.failed} not delivered{retry}"
+        )
+
+
 @click.command()
 @click.option(
     "--all",
@@ -80,6 +105,7 @@ def crawl(ctx: Context, everything: bool) -> None:
             "(`newsmon crawl --all` polls every feed and checks every active article now)"
         )
     click.echo(stats.line())
+    _deliver(ctx, engine, service.clock)
     if stats.failures:
         raise click.ClickException(
             f"{stats.failures} item(s) could not be handled (see the log above); "

@@ -52,16 +52,17 @@ def verify_cmd(ctx: Context, source: str | None, url: str | None) -> None:
 
 
 @click.command("proof")
-@click.argument("url")
+@click.argument("ref", metavar="ARTICLE")
 @click.argument("number", type=int)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 @pass_ctx
-def proof_cmd(ctx: Context, url: str, number: int, output: str | None) -> None:
-    """A self-contained JSON proof that version NUMBER of the article at URL is in the
-    signed log (a checkpoint is signed first if none covers it yet)."""
+def proof_cmd(ctx: Context, ref: str, number: int, output: str | None) -> None:
+    """A self-contained JSON proof that version NUMBER of ARTICLE (its id, or any URL it
+    was seen under) is in the signed log (a checkpoint is signed first if none covers it)."""
     key = _key(ctx)
     with transaction(ctx.engine()) as session:
-        article = require_article(session, url)
+        article = require_article(session, ref)
+        url = article.url
         version = version_of(session, article.id, number)
         if version.record_hash is None or inclusion(session, version.id) is None:
             write_checkpoint(session, key, now=SystemClock().now())

@@ -101,13 +101,20 @@ def remove(ctx: Context, subscription_id: int) -> None:
 def log(ctx: Context, limit: int) -> None:
     """The newest deliveries: delivered, pending (with the next attempt) or failed."""
     with transaction(ctx.engine()) as session:
-        for d, url in records.delivery_log(session, limit=limit):
+        log = records.delivery_log(session, limit=limit)
+        named = records.changes_named(session, [d.version_id for d, _ in log])
+        for d, url in log:
             when = d.last_attempt_at.strftime("%Y-%m-%d %H:%M") if d.last_attempt_at else "-"
             detail = f" next {d.next_attempt_at:%H:%M}" if d.status == "pending" else ""
             error = f"  {safe(d.last_error)}" if d.last_error else ""
+            change = (
+                records.change_name(*named[d.version_id])
+                if d.version_id in named
+                else "a version since removed"
+            )
             click.echo(
                 f"{d.id:>5}  {d.status:<9} {d.attempts} attempt(s), last {when}{detail}"
-                f"  version {d.version_id} -> {safe(url)}{error}"
+                f"  {safe(change)} -> {safe(url)}{error}"
             )
 
 

@@ -45,8 +45,8 @@ def articles(ctx: Context, source: str | None, status: str | None, as_json: bool
     for row in rows:
         title = safe(row["title"] or "(untitled)")
         click.echo(
-            f"{row['version_count']:>3}v  {row['status']:<6}  {safe(row['source']):<10} "
-            f"{title}\n      {safe(row['url'])}"
+            f"{row['id']:>6}  {row['version_count']:>3}v  {row['status']:<6}  "
+            f"{safe(row['source']):<10} {title}\n        {safe(row['url'])}"
         )
 
 
@@ -56,17 +56,17 @@ def when(moment: datetime | None) -> str:
 
 
 @click.command()
-@click.argument("url")
+@click.argument("article")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def versions(ctx: Context, url: str, as_json: bool) -> None:
-    """List the stored versions of the article at URL (any URL it was seen under).
+def versions(ctx: Context, article: str, as_json: bool) -> None:
+    """List the stored versions of ARTICLE: its id (`newsmon articles`) or any URL it was
+    seen under.
 
     Versions count from 0 (the first capture), as on NewsSniffer's pages.
     """
     with transaction(ctx.engine()) as session:
-        article = require_article(session, url)
-        stored = versions_of(session, article.id)
+        stored = versions_of(session, require_article(session, article).id)
         rows = [version_record(v) for v in stored]
         times = [when(v.captured_at) for v in stored]
     if as_json:
@@ -96,20 +96,21 @@ def version_range(article: Article, *numbers: int) -> None:
 
 
 @click.command()
-@click.argument("url")
+@click.argument("ref", metavar="ARTICLE")
 @click.argument("a", type=int)
 @click.argument("b", type=int)
 @click.option("--color/--no-color", default=None, help="Default: colour on a terminal.")
 @click.option("--context", is_flag=True, help="Show unchanged paragraphs too.")
 @pass_ctx
-def diff(ctx: Context, url: str, a: int, b: int, color: bool | None, context: bool) -> None:
-    """Word-level diff between versions A and B of the article at URL.
+def diff(ctx: Context, ref: str, a: int, b: int, color: bool | None, context: bool) -> None:
+    """Word-level diff between versions A and B of ARTICLE: its id (`newsmon articles`)
+    or any URL it was seen under.
 
-    Versions count from 0 (the first capture), as on NewsSniffer's pages: `diff URL 0 1`
+    Versions count from 0 (the first capture), as on NewsSniffer's pages: `diff ID 0 1`
     shows the first change.
     """
     with transaction(ctx.engine()) as session:
-        article = require_article(session, url)
+        article = require_article(session, ref)
         version_range(article, a, b)
         old, new = version_pair(session, article.id, a, b)
         result = diff_texts(old.title, old.text, new.title, new.text)

@@ -82,12 +82,26 @@ def run(
         _serve_metrics(config.web_host, metrics_port)
     prepare_database(config, SystemClock())
     _check_ledger_key(config)
+    _warn_default_contact(config)
 
     async def start(stop: asyncio.Event) -> None:
         web = None if sock is None else _web_server(config)
         await run_service(config, stop, web=web, sockets=None if sock is None else [sock])
 
     _serve_until_signalled(start)
+
+
+def _warn_default_contact(config: Any) -> None:
+    """Every request's User-Agent names `contact_url`: left at the project's address, site
+    owners write to the project about the operator's crawl. Said once, at start."""
+    from newsmon.config.settings import Config
+
+    if str(config.contact_url) == str(Config.model_fields["contact_url"].default):
+        logger.warning(
+            "contact_url is the default (%s), sent in every User-Agent: set your own "
+            "(contact_url in the config file or NEWSMON_CONTACT_URL) so site owners reach you",
+            config.contact_url,
+        )
 
 
 def _check_ledger_key(config: Any) -> None:

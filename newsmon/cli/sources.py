@@ -14,9 +14,11 @@ from newsmon.core.clock import SystemClock
 from newsmon.core.terminal import safe, safe_json
 from newsmon.core.urls import BadURL, canonicalize
 from newsmon.record.thinning import over_quota
+from newsmon.sources.access import SourceAccess
 from newsmon.sources.registry import (
     SourceChanges,
     SourceSpec,
+    access_line,
     add_source,
     add_starters,
     apply_changes,
@@ -163,7 +165,9 @@ def list_(ctx: Context, as_json: bool) -> None:
         )
         quota = over_quota(session)
         rows: list[dict[str, Any]] = []  # the JSON output, also printed as lines
+        sources_access: dict[str, dict[str, Any] | None] = {}
         for source in session.scalars(select(Source).order_by(Source.slug)):
+            sources_access[source.slug] = source.access
             rows.append(
                 {
                     "slug": source.slug,
@@ -176,6 +180,8 @@ def list_(ctx: Context, as_json: bool) -> None:
                     "feeds": [_feed_json(f) for f in source.feeds],
                     "extract_rules": source.extract_rules,
                     "render": source.render,
+                    "access": SourceAccess.from_json(source.access).masked(),
+                    "interval_seconds": source.min_interval,
                     "over_quota": _quota_json(quota.get(source.id)),
                     "degraded": (
                         {
@@ -213,6 +219,11 @@ def list_(ctx: Context, as_json: bool) -> None:
             click.echo(f"    template: {row['template_blocks']} repeated block(s) left out")
         if row["extract_rules"] or row["render"] != "http":
             click.echo(f"    {safe(mode_line(row['extract_rules'], row['render']))}")
+        if row["access"]:
+            shown = access_line(SourceAccess.from_json(sources_access[row["slug"]]))
+            click.echo(f"    access: {safe(shown)}")
+        if row["interval_seconds"]:
+            click.echo(f"    interval: at least {row['interval_seconds']} s between checks")
         for feed in row["feeds"]:
             state = (
                 safe(feed["last_error"])
@@ -271,6 +282,25 @@ def _feed_json(feed: Feed) -> dict[str, object]:
 @click.option("--clear-rules", is_flag=True, help="Back to generic extraction.")
 @click.option("--render", type=click.Choice(["http", "browser"]), help="How to fetch articles.")
 @click.option("--language", metavar="TAG", help="Language tag (e.g. de, pt-BR), or 'auto'.")
+@click.option(
+    "--interval",
+    metavar="DURATION",
+    help="Check articles and poll feeds at most this often (e.g. 1h); 0 for the policy alone.",
+)
+@click.option(
+    "--header",
+    "headers",
+    metavar="NAME:VALUE",
+    multiple=True,
+    help="A header sent with every request (repeatable; replaces those set; '' clears).",
+)
+@click.option("--cookie", metavar="COOKIES", help="Cookie header, e.g. 'session=abc'; '' clears.")
+@click.option("--user-agent", metavar="TEXT", help="The source's own User-Agent; '' clears.")
+@click.option(
+    "--proxy",
+    metavar="URL",
+    help="HTTP(S) proxy for the source, http://[USER:PASS@]HOST:PORT (no SOCKS); '' clears.",
+)
 @pass_ctx
 def set_(
     ctx: Context,
@@ -281,8 +311,18 @@ def set_(
     clear_rules: bool,
     render: str | None,
     language: str | None,
+    interval: str | None,
+    headers: tuple[str, ...],
+    cookie: str | None,
+    user_agent: str | None,
+    proxy: str | None,
 ) -> None:
-    """Change how source SLUG is fetched and read."""
+    """Change how source SLUG is fetched and read.
+
+    Cookie values and proxy passwords are stored for the crawl and shown masked.
+    """
+    if proxy and proxy.strip():
+        _check_proxy_address(ctx.config, proxy)
     changes = SourceChanges(
         title_selector=title_selector,
         body_selector=body_selector,
@@ -290,6 +330,11 @@ def set_(
         clear_rules=clear_rules,
         render=render,
         language=language,
+        headers=headers or None,
+        cookie=cookie,
+        user_agent=user_agent,
+        proxy=proxy,
+        min_interval=_seconds(interval) if interval is not None else None,
     )
     with transaction(ctx.engine()) as session:
         said = apply_changes(source_by_slug(session, slug), changes)
@@ -315,6 +360,32 @@ def release(ctx: Context, slug: str) -> None:
     if sent is None:
         raise click.ClickException(f"{slug} is not degraded: nothing is held back")
     click.echo(f"{safe(slug)}: released; {sent} held notification(s) queued")
+
+
+def _seconds(interval: str) -> int:
+    """'1h' -> 3600; '0' -> 0 (the policy alone)."""
+    from newsmon.config.types import ConfigError, parse_duration
+
+    try:
+        seconds = parse_duration(interval.strip()).total_seconds()
+    except (ConfigError, ValueError) as exc:
+        fail(f"bad --interval: {exc}")
+    if seconds < 0:
+        fail("bad --interval: a duration must not be negative")
+    return round(seconds)
+
+
+def _check_proxy_address(config: Config, proxy: str) -> None:
+    """The SSRF guard holds a proxy to the rule of any host: refused before it is stored."""
+    from newsmon.guard.netguard import hinted, parse_networks
+    from newsmon.sources.access import AccessError, check_proxy, masked_proxy, proxy_refusal
+
+    try:
+        reason = proxy_refusal(check_proxy(proxy), parse_networks(config.allow_networks))
+    except AccessError as exc:
+        fail(str(exc))
+    if reason:
+        fail(f"proxy {masked_proxy(proxy)}: {hinted(reason)}")
 
 
 @sources.command("remove")

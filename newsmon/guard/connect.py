@@ -24,7 +24,7 @@ from twisted.web.client import URI
 from twisted.web.iweb import IAgentEndpointFactory, IPolicyForHTTPS
 from zope.interface import implementer
 
-from newsmon.guard.netguard import IPNetwork, refusal
+from newsmon.guard.netguard import IPNetwork, hinted, refusal
 
 
 class Refused(IgnoreRequest):
@@ -64,7 +64,7 @@ def checked(host: str, addresses: list[str], allow: tuple[IPNetwork, ...]) -> li
         reason = refusal(address, allow)
         if reason:
             shown = reason if host == address else f"{reason} (resolved from {host})"
-            raise Refused(shown)
+            raise Refused(hinted(shown))
     return sorted(addresses, key=lambda address: ":" in address)
 
 

@@ -30,7 +30,13 @@ from twisted.web.client import Agent
 
 from newsmon.core.urls import BadURL, canonicalize
 from newsmon.guard.connect import GuardedEndpointFactory, Refused
-from newsmon.guard.netguard import IPNetwork, literal_address, parse_networks, refusal
+from newsmon.guard.netguard import (
+    IPNetwork,
+    hinted,
+    literal_address,
+    parse_networks,
+    refusal,
+)
 
 ALLOW_SETTING = "NEWSMON_ALLOW_NETWORKS"
 
@@ -41,6 +47,14 @@ def allowed_networks(crawler: Crawler) -> tuple[IPNetwork, ...]:
     """The allow-list from the crawl's settings (a list, or a comma-separated string)."""
     value = crawler.settings.get(ALLOW_SETTING) or ()
     return parse_networks(value if isinstance(value, str) else list(value))
+
+
+def proxy_refusal(proxy: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    """Why the proxy a request names must not be used, for an address literal; a named
+    proxy was resolved and checked when the operator set it (`sources set --proxy`)."""
+    host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or ""
+    address = literal_address(host)
+    return refusal(address, allow) if address is not None else None
 
 
 def request_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
@@ -67,7 +81,11 @@ class GuardMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         reason = request_refusal(request.url, self.allow)
         if reason:
-            raise Refused(reason)
+            raise Refused(hinted(reason))
+        proxy = request.meta.get("proxy")
+        reason = proxy_refusal(proxy, self.allow) if proxy else None
+        if reason:  # a source's proxy connects for us: held to the rule of any host
+            raise Refused(hinted(f"{reason} (the source's proxy)"))
 
 
 class _GuardedScrapyAgent(_ScrapyAgent):

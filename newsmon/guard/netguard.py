@@ -89,6 +89,16 @@ def kind_of(address: IPAddress) -> str | None:
     return next((reason for hit, reason in checks if hit), None)
 
 
+# Said after every refusal a crawl or a command reports: how an operator opens a range
+# they do mean to watch (an intranet site, a test server), instead of guessing.
+ALLOW_HINT = "; to allow it, add its range to allow_networks (NEWSMON_ALLOW_NETWORKS)"
+
+
+def hinted(reason: str) -> str:
+    """A refusal with the way to lift it, for the person who reads it."""
+    return reason if reason.endswith(ALLOW_HINT) else reason + ALLOW_HINT
+
+
 def _allowed(address: IPAddress, allow: tuple[IPNetwork, ...]) -> bool:
     return any(address.version == net.version and address in net for net in allow)
 

@@ -231,3 +231,22 @@ def delivery_log(session: Session, *, limit: int = 50) -> list[tuple[Delivery, s
         .limit(limit)
     )
     return [(d, url) for d, url in rows]
+
+
+def changes_named(session: Session, version_ids: list[int | None]) -> dict[int, tuple[str, int]]:
+    """version id -> (article URL, version number), so a log speaks of 'URL version 0→1'
+    the way every page does, not of internal row ids."""
+    wanted = [v for v in version_ids if v is not None]
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Version.id, Article.url, Version.number)
+        .join(Article, Article.id == Version.article_id)
+        .where(Version.id.in_(wanted))
+    )
+    return {vid: (url, number) for vid, url, number in rows}
+
+
+def change_name(url: str, number: int) -> str:
+    """'https://site/story version 0→1' (a first capture: 'version 0')."""
+    return f"{url} version {number - 1}\u2192{number}" if number else f"{url} version 0"

@@ -29,10 +29,18 @@ def list_articles(
     return session.scalars(query.limit(limit)).all()
 
 
-def require_article(session: Session, url: str) -> Article:
-    article = article_for_url(session, url)
+def require_article(session: Session, ref: str) -> Article:
+    """The article named by its id (as `newsmon articles` and the web show it) or by any
+    URL it was seen under; NotFound says which was looked for."""
+    ref = ref.strip()
+    if ref.isascii() and ref.isdigit():
+        article = session.get(Article, int(ref))
+        if article is None:
+            raise NotFound(f"no article has id {ref} (see `newsmon articles`)")
+        return article
+    article = article_for_url(session, ref)
     if article is None:
-        raise NotFound(f"no article known under {url}")
+        raise NotFound(f"no article known under {ref}")
     return article
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from newsmon.discover.feeds import ParsedFeed
 from newsmon.record.reading import Reading
@@ -18,6 +18,7 @@ class FeedTask:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    min_interval: timedelta | None = None  # the source's floor, set by the spider
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ArticleTask:
     # footing without reading the row again (newsmon.record.check.record_quiet_check).
     status: str | None = None
     quiet_since: datetime | None = None
+    min_interval: timedelta | None = None  # the source's floor, set by the spider
 
 
 @dataclass

@@ -6,7 +6,7 @@ first sighting when it never changed), and stops for good at the freeze age.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 
@@ -36,15 +36,21 @@ class RecheckPolicy:
     error_backoff_base: timedelta = timedelta(minutes=15)
     error_backoff_cap: timedelta = timedelta(days=1)
     gone_after_errors: int = 3
+    # A source's own floor (`sources set --interval`): no check comes sooner after another.
+    floor: timedelta = timedelta(0)
+
+    def floored(self, floor: timedelta | None) -> RecheckPolicy:
+        """This policy with a source's floor under every interval (None: as it is)."""
+        return self if not floor or floor == self.floor else replace(self, floor=floor)
 
     def interval(self, quiet_for: timedelta) -> timedelta | None:
         """How often to check an article quiet for `quiet_for`; None once it is frozen."""
         if quiet_for >= self.freeze_after:
             return None
-        for step in self.steps:
-            if quiet_for < step.age:
-                return step.every
-        return self.steps[-1].every if self.steps else timedelta(days=1)
+        every = next((s.every for s in self.steps if quiet_for < s.age), None)
+        if every is None:
+            every = self.steps[-1].every if self.steps else timedelta(days=1)
+        return max(every, self.floor)
 
     def should_freeze(self, *, quiet_since: datetime, now: datetime) -> bool:
         return now - quiet_since >= self.freeze_after
@@ -58,6 +64,8 @@ class RecheckPolicy:
         interval = self.interval(now - quiet_since)
         if interval is None:
             return None
+        if self.floor > timedelta(0):  # the operator's floor holds even near the freeze
+            return now + interval
         return min(now + interval, quiet_since + self.freeze_after)
 
     def error_backoff(self, consecutive_errors: int) -> timedelta:
@@ -81,6 +89,10 @@ class FeedPolicy:
 
     interval: timedelta = timedelta(minutes=5)
     error_backoff_cap: timedelta = timedelta(hours=6)
+
+    def floored(self, floor: timedelta | None) -> FeedPolicy:
+        """This policy polling no more often than a source's floor (None: as it is)."""
+        return self if not floor or floor <= self.interval else replace(self, interval=floor)
 
     def next_poll(self, *, now: datetime, consecutive_errors: int) -> datetime:
         if consecutive_errors <= 0:

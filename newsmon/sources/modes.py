@@ -1,4 +1,4 @@
-"""What each source asks of a crawl: its extraction rules and how its articles are fetched.
+"""What each source asks of a crawl: extraction rules, how it is fetched, its interval floor.
 
 `sources set` and `[sources.SLUG]` config tables write them (`apply_mode_changes`);
 a crawl reads them for all sources in one query and keeps them a minute
@@ -12,11 +12,13 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from newsmon.extract.rules import MAX_EXCLUDES, ExtractRules, RuleError, check_selector
+from newsmon.sources.access import NO_ACCESS, SourceAccess
 from newsmon.sources.template import Template
 from newsmon.storage.batchwriter import in_transaction
 from newsmon.storage.models import Source
@@ -34,6 +36,8 @@ class SourceMode:
     rules: ExtractRules | None = None
     render: str = "http"
     template: Template | None = None
+    access: SourceAccess = NO_ACCESS  # headers, cookie, user agent, proxy per request
+    min_interval: timedelta | None = None  # the operator's floor under checks and polls
 
 
 PLAIN = SourceMode()
@@ -42,12 +46,23 @@ logger = logging.getLogger(__name__)
 
 def load_modes(session: Session) -> dict[int, SourceMode]:
     """Every source's mode, in one query (a deployment has hundreds of sources, not millions)."""
-    rows = session.execute(select(Source.id, Source.extract_rules, Source.render, Source.template))
+    rows = session.execute(
+        select(
+            Source.id,
+            Source.extract_rules,
+            Source.render,
+            Source.template,
+            Source.access,
+            Source.min_interval,
+        )
+    )
     return {
         row.id: SourceMode(
             ExtractRules.from_json(row.extract_rules),
             row.render or "http",
             Template.from_json(row.template),
+            SourceAccess.from_json(row.access),
+            timedelta(seconds=row.min_interval) if row.min_interval else None,
         )
         for row in rows
     }

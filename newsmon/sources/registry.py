@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from newsmon.core.urls import BadURL, canonicalize
 from newsmon.extract.language import BadLanguage
+from newsmon.sources.access import AccessError, SourceAccess, changed_access
 from newsmon.sources.language import set_language
 from newsmon.sources.modes import apply_mode_changes
 from newsmon.storage.models import SOURCE_RENDERS, Article, Feed, Source
@@ -196,6 +197,12 @@ class SourceChanges:
     clear_rules: bool = False
     render: str | None = None
     language: str | None = None  # "auto" unpins and lets feeds and pages decide again
+    # Access (newsmon.sources.access): None leaves a setting, "" clears it; headers replace.
+    headers: tuple[str, ...] | None = None
+    cookie: str | None = None
+    user_agent: str | None = None
+    proxy: str | None = None  # its address is checked by the caller, which knows the guard
+    min_interval: int | None = None  # seconds; 0 clears the floor
 
 
 def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
@@ -215,4 +222,41 @@ def apply_changes(source: Source, changes: SourceChanges) -> list[str]:
             said += set_language(source, changes.language)
         except BadLanguage as exc:
             raise SourceError(str(exc)) from exc
+    return said + _apply_access(source, changes)
+
+
+def _apply_access(source: Source, changes: SourceChanges) -> list[str]:
+    """Store the source's access and interval; lines name secrets, never show them."""
+    current = SourceAccess.from_json(source.access)
+    try:
+        access = changed_access(
+            current,
+            headers=changes.headers,
+            cookie=changes.cookie,
+            user_agent=changes.user_agent,
+            proxy=changes.proxy,
+        )
+    except AccessError as exc:
+        raise SourceError(str(exc)) from exc
+    said = [f"access: {access_line(access)}"] if access != current else []
+    source.access = access.to_json()
+    if changes.min_interval is not None:
+        if changes.min_interval < 0:
+            raise SourceError("the interval must not be negative")
+        floor = changes.min_interval or None
+        if floor != source.min_interval:
+            source.min_interval = floor
+            said.append(
+                f"interval: at least {floor} s between checks" if floor else "interval: policy"
+            )
     return said
+
+
+def access_line(access: SourceAccess) -> str:
+    """'headers X-Edition: uk; cookie session=***; proxy http://***@10.0.0.1:3128' (masked)."""
+    shown = access.masked()
+    parts = [f"header {n}: {v}" for n, v in shown.get("headers", {}).items()]
+    parts += [
+        f"{k.replace('_', ' ')} {shown[k]}" for k in ("cookie", "user_agent", "proxy") if k in shown
+    ]
+    return "; ".join(parts) or "defaults"

@@ -99,6 +99,11 @@ class Source(Base):
     # back from notifications until it recovers or an operator releases them.
     degraded_since: Mapped[datetime | None]
     degraded_reason: Mapped[str | None] = mapped_column(Text)
+    # How requests reach the source (newsmon.sources.access): {"headers": [[NAME, VALUE]],
+    # "cookie", "user_agent", "proxy"}; None = the crawl's defaults. Holds secrets.
+    access: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The operator's floor, in seconds, under every recheck and feed poll of the source.
+    min_interval: Mapped[int | None] = mapped_column(Integer)
 
     feeds: Mapped[list[Feed]] = relationship(back_populates="source", cascade="all, delete-orphan")
 

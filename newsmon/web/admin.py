@@ -21,10 +21,12 @@ from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import SubscriptionError, sample_facts
 from newsmon.notify.send import SendLimits, send
 from newsmon.record.changeclass import CHANGE_CLASSES
+from newsmon.sources.access import SourceAccess
 from newsmon.sources.registry import (
     SourceChanges,
     SourceError,
     SourceSpec,
+    access_line,
     add_source,
     apply_changes,
     remove_feed,
@@ -56,14 +58,20 @@ def admin_home(request: Request, session: SessionDep) -> Response:
     if name is None:
         return RedirectResponse("/admin/login?next=/admin", status_code=303)
     token = session.scalar(select(AdminUser.feed_token).where(AdminUser.name == name))
+    sources = list(session.scalars(select(Source).order_by(Source.slug)))
+    deliveries = records.delivery_log(session, limit=50)
+    named = records.changes_named(session, [d.version_id for d, _ in deliveries])
     return render(
         request,
         "admin.html",
         admin=name,
         said=request.session.pop("said", None),
-        sources=list(session.scalars(select(Source).order_by(Source.slug))),
+        sources=sources,
+        # cookie values and proxy passwords masked: the page shows what is set, not the secret
+        access={s.slug: access_line(SourceAccess.from_json(s.access)) for s in sources if s.access},
         subscriptions=records.subscriptions(session),
-        deliveries=records.delivery_log(session, limit=50),
+        deliveries=deliveries,
+        changes={vid: records.change_name(*pair) for vid, pair in named.items()},
         renders=SOURCE_RENDERS,
         change_classes=CHANGE_CLASSES,
         feed_token=token if request.app.state.config.private else None,
