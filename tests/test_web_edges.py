@@ -84,6 +84,9 @@ def test_times_without_a_zone_are_read_as_utc(web):
         assert (river in ids) is included, since
     bad = web.get("/api/articles", params={"changed_since": "9999-12-31T23:59:59-14:00"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "changed_since"]
+    for number in ("1.38e-185", "1741000000", "-5"):  # not read as seconds since 1970
+        bad = web.get("/api/articles", params={"changed_since": number})
+        assert bad.status_code == 422, number
 
 
 def test_head_answers_wherever_get_does(web):

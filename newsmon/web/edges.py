@@ -6,11 +6,12 @@ they are checked here, before any query runs.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsmon.config.settings import Config
@@ -53,7 +54,18 @@ def as_utc(value: datetime) -> datetime:
         raise ValueError("time is outside the range of dates") from exc
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+def a_written_time(value: object) -> object:
+    """A time must be written as one (ISO 8601), as the schema says: pydantic would read a
+    bare number as seconds since 1970, which nobody means in a URL."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value.strip())
+    ):
+        raise ValueError("must be a time such as 2026-03-02T09:00:00Z, not a number")
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+UtcDatetime = Annotated[datetime, BeforeValidator(a_written_time), AfterValidator(as_utc)]
 
 
 def no_nul(value: str | None) -> str | None:
