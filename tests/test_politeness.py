@@ -11,7 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from newsmon.crawl.service import CrawlService
-from newsmon.storage.db import make_engine, upgrade
+from newsmon.crawl.workqueue import QueuePlan, WorkQueue
+from newsmon.discover.feeds import FeedEntry
+from newsmon.record.store import add_entries
+from newsmon.storage.batchwriter import in_transaction
+from newsmon.storage.db import ensure_schema, make_engine, transaction, upgrade
 from newsmon.storage.models import Article, Check
 from tests import newssite
 from tests.conftest import Crawler
@@ -139,3 +143,43 @@ def test_upgrading_fills_each_stored_articles_host_from_its_url(database_url):
         "https://[2001:db8::1]/b": "2001:db8::1",
         "http://x.test/c": "x.test",
     }
+
+
+def test_a_pass_goes_on_when_its_hosts_window_empties_while_it_looks_for_more(
+    config, clock, reactor, add_feed
+):
+    """Seen under load with two crawlers: a pass stopped after the first window of a
+    feed's articles, because those pages were all stored while it looked for more work
+    (the look counted them as filling their host) and then it held nothing."""
+    url = config.database_url
+    add_feed("gazette", "http://127.0.0.1:9/feeds/rss.xml")
+    pages = [FeedEntry(url=f"http://127.0.0.1:9/news/story-{i}") for i in range(3)]
+    with transaction(ensure_schema(url)) as session:
+        add_entries(session, source_id=1, entries=pages, now=clock.now())
+    queue = WorkQueue(url, clock, QueuePlan(feeds=False, per_host=1, capacity=10))
+
+    async def take_all() -> list[str]:
+        tasks = queue.tasks()
+        first = await anext(tasks)  # fills the host's window of one
+
+        async def stored() -> None:  # its page's write commits, on the same writer thread
+            await in_transaction(url, lambda session: None)
+            queue.done(first)
+
+        # The writer runs jobs in turn: it waits at the gate while the page's write and
+        # then the queue's next look are handed to it, so the page is stored (and done)
+        # after the look counted it as filling its host and before that look answers.
+        gate = threading.Event()
+        blocked = asyncio.ensure_future(in_transaction(url, lambda session: gate.wait(60)))
+        storing = asyncio.ensure_future(stored())
+        await asyncio.sleep(0)  # both handed over
+        asyncio.get_running_loop().call_soon(gate.set)  # once the next look is handed over
+        rest = []
+        async for task in tasks:  # until the pass ends
+            rest.append(task)
+            queue.done(task)  # checked and stored at once
+        await asyncio.gather(blocked, storing)
+        return [task.url for task in [first, *rest]]
+
+    checked = reactor.run(take_all, timeout=60)
+    assert sorted(checked) == sorted(page.url for page in pages)

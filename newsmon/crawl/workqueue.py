@@ -105,6 +105,9 @@ class WorkQueue:
                 if free < self._batch() and self.held:  # claim in batches, not page by page
                     await self._sleep(self.plan.idle_wait)
                     continue
+                # The claim leaves out hosts whose window this crawler's tasks in flight
+                # fill now; tasks stored while it runs free those hosts for the next one.
+                claimed_beside_work = bool(self.held)
                 fresh = await self._claim_fresh(free)
             except Exception as exc:
                 if self._database_failed(exc):
@@ -119,7 +122,12 @@ class WorkQueue:
             if fresh:
                 continue
             if not self.plan.continuous and not self.held:
-                return  # nothing due, nothing in flight: the pass is over
+                if not claimed_beside_work:
+                    return  # nothing due, nothing in flight: the pass is over
+                # The tasks that filled their hosts' windows finished during that claim:
+                # those hosts' due work was not looked at yet (a pass once ended after
+                # the first 5 of a feed's 40 articles). Look again, now with none held.
+                continue
             await self._sleep(self.plan.idle_wait)
 
     def _batch(self) -> int:
