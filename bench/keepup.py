@@ -35,6 +35,7 @@ import argparse
 import bisect
 import math
 import multiprocessing
+import shutil
 import statistics
 import sys
 import tempfile
@@ -106,7 +107,8 @@ def build(url: str, sites: Sites, rate: int, run_for: timedelta) -> dict[int, Pl
     with transaction(engine) as session:
         for slug, _ in sites.feeds:
             add_source(session, spec=SourceSpec(slug=slug, name=slug, feeds=()), now=now)
-        source_ids = dict(session.execute(select(Source.slug, Source.id)).tuples())
+        rows = session.execute(select(Source.slug, Source.id))
+        source_ids = {slug: source_id for slug, source_id in rows}
     stored, offsets = real_digests(sites), schedule_offsets()
     extractor, urls = extractor_version(), sites.article_urls()
     day, plan = timedelta(days=1), {}
@@ -305,7 +307,7 @@ def report(label: str, result: Result) -> None:
 
 
 def main() -> None:
-    from tests.data import BENCHMARK
+    from bench.loopback_sites import shared_data
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="measured, per R")
@@ -314,8 +316,11 @@ def main() -> None:
     parser.add_argument("--fleet", type=int, default=None, help="R for the PostgreSQL fleet")
     parser.add_argument("--hosts", type=int, default=100)
     args = parser.parse_args()
-    if not BENCHMARK.exists():
-        print(f"keep-up benchmark: skipped, shared data not found at {BENCHMARK}")
+    if not (benchmark := shared_data()).exists():
+        print(
+            f"keep-up benchmark: skipped, shared data not found at {benchmark} "
+            "(set NEWSMON_SHARED_DATA to the folder holding article-extraction-benchmark)"
+        )
         return
     rates = sorted(int(r) for r in args.rates.split(","))
     run_for = timedelta(seconds=args.warmup + args.seconds + 60)
@@ -332,18 +337,19 @@ def main() -> None:
             report("one process, SQLite", results[-1])
         kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds()]
         print(f"largest R with p95 lag under 5 minutes: {max(kept) if kept else 'none tried'}")
-        fleet(Path(tmp), args.fleet or rates[-1], args)
+        fleet(args.fleet or rates[-1], args)
 
 
-def fleet(folder: Path, rate: int, args: argparse.Namespace) -> None:
+def fleet(rate: int, args: argparse.Namespace) -> None:
     """Two crawl processes on one throwaway PostgreSQL cluster."""
     from tests.pgcluster import pg_bindir, start_cluster
 
     if pg_bindir() is None:
         print("fleet on PostgreSQL: skipped, no PostgreSQL binaries found")
         return
-    (folder / "pg").mkdir()
-    cluster = start_cluster(folder / "pg")
+    # A folder of its own under /tmp: the cluster runs as another user, who must reach it.
+    home = Path(tempfile.mkdtemp(prefix="keepup-pg-"))
+    cluster = start_cluster(home)
     run_for = timedelta(seconds=args.warmup + args.seconds + 60)
     articles = FREEZE_DAYS * rate + math.ceil(rate * run_for / timedelta(days=1))
     sites = Sites(args.hosts, math.ceil(articles / args.hosts), delay=LATENCY, mode="real")
@@ -355,6 +361,7 @@ def fleet(folder: Path, rate: int, args: argparse.Namespace) -> None:
     finally:
         sites.stop()
         cluster.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

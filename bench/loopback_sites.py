@@ -18,10 +18,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def shared_data() -> Path:
+    """The extraction benchmark's folder: beside the project (tests/data.py), or under
+    $NEWSMON_SHARED_DATA (a git worktree lives elsewhere); the tests' helpers follow."""
+    import os
+
+    from tests import data
+
+    if folder := os.environ.get("NEWSMON_SHARED_DATA"):
+        data.DATA = Path(folder)
+        data.BENCHMARK = data.DATA / "article-extraction-benchmark"
+    return data.BENCHMARK
+
+
 def real_pages() -> list[tuple[str, str]]:
     """The benchmark's pages, (original URL, HTML); the caller checks the data is there."""
     from tests.data import benchmark_pages
 
+    shared_data()
     return [(url, html) for _, url, html, _ in benchmark_pages()]
 
 
