@@ -261,6 +261,8 @@ class Result:
     p50: float
     p95: float
     worst: float
+    due: int  # checks due in the window (done or not)
+    changed: int  # checks in the window that stored a version (arrivals' first ones)
     memory: list[Served]
 
 
@@ -280,6 +282,7 @@ def measure(
     with shared_engine(url).connect() as conn:
         query = select(func.count()).select_from(Check).where(Check.at.between(start, end))
         done = conn.execute(query).scalar_one()
+        changed = conn.execute(query.where(Check.outcome == "changed")).scalar_one()
     window = (end - start).total_seconds()
     p95 = statistics.quantiles(late, n=20)[-1] if len(late) > 1 else late[0]
     return Result(
@@ -289,6 +292,8 @@ def measure(
         p50=statistics.median(late),
         p95=p95,
         worst=late[-1],
+        due=len(late),
+        changed=changed,
         memory=served,
     )
 
@@ -299,6 +304,7 @@ def report(label: str, result: Result) -> None:
         f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
         f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
     )
+    print(f"  {result.due} checks due in the window, {result.changed} stored a version")
     for n, served in enumerate(result.memory, 1):
         print(
             f"  process {n} RSS {served.rss_at_window / 1024:6.1f} MB at the window's start, "
