@@ -226,8 +226,12 @@ def in_processes(url: str, warmup: float, seconds: float, count: int) -> list[Se
         return [f.result() for f in futures]
 
 
-def lags(url: str, plan: dict[int, Planned], start: datetime, end: datetime) -> Iterator[float]:
-    """Seconds late of every check due in [start, end]: done (its `at`) or not (`end`)."""
+def lags(
+    url: str, plan: dict[int, Planned], start: datetime, end: datetime, done: list[datetime]
+) -> Iterator[float]:
+    """Seconds late of every check due in [start, end]: done (its `at`) or not (`end`);
+    `done` gets the time of every check run in the window (counted here, in Python: a
+    datetime bound in SQL is read in the session's time zone on PostgreSQL)."""
     from sqlalchemy import select
 
     from newsmon.core.outcomes import CheckOutcome
@@ -242,6 +246,8 @@ def lags(url: str, plan: dict[int, Planned], start: datetime, end: datetime) -> 
     with shared_engine(url).connect() as conn:
         for article_id, at, outcome in conn.execute(query):
             at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            if start <= at <= end:
+                done.append(at)
             when = due.get(article_id)
             if when is not None and start <= when <= end:
                 yield (at - when).total_seconds()
@@ -262,7 +268,9 @@ class Result:
     p95: float
     worst: float
     due: int  # checks due in the window (done or not)
-    changed: int  # checks in the window that stored a version (arrivals' first ones)
+    changed: int  # checks in the run that stored a version (arrivals' first ones)
+    backlog: int  # checks already due when the crawl started (the build's own time)
+    window: float  # seconds measured
     memory: list[Served]
 
 
@@ -278,12 +286,15 @@ def measure(
     served = in_processes(url, warmup, seconds, processes)
     start = max(s.started for s in served) + timedelta(seconds=warmup)
     end = min(s.ended for s in served)
-    late = sorted(lags(url, plan, start, end)) or [0.0]
+    ran: list[datetime] = []
+    late = sorted(lags(url, plan, start, end, ran)) or [0.0]
     with shared_engine(url).connect() as conn:
-        query = select(func.count()).select_from(Check).where(Check.at.between(start, end))
-        done = conn.execute(query).scalar_one()
-        changed = conn.execute(query.where(Check.outcome == "changed")).scalar_one()
+        query = select(func.count()).select_from(Check).where(Check.outcome == "changed")
+        changed = conn.execute(query).scalar_one()
+    crawl_start = min(s.started for s in served)
+    backlog = sum(p.due < crawl_start for p in plan.values())
     window = (end - start).total_seconds()
+    done = len(ran)
     p95 = statistics.quantiles(late, n=20)[-1] if len(late) > 1 else late[0]
     return Result(
         rate=rate,
@@ -294,6 +305,8 @@ def measure(
         worst=late[-1],
         due=len(late),
         changed=changed,
+        backlog=backlog,
+        window=window,
         memory=served,
     )
 
@@ -304,7 +317,11 @@ def report(label: str, result: Result) -> None:
         f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
         f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
     )
-    print(f"  {result.due} checks due in the window, {result.changed} stored a version")
+    print(
+        f"  {result.due} checks due in the {result.window:.0f} s window; "
+        f"{result.backlog} already due when the crawl started; "
+        f"{result.changed} checks in the run stored a version"
+    )
     for n, served in enumerate(result.memory, 1):
         print(
             f"  process {n} RSS {served.rss_at_window / 1024:6.1f} MB at the window's start, "
