@@ -12,16 +12,41 @@ real news pages from ../shared/data, in turn, each request's bytes different).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def shared_data() -> Path:
+    """The extraction benchmark's folder: beside the project (tests/data.py), or under
+    $NEWSMON_SHARED_DATA (a git worktree lives elsewhere); the tests' helpers follow."""
+    import os
+
+    from tests import data
+
+    if folder := os.environ.get("NEWSMON_SHARED_DATA"):
+        data.DATA = Path(folder)
+        data.BENCHMARK = data.DATA / "article-extraction-benchmark"
+    return data.BENCHMARK
 
 
 def real_pages() -> list[tuple[str, str]]:
     """The benchmark's pages, (original URL, HTML); the caller checks the data is there."""
     from tests.data import benchmark_pages
 
+    shared_data()
     return [(url, html) for _, url, html, _ in benchmark_pages()]
+
+
+def _real_render(page: str, original: str, url: str) -> Callable[[int], str]:
+    """A real page named by its URL here, built per request: a copy per article would
+    hold gigabytes once bench/keepup.py serves tens of thousands of articles."""
+
+    def render(request: int) -> str:
+        return f"{page.replace(original, url)}\n<!-- request {request} -->"
+
+    return render
 
 
 def main() -> None:
@@ -42,11 +67,11 @@ def main() -> None:
         site.stable = mode in ("stable", "etag")
         site.churn = mode == "churn+edit"
         for i in range(per_host):
-            slug, page = f"h{h}-story-{i:02d}", None
+            slug, render = f"h{h}-story-{i:02d}", None
             if real:  # served as its own site serves it: its canonical names this page
                 original, page = real[(h * per_host + i) % len(real)]
-                page = page.replace(original, site.url(f"/news/{slug}"))
-            site.publish(story(slug, n=8, etag=mode == "etag", page_html=page))
+                render = _real_render(page, original, site.url(f"/news/{slug}"))
+            site.publish(story(slug, n=8, etag=mode == "etag", page_render=render))
         sites.append(site)
         print(f"site{h} {site.url('/feeds/rss.xml')}", flush=True)
     print("ready", flush=True)

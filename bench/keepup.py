@@ -1,0 +1,391 @@
+"""Keep-up benchmark: how many new articles a day one node keeps up with, and how late.
+
+Run on demand: `python bench/keepup.py [--seconds S] [--warmup W] [--rates R,R,...]
+[--fleet R] [--hosts N]`. For each R (new articles a day), a fresh database holds the
+articles a steady intake of R a day leaves behind: R x 40 articles of ages spread evenly
+over 40 days, each with its first version (the text the page extracts to) and its
+`next_check_at` where the recheck table (newsmon.record.policy) puts it, plus the articles
+that arrive during the run (due at once when they arrive). They are served by the
+loopback sites (bench/loopback_sites.py, `real` mode: the extraction benchmark's real
+pages from ../shared/data, each request's bytes different), over HOSTS hosts with 100 ms
+latency, and `CrawlService.run_continuously` checks them at default politeness in a
+fresh process for W + S seconds. Printed per R, over the last S seconds:
+
+- checks/s demanded (R x the checks one article gets in 40 days, a day) and achieved;
+- the schedule lag, a check's time minus the time it was due, p50, p95 and max; a check
+  due in the window but not done by its end counts with its lag so far, so falling
+  behind cannot hide;
+- the service process's RSS at the window's start and end and its peak (VmHWM).
+
+Then the largest R whose p95 lag stays under 5 minutes, and the same figures for a
+fleet of two processes on a throwaway PostgreSQL cluster (tests/pgcluster.py) at the
+`--fleet` R (default: the largest R given). Feeds are not polled (the sources have none):
+the intake is the arriving articles, so a feed listing thousands of stories does not
+load the run.
+
+When a check ran is `checks.at`; when it was due is reconstructed: the first check of an
+article in the run was due at the `next_check_at` written here, each later one where the
+policy put it after the check before (`next_check(quiet_since, at)`, the record's own
+rule), a changed version moving `quiet_since`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import math
+import multiprocessing
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.throughput import LATENCY, Sites, config_for
+
+FREEZE_DAYS = 40
+LAG_GOAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Where the steady intake leaves one article: due at `due`, quiet since `quiet`."""
+
+    due: datetime
+    quiet: datetime
+
+
+def schedule_offsets() -> list[timedelta]:
+    """When an article that never changes is checked, counted from its first sighting:
+    the first fetch at 0, then each check where the policy puts it after the last."""
+    from newsmon.record.policy import RecheckPolicy
+
+    policy, start = RecheckPolicy(), datetime(2026, 1, 1, tzinfo=UTC)
+    offsets, at = [timedelta(0)], start
+    while (at := policy.next_check(quiet_since=start, now=at)) is not None:  # type: ignore[assignment]
+        if at - start >= policy.freeze_after:
+            break
+        offsets.append(at - start)
+    return offsets
+
+
+def real_digests(sites: Sites) -> list[tuple[str, str, str]]:
+    """(title, text, hash) of each real page as a version stores it, in serving order."""
+    from bench.loopback_sites import real_pages
+    from newsmon.core.fingerprint import content_hash, normalize_text, normalize_title
+    from newsmon.extract.page import extract
+
+    url = sites.article_urls()[0]
+    stored = []
+    for original, page in real_pages():
+        extracted = extract(page.replace(original, url), url)
+        title, text = normalize_title(extracted.title), normalize_text(extracted.text)
+        stored.append((title, text, content_hash(title, text)))
+    return stored
+
+
+def build(url: str, sites: Sites, rate: int, run_for: timedelta) -> dict[int, Planned]:
+    """The database a steady intake of `rate` articles a day leaves, as of now; returns
+    each article's plan (bulk inserts with SQLAlchemy Core)."""
+    from sqlalchemy import insert, select
+
+    from newsmon.extract.page import extractor_version
+    from newsmon.sources.registry import SourceSpec, add_source
+    from newsmon.storage.db import ensure_schema, transaction
+    from newsmon.storage.models import Article, ArticleUrl, Source, Version
+
+    engine = ensure_schema(url)
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        for slug, _ in sites.feeds:
+            add_source(session, spec=SourceSpec(slug=slug, name=slug, feeds=()), now=now)
+        rows = session.execute(select(Source.slug, Source.id))
+        source_ids = {slug: source_id for slug, source_id in rows}
+    stored, offsets = real_digests(sites), schedule_offsets()
+    extractor, urls = extractor_version(), sites.article_urls()
+    day, plan = timedelta(days=1), {}
+    articles, aliases, versions = [], [], []
+    arriving = math.ceil(rate * run_for / day)
+    for k in range(-arriving, FREEZE_DAYS * rate):
+        article_id, age = len(articles) + 1, day * (k + 0.5) / rate
+        h, i = divmod(article_id - 1, sites.per_host)
+        first_seen = now - age
+        row = {
+            "id": article_id,
+            "source_id": source_ids[sites.feeds[h][0]],
+            "url": urls[article_id - 1],
+            "host": urls[article_id - 1].split("/")[2].split(":")[0],
+            "first_seen_at": first_seen,
+            "quiet_since": first_seen,
+            "status": "active",
+            "version_count": 0,
+            "next_check_at": first_seen,
+        }
+        if age > timedelta(0):  # seen already: its first version, its next check to come
+            title, text, digest = stored[(h * sites.per_host + i) % len(stored)]
+            done = bisect.bisect_right(offsets, age)
+            row.update(
+                title=title,
+                version_count=1,
+                last_checked_at=first_seen + offsets[done - 1],
+                last_status=200,
+                next_check_at=first_seen + offsets[done] if done < len(offsets) else None,
+            )
+            versions.append(
+                {
+                    "article_id": article_id,
+                    "number": 0,
+                    "captured_at": first_seen,
+                    "content_hash": digest,
+                    "title": title,
+                    "text": text,
+                    "extractor": extractor,
+                }
+            )
+        articles.append(row)
+        aliases.append({"url": row["url"], "article_id": article_id})
+        if row["next_check_at"] is not None:
+            plan[article_id] = Planned(row["next_check_at"], first_seen)
+    with engine.begin() as conn:
+        for table, rows in ((Article, articles), (ArticleUrl, aliases), (Version, versions)):
+            for chunk in range(0, len(rows), 5000):
+                conn.execute(insert(table), rows[chunk : chunk + 5000])
+    return plan
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one crawl process reports: when it crawled, and its memory."""
+
+    started: datetime
+    ended: datetime
+    rss_at_window: int  # kB, the first sample after the warm-up
+    rss_at_end: int
+    hwm: int  # kB, VmHWM: the process's peak
+
+
+def memory() -> tuple[int, int]:
+    """This process's VmRSS and VmHWM, in kB."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            fields[name] = value.split()[0] if value.split() else "0"
+    return int(fields["VmRSS"]), int(fields["VmHWM"])
+
+
+def serve(url: str, warmup: float, seconds: float) -> Served:
+    """`CrawlService.run_continuously` for `warmup + seconds`, in this (fresh) process."""
+    import asyncio
+
+    from newsmon.crawl.reactor import process_reactor
+    from newsmon.crawl.service import CrawlService
+    from newsmon.crawl.workers import shutdown_pools
+
+    config = config_for(Path("unused.db"), database_url=url)
+    reactor = process_reactor()
+    service = CrawlService(config)
+    samples: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(1.0):
+            samples.append(memory()[0])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    started = datetime.now(UTC)
+    crawl = asyncio.run_coroutine_threadsafe(service.run_continuously(), reactor.loop)
+    sampler.start()
+    try:
+        time.sleep(warmup)
+        at_window = memory()[0]
+        time.sleep(seconds)
+        ended = datetime.now(UTC)
+        rss, hwm = memory()
+    finally:
+        stop.set()
+        reactor.run(service.stop)
+        crawl.result(120)
+        shutdown_pools()
+    return Served(started, ended, at_window, rss, hwm)
+
+
+def in_processes(url: str, warmup: float, seconds: float, count: int) -> list[Served]:
+    """`count` crawl processes against one database, each fresh (spawned)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(count, mp_context=context) as pool:
+        futures = [pool.submit(serve, url, warmup, seconds) for _ in range(count)]
+        return [f.result() for f in futures]
+
+
+def lags(
+    url: str, plan: dict[int, Planned], start: datetime, end: datetime, done: list[datetime]
+) -> Iterator[float]:
+    """Seconds late of every check due in [start, end]: done (its `at`) or not (`end`);
+    `done` gets the time of every check run in the window (counted here, in Python: a
+    datetime bound in SQL is read in the session's time zone on PostgreSQL)."""
+    from sqlalchemy import select
+
+    from newsmon.core.outcomes import CheckOutcome
+    from newsmon.record.policy import RecheckPolicy
+    from newsmon.storage.db import shared_engine
+    from newsmon.storage.models import Check
+
+    policy, changed = RecheckPolicy(), CheckOutcome.CHANGED.stored
+    due = {article_id: p.due for article_id, p in plan.items()}
+    quiet = {article_id: p.quiet for article_id, p in plan.items()}
+    query = select(Check.article_id, Check.at, Check.outcome).order_by(Check.article_id, Check.at)
+    with shared_engine(url).connect() as conn:
+        for article_id, at, outcome in conn.execute(query):
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            if start <= at <= end:
+                done.append(at)
+            when = due.get(article_id)
+            if when is not None and start <= when <= end:
+                yield (at - when).total_seconds()
+            if outcome == changed:
+                quiet[article_id] = at
+            due[article_id] = policy.next_check(quiet_since=quiet[article_id], now=at)
+    for when in due.values():
+        if when is not None and start <= when <= end:
+            yield (end - when).total_seconds()
+
+
+@dataclass(frozen=True)
+class Result:
+    rate: int
+    demanded: float
+    achieved: float
+    p50: float
+    p95: float
+    worst: float
+    due: int  # checks due in the window (done or not)
+    changed: int  # checks in the run that stored a version (arrivals' first ones)
+    backlog: int  # checks already due when the crawl started (the build's own time)
+    window: float  # seconds measured
+    memory: list[Served]
+
+
+def measure(
+    url: str, sites: Sites, rate: int, warmup: float, seconds: float, processes: int = 1
+) -> Result:
+    from sqlalchemy import func, select
+
+    from newsmon.storage.db import shared_engine
+    from newsmon.storage.models import Check
+
+    plan = build(url, sites, rate, timedelta(seconds=warmup + seconds + 60))
+    served = in_processes(url, warmup, seconds, processes)
+    start = max(s.started for s in served) + timedelta(seconds=warmup)
+    end = min(s.ended for s in served)
+    ran: list[datetime] = []
+    late = sorted(lags(url, plan, start, end, ran)) or [0.0]
+    with shared_engine(url).connect() as conn:
+        query = select(func.count()).select_from(Check).where(Check.outcome == "changed")
+        changed = conn.execute(query).scalar_one()
+    crawl_start = min(s.started for s in served)
+    backlog = sum(p.due < crawl_start for p in plan.values())
+    window = (end - start).total_seconds()
+    done = len(ran)
+    p95 = statistics.quantiles(late, n=20)[-1] if len(late) > 1 else late[0]
+    return Result(
+        rate=rate,
+        demanded=rate * len(schedule_offsets()) / 86400,
+        achieved=done / window,
+        p50=statistics.median(late),
+        p95=p95,
+        worst=late[-1],
+        due=len(late),
+        changed=changed,
+        backlog=backlog,
+        window=window,
+        memory=served,
+    )
+
+
+def report(label: str, result: Result) -> None:
+    print(
+        f"{label} R={result.rate:6d}/day ({result.rate * FREEZE_DAYS} articles): "
+        f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
+        f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
+    )
+    print(
+        f"  {result.due} checks due in the {result.window:.0f} s window; "
+        f"{result.backlog} already due when the crawl started; "
+        f"{result.changed} checks in the run stored a version"
+    )
+    for n, served in enumerate(result.memory, 1):
+        print(
+            f"  process {n} RSS {served.rss_at_window / 1024:6.1f} MB at the window's start, "
+            f"{served.rss_at_end / 1024:6.1f} MB at its end, peak {served.hwm / 1024:6.1f} MB"
+        )
+
+
+def main() -> None:
+    from bench.loopback_sites import shared_data
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=300.0, help="measured, per R")
+    parser.add_argument("--warmup", type=float, default=30.0, help="before measuring")
+    parser.add_argument("--rates", default="1000,4000,16000", help="new articles a day")
+    parser.add_argument("--fleet", type=int, default=None, help="R for the PostgreSQL fleet")
+    parser.add_argument("--hosts", type=int, default=100)
+    args = parser.parse_args()
+    if not (benchmark := shared_data()).exists():
+        print(
+            f"keep-up benchmark: skipped, shared data not found at {benchmark} "
+            "(set NEWSMON_SHARED_DATA to the folder holding article-extraction-benchmark)"
+        )
+        return
+    rates = sorted(int(r) for r in args.rates.split(","))
+    run_for = timedelta(seconds=args.warmup + args.seconds + 60)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in rates:
+            articles = FREEZE_DAYS * rate + math.ceil(rate * run_for / timedelta(days=1))
+            sites = Sites(args.hosts, math.ceil(articles / args.hosts), delay=LATENCY, mode="real")
+            try:
+                url = f"sqlite:///{Path(tmp) / f'keepup-{rate}.db'}"
+                results.append(measure(url, sites, rate, args.warmup, args.seconds))
+            finally:
+                sites.stop()
+            report("one process, SQLite", results[-1])
+        kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds()]
+        print(f"largest R with p95 lag under 5 minutes: {max(kept) if kept else 'none tried'}")
+        fleet(args.fleet or rates[-1], args)
+
+
+def fleet(rate: int, args: argparse.Namespace) -> None:
+    """Two crawl processes on one throwaway PostgreSQL cluster."""
+    from tests.pgcluster import pg_bindir, start_cluster
+
+    if pg_bindir() is None:
+        print("fleet on PostgreSQL: skipped, no PostgreSQL binaries found")
+        return
+    # A folder of its own under /tmp: the cluster runs as another user, who must reach it.
+    home = Path(tempfile.mkdtemp(prefix="keepup-pg-"))
+    cluster = start_cluster(home)
+    run_for = timedelta(seconds=args.warmup + args.seconds + 60)
+    articles = FREEZE_DAYS * rate + math.ceil(rate * run_for / timedelta(days=1))
+    sites = Sites(args.hosts, math.ceil(articles / args.hosts), delay=LATENCY, mode="real")
+    try:
+        result = measure(
+            cluster.create_database(), sites, rate, args.warmup, args.seconds, processes=2
+        )
+        report("two processes, PostgreSQL", result)
+    finally:
+        sites.stop()
+        cluster.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
