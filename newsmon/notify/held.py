@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from newsmon.notify.deliveries import pending
 from newsmon.notify.rules import match_query
 from newsmon.search.sql import conditions
 from newsmon.storage.models import Article, Delivery, Source, SourceEvent, Subscription, Version
@@ -58,17 +59,7 @@ def release(session: Session, *, source_id: int, since: datetime, now: datetime)
             )
             .order_by(Version.id)
         ).all()
-        session.add_all(
-            Delivery(
-                subscription_id=sub.id,
-                version_id=version_id,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for version_id in ids
-        )
+        session.add_all(pending(sub.id, ids, now))
         added += len(ids)
     return added
 

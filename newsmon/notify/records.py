@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.notify.deliveries import pending
 from newsmon.notify.held import held_ids
 from newsmon.notify.rules import (
     ChangeFacts,
@@ -98,18 +99,7 @@ def enqueue(session: Session, *, now: datetime) -> int:
             session, query, after_id=sub.last_version_id, up_to=newest, limit=ENQUEUE_BATCH
         )
         held = held_ids(session, ids)  # told when the source recovers (newsmon.notify.held)
-        session.add_all(
-            Delivery(
-                subscription_id=sub.id,
-                version_id=version_id,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for version_id in ids
-            if version_id not in held
-        )
+        session.add_all(pending(sub.id, [v for v in ids if v not in held], now))
         added += len(ids) - len(held)
         # A full batch may hide more matches: carry on from the last one next round.
         sub.last_version_id = ids[-1] if len(ids) == ENQUEUE_BATCH else newest
