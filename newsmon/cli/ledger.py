@@ -21,7 +21,7 @@ from newsmon.ledger.keys import (
     public_key_b64,
     public_key_pem,
 )
-from newsmon.ledger.log import inclusion, write_checkpoint
+from newsmon.ledger.log import is_covered, write_checkpoint
 from newsmon.ledger.proof import verify_proof
 from newsmon.ledger.published import version_proof
 from newsmon.read.queries import require_article, version_of
@@ -64,7 +64,7 @@ def proof_cmd(ctx: Context, ref: str, number: int, output: str | None) -> None:
         article = require_article(session, ref)
         url = article.url
         version = version_of(session, article.id, number)
-        if version.record_hash is None or inclusion(session, version.id) is None:
+        if version.record_hash is None or not is_covered(session, version.id):
             write_checkpoint(session, key, now=SystemClock().now())
         proof = version_proof(session, version, article)
         if proof is None:

@@ -132,13 +132,27 @@ class Inclusion:
     checkpoint: LedgerCheckpoint
 
 
-def inclusion(session: Session, version_id: int) -> Inclusion | None:
-    """The version's inclusion proof under the latest checkpoint that covers it."""
+def _covered(session: Session, version_id: int) -> tuple[int, LedgerCheckpoint] | None:
+    """The version's leaf and the latest checkpoint, when that checkpoint includes it."""
     index = session.scalar(select(LedgerLeaf.leaf_index).where(LedgerLeaf.version_id == version_id))
     if index is None:
         return None
     covering = latest_checkpoint(session)
     if covering is None or covering.tree_size <= index:
         return None
+    return index, covering
+
+
+def is_covered(session: Session, version_id: int) -> bool:
+    """Whether a signed checkpoint includes the version (two indexed reads, no tree)."""
+    return _covered(session, version_id) is not None
+
+
+def inclusion(session: Session, version_id: int) -> Inclusion | None:
+    """The version's inclusion proof under the latest checkpoint that covers it."""
+    found = _covered(session, version_id)
+    if found is None:
+        return None
+    index, covering = found
     tree = MerkleTree.from_leaf_hashes(leaf_hashes(session, covering.tree_size))
     return Inclusion(index, tree.inclusion_proof(index, covering.tree_size), covering)
