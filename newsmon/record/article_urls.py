@@ -16,6 +16,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from newsmon.core.hosts import host_of
 from newsmon.core.identity import Owner, sites_of
 from newsmon.core.outcomes import EventKind
 from newsmon.record.articledates import open_to_feed_dates
@@ -88,7 +89,10 @@ def yield_canonical(session: Session, url: str, holder_id: int) -> bool:
     if first is None or first == url:  # its own feed announced it: the URL is its own
         return False
     session.execute(delete(ArticleUrl).where(ArticleUrl.url == url))
-    session.execute(update(Article).where(Article.id == holder_id).values(url=first))
+    # A bulk UPDATE runs no ORM event: the host (the politeness key) follows the URL here.
+    session.execute(
+        update(Article).where(Article.id == holder_id).values(url=first, host=host_of(first))
+    )
     return True
 
 
