@@ -49,15 +49,16 @@ class Cluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://newsmon@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self) -> str:
-        """A new empty database for one test; returns its URL."""
+    def create_database(self, template: str | None = None) -> str:
+        """A new database for one test, empty or a copy of `template`; returns its URL."""
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(
             f"host=127.0.0.1 port={self.port} user=newsmon dbname=postgres", autocommit=True
         ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            copied = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{copied}')
         return self.url(name)
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -34,6 +35,7 @@ def _counts(engine) -> dict[str, int]:
         return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
 
 
+@pytest.mark.empty_database
 def test_migrating_a_database_with_history_keeps_every_row(database_url):
     """Upgrading (and downgrading) a watched site's database loses nothing: a table
     rebuilt by a batch migration must not cascade into articles and versions."""

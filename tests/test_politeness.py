@@ -122,6 +122,7 @@ def test_a_new_host_starts_at_the_configured_delay_not_autothrottles_start_delay
     assert delays and max(delays) <= delay  # not AutoThrottle's 1 s start, halved per answer
 
 
+@pytest.mark.empty_database
 def test_upgrading_fills_each_stored_articles_host_from_its_url(database_url):
     upgrade(database_url, "0015")
     at = "'2026-01-01 00:00:00'"

@@ -94,6 +94,7 @@ def test_snippets_mark_the_hit_in_any_script(scripts_corpus):
     assert "\x02Straße\x03" in hit.snippet
 
 
+@pytest.mark.empty_database
 def test_upgrading_reindexes_stored_versions(database_url):
     """Versions stored before 0010 are found by the new rule once the database upgrades."""
     upgrade(database_url, "0007")

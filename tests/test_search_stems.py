@@ -96,6 +96,7 @@ def test_german_and_french_words_are_stemmed_by_their_sources_language(stems_cor
     assert "\x02Häusern\x03" in hit.snippet
 
 
+@pytest.mark.empty_database
 def test_upgrading_stems_stored_versions(database_url):
     """Versions stored before 0015 are stemmed by their source's language on upgrade."""
     upgrade(database_url, "0011")
