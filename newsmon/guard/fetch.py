@@ -106,7 +106,11 @@ async def checked_proxy(proxy: str, allow: tuple[IPNetwork, ...]) -> str:
 
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     host = parts.hostname or ""
-    if literal_address(host) is not None:  # checked before the request was sent
+    address = literal_address(host)
+    if address is not None:  # also for requests made after the middleware (robots.txt)
+        reason = refusal(address, allow)
+        if reason:
+            raise Refused(hinted(f"{reason} (the source's proxy)"))
         return proxy
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
