@@ -48,8 +48,11 @@ def parse_duration(value: str | int | float) -> timedelta:
 def interval_seconds(value: str) -> int:
     """A source's check interval as given ("1h", "90", "0") in whole seconds; 0 means the
     recheck policy alone. Raises ConfigError on what is not a duration or is negative."""
+    value = value.strip()
+    if value.isdigit():  # "0" and "90": seconds, as the help says
+        return int(value)
     try:
-        seconds = parse_duration(value.strip()).total_seconds()
+        seconds = parse_duration(value).total_seconds()
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     if seconds < 0:
