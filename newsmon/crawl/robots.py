@@ -120,7 +120,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._storing: set[asyncio.Future[None]] = set()
         self._asked_by: dict[str, Request] = {}  # robots.txt URL -> the request needing it
 
-    async def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request, spider: Any = None) -> None:
         asker = self._asked_by.pop(request.url, None)
         if asker is not None and request.meta.get("dont_obey_robotstxt"):
             via_source(request, asker)
