@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from newsmon.core.clock import Clock, SystemClock
 from newsmon.crawl.render import BROWSER_META
+from newsmon.crawl.robots import ACCESS_HEADERS_META
 from newsmon.crawl.workqueue import Task, WorkQueue
 from newsmon.record.items import ArticleTask, FeedPolled, FeedTask, PageItem
 from newsmon.sources.modes import PLAIN, ModeCache, SourceMode
@@ -71,6 +72,8 @@ class WatchSpider(scrapy.Spider):
         meta: dict[str, Any] = {"task": task, BROWSER_META: browser}
         if mode.access.proxy:  # Scrapy's HttpProxyMiddleware; the guard checks its address
             meta["proxy"] = mode.access.proxy
+        if mode.access:  # robots.txt for this source's site is asked for with them too
+            meta[ACCESS_HEADERS_META] = mode.access.request_headers()
         return scrapy.Request(
             task.url,
             headers={**mode.access.request_headers(), **headers},

@@ -113,6 +113,7 @@ class NewsSite:
         self.hit = threading.Condition(self.lock)
         self.routes: dict[str, tuple[str, str]] = {}  # path -> ("301" | "refresh", target URL)
         self.raw_feeds: dict[str, bytes] = {}  # path -> a feed document served as it is
+        self.pages: dict[str, str] = {}  # path -> an HTML page served as it is (a home page)
         self.big_feed_entries = 0  # entries of /feeds/big.xml, oldest first in time
         self.feed_language: str | None = None  # the RSS feed's <language>
         self.in_flight = InFlight()  # this site's article requests being served
@@ -127,6 +128,7 @@ class NewsSite:
             self.feed_faults.clear()
             self.routes.clear()
             self.raw_feeds.clear()
+            self.pages.clear()
             self.article_delay = 0.0
             self.timeout_seconds = 5.0
             self.big_feed_entries = 0
@@ -184,6 +186,12 @@ class NewsSite:
         """Serve `body` at `path` as an RSS document, byte for byte; returns its URL."""
         with self.lock:
             self.raw_feeds[path] = body
+        return self.url(path)
+
+    def page(self, path: str, html_text: str) -> str:
+        """Serve `html_text` at `path` as an HTML page; returns its URL."""
+        with self.lock:
+            self.pages[path] = html_text
         return self.url(path)
 
     @property
@@ -432,6 +440,10 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
                     story = site.stories.get(slug)
                 if story:
                     return self._send(200, site.render_article(story))
+            with site.lock:
+                served = site.pages.get(path)
+            if served is not None:
+                return self._send(200, served)
             return self._send(404, "<h1>Not found</h1>")
 
         def _route(self, kind: str, target: str) -> None:

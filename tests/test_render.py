@@ -13,7 +13,7 @@ from newsmon.guard.netguard import parse_networks
 from newsmon.sources.registry import SourceChanges, apply_changes, source_by_slug
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Article, Check, Version
-from tests import newssite
+from tests import newssite, proxyserver
 from tests.cli_helpers import cli_env, newsmon
 from tests.newssite import story
 
@@ -148,3 +148,35 @@ def test_the_browser_guard_refuses_what_the_http_guard_refuses():
     assert refused("file:///etc/passwd") == "refused: file scheme"
     assert refused("http://127.0.0.1:8000/story") is None
     assert refused("data:text/plain,hello") is None
+
+
+@pytest.fixture
+def proxy():
+    p = proxyserver.start(proxyserver.Proxy())
+    yield p
+    proxyserver.stop(p)
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_a_proxied_sources_robots_txt_and_rendered_page_go_through_its_proxy(
+    site, proxy, crawler, add_feed, clock, db, config
+):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    runs = b"document.currentScript.parentNode.insertAdjacentHTML('beforeend', '<p>Proxied.</p>');"
+    script = site.raw_feed("/feeds/proxied.js", runs)
+    told = site.publish(story("ferry-timetable", n=3, scripted=True, embeds=(script,)))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    with transaction(ensure_schema(config.database_url)) as session:
+        changes = SourceChanges(render="browser", proxy=f"http://desk:pw@127.0.0.1:{proxy.port}")
+        apply_changes(source_by_slug(session, "gazette"), changes)
+    crawler.once()
+    texts, checks = texts_and_checks(db, "ferry-timetable")
+    assert checks[-1].outcome == "changed", checks[-1].detail
+    assert told.paragraphs[0] in texts[-1] and "Proxied." in texts[-1]
+    relayed = [r.target for r in proxy.relayed]
+    for path in ("/robots.txt", "/feeds/rss.xml", "/news/ferry-timetable", "/feeds/proxied.js"):
+        assert site.url(path) in relayed, path
+    login = "Basic ZGVzazpwdw=="  # desk:pw
+    assert all(r.headers.get("Proxy-Authorization") == login for r in proxy.relayed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,17 @@ from scrapy.http import Request
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from newsmon.crawl.service import CrawlService
 from newsmon.guard.fetch import GuardMiddleware, Refused
 from newsmon.guard.netguard import parse_networks
+from newsmon.sources.access import proxy_problem
+from newsmon.sources.registry import SourceChanges, apply_changes, source_by_slug
+from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Article, Feed
 from tests import proxyserver
 from tests import receiver as rx
 from tests.cli_helpers import cli_env, newsmon, one_error_line
+from tests.conftest import Crawler
 from tests.newssite import story
 
 COOKIE_SECRET = "s3cret-subscriber-session"
@@ -200,3 +206,30 @@ def test_the_crawls_guard_refuses_a_stored_proxy_off_the_allow_list():
     guard.process_request(Request(public, meta={"proxy": "http://127.0.0.1:3128"}))
     with pytest.raises(Refused, match=r"169\.254\.169\.254 is a link-local address.*proxy"):
         guard.process_request(Request(public, meta={"proxy": "http://169.254.169.254:3128"}))
+
+
+@pytest.mark.sqlite_only
+def test_a_proxy_named_by_host_is_checked_when_used_not_only_when_set(
+    site, proxy, config, clock, reactor, crawler, add_feed, db, caplog
+):
+    """A proxy name that pointed to an allowed range when it was set may point elsewhere
+    later (a DNS change): the crawl resolves and checks it as it connects."""
+    site.publish(story("harbour-dredging"))
+    feed_url = site.url_as("localhost", "/feeds/rss.xml")  # a name: the proxy resolves it
+    add_feed("gazette", feed_url)
+    proxy_url = f"http://localhost:{proxy.port}"
+    assert proxy_problem(proxy_url, parse_networks(config.allow_networks)) is None  # set
+    with transaction(ensure_schema(config.database_url)) as session:
+        apply_changes(source_by_slug(session, "gazette"), SourceChanges(proxy=proxy_url))
+
+    closed = Crawler(CrawlService(config.model_copy(update={"allow_networks": []}), clock), reactor)
+    with caplog.at_level(logging.WARNING):
+        closed.once(everything=True)
+    refused = [r.getMessage() for r in caplog.records if feed_url in r.getMessage()]
+    assert refused and "is a loopback address (resolved from localhost)" in refused[0]
+    assert "the source's proxy" in refused[0] and "NEWSMON_ALLOW_NETWORKS" in refused[0]
+    assert proxy.relayed == [] and db.scalars(select(Article)).all() == []
+
+    crawler.once(everything=True)  # loopback open again: the named proxy is used
+    assert feed_url in [r.target for r in proxy.relayed]
+    assert db.scalars(select(Article)).all()

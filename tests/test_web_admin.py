@@ -15,8 +15,9 @@ from newsmon.config.settings import Config
 from newsmon.core.clock import FixedClock
 from newsmon.sources.registry import SourceChanges, SourceSpec, add_source, apply_changes
 from newsmon.storage.db import ensure_schema, transaction
-from newsmon.storage.models import AdminUser, Feed, Source
+from newsmon.storage.models import AdminUser, Article, Feed, Source
 from newsmon.web.auth import add_admin
+from tests import proxyserver
 from tests.newssite import story
 from tests.web_fixtures import serve
 
@@ -235,3 +236,107 @@ def test_a_sources_secrets_are_masked_on_the_admin_page(web: httpx.Client, confi
     assert "cookie-secret-1" not in page and "proxy-secret-2" not in page
     assert "cookie session=***" in page and "proxy http://***@127.0.0.1:3128" in page
     assert "X-Edition: uk" in page and "at least 3600 s" in page
+
+
+FEED_LINK = '<link rel="alternate" type="application/rss+xml" title="News" href="/feeds/rss.xml">'
+
+
+@pytest.mark.sqlite_only
+def test_a_source_added_by_its_site_url_gets_the_feed_its_page_links(
+    web: httpx.Client, site, crawler, config, clock, db
+) -> None:
+    make_admin(config, clock)
+    site.publish(story("ferry-strike"))
+    home = site.page("/", f"<html><head>{FEED_LINK}</head><body>Front page</body></html>")
+    assert log_in(web).status_code == 303
+    form = {"csrf": csrf(web, "/admin"), "slug": "gazette", "site": home}
+    assert web.post("/admin/sources", data=form).status_code == 303
+    said = f"gazette: 1 feed(s) added; found on the page: feed {site.url('/feeds/rss.xml')}"
+    assert said in web.get("/admin").text
+    assert db.scalars(select(Feed.url)).all() == [site.url("/feeds/rss.xml")]
+    crawler.once()
+    assert db.scalars(select(Article.url)).all() == [site.url("/news/ferry-strike")]
+
+    site.page("/", "<html><body>No feeds here</body></html>")  # and robots.txt names none
+    form = {"csrf": csrf(web, "/admin"), "slug": "other", "site": home}
+    assert web.post("/admin/sources", data=form).status_code == 303
+    page = web.get("/admin").text
+    assert f"other: nothing added: found no feed linked from {home}" in page
+    assert "lists no sitemaps" in page
+    db.expire_all()
+    assert db.scalars(select(Source.slug)).all() == ["gazette"]
+
+
+COOKIE_SECRET = "subscriber-cookie-s3cret"
+PROXY_SECRET = "pr0xy-pa55"
+
+
+@pytest.fixture
+def proxy() -> Iterator[proxyserver.Proxy]:
+    p = proxyserver.start(proxyserver.Proxy())
+    yield p
+    proxyserver.stop(p)
+
+
+@pytest.mark.sqlite_only
+def test_access_options_set_on_the_web_reach_the_site_and_secrets_never_come_back(
+    web: httpx.Client, site, crawler, config, clock, db, add_feed, proxy
+) -> None:
+    make_admin(config, clock)
+    site.publish(story("tram-fares"))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    assert log_in(web).status_code == 303
+    settings = "/admin/sources/gazette/settings"
+    form = {
+        "headers": "X-Edition: uk\nAuthorization: Bearer tok-1",
+        "cookie": f"session={COOKIE_SECRET}",
+        "user_agent": "GazetteReader/2.0",
+        "proxy": f"http://desk:{PROXY_SECRET}@127.0.0.1:{proxy.port}",
+        "interval": "1h",
+    }
+    assert web.post(settings, data=form).status_code == 403  # no CSRF token
+    assert db.scalars(select(Source.access)).one() is None
+    assert web.post(settings, data={**form, "csrf": csrf(web, "/admin")}).status_code == 303
+    crawler.once()
+    assert {site.url("/feeds/rss.xml"), site.url("/news/tram-fares")} <= {
+        r.target for r in proxy.relayed
+    }
+    for path in ("/feeds/rss.xml", "/news/tram-fares"):
+        headers = {k.lower(): v for k, v in site.hits(path)[-1].headers.items()}
+        assert headers["x-edition"] == "uk" and headers["authorization"] == "Bearer tok-1"
+        assert headers["cookie"] == f"session={COOKIE_SECRET}"
+        assert headers["user-agent"] == "GazetteReader/2.0"
+
+    page = web.get("/admin").text
+    for secret in (COOKIE_SECRET, PROXY_SECRET, "tok-1"):
+        assert secret not in page
+    assert "Authorization: ***" in page and "at least 3600 s" in page
+
+    # The form as the page shows it, sent back: empty secret fields and *** keep the values.
+    shown = re.search(r'name="headers"[^>]*>([^<]*)</textarea>', page)
+    assert shown
+    kept = {"csrf": csrf(web, "/admin"), "headers": shown.group(1), "cookie": "", "proxy": ""}
+    assert web.post(settings, data=kept).status_code == 303
+    db.expire_all()
+    access = db.scalars(select(Source.access)).one()
+    assert access["cookie"] == f"session={COOKIE_SECRET}" and PROXY_SECRET in access["proxy"]
+    assert ["Authorization", "Bearer tok-1"] in access["headers"]
+    cleared = {"csrf": csrf(web, "/admin"), "clear_cookie": "on", "clear_proxy": "on"}
+    assert web.post(settings, data=cleared).status_code == 303
+    db.expire_all()
+    access = db.scalars(select(Source.access)).one()
+    assert "cookie" not in access and "proxy" not in access
+
+
+@pytest.mark.sqlite_only
+def test_a_proxy_the_guard_refuses_is_not_stored_from_the_web(
+    web: httpx.Client, config, clock, db, add_feed
+) -> None:
+    make_admin(config, clock)
+    add_feed("gazette", "http://127.0.0.1:9/feeds/rss.xml")
+    assert log_in(web).status_code == 303
+    form = {"csrf": csrf(web, "/admin"), "proxy": "http://169.254.169.254:3128"}
+    assert web.post("/admin/sources/gazette/settings", data=form).status_code == 303
+    page = web.get("/admin").text
+    assert "169.254.169.254 is a link-local address" in page and "allow_networks" in page
+    assert db.scalars(select(Source.access)).one() is None

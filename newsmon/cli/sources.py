@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
 
 import click
 from sqlalchemy import func, select
@@ -12,7 +11,6 @@ from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.config.settings import Config
 from newsmon.core.clock import SystemClock
 from newsmon.core.terminal import safe, safe_json
-from newsmon.core.urls import BadURL, canonicalize
 from newsmon.record.thinning import over_quota
 from newsmon.sources.access import SourceAccess
 from newsmon.sources.registry import (
@@ -33,8 +31,6 @@ from newsmon.sources.registry import (
 from newsmon.storage.db import transaction
 from newsmon.storage.models import Article, Feed, Source, SourceEvent
 
-MAX_DISCOVERED = 50  # robots.txt files of big sites list dozens; more is a mistake
-
 
 @click.group()
 def sources() -> None:
@@ -50,7 +46,8 @@ def sources() -> None:
 @click.option(
     "--discover",
     metavar="SITE_URL",
-    help="Also add the sitemaps the site's robots.txt lists in its Sitemap: lines.",
+    help="Also add the feeds the page links (<link rel=alternate>) and the sitemaps "
+    "the site's robots.txt lists in its Sitemap: lines.",
 )
 @pass_ctx
 def add(
@@ -70,7 +67,8 @@ def add(
     if starter:
         _add_starters(ctx)
         return
-    sitemaps = discovered_sitemaps(ctx.config, discover) if discover else ()
+    linked, sitemaps = discovered(ctx.config, discover) if discover else ((), ())
+    feed_urls = feed_urls + linked
     if slug and (feed_urls or sitemaps):
         specs = [
             SourceSpec(
@@ -105,38 +103,23 @@ def _add_starters(ctx: Context) -> None:
     click.echo("starter sources: `newsmon sources remove --starter` removes them all")
 
 
-def discovered_sitemaps(config: Config, site_url: str) -> tuple[str, ...]:
-    """The sitemaps SITE_URL's robots.txt lists, fetched through the SSRF guard; each is
-    printed. Fails with one line when robots.txt cannot be fetched or lists none."""
-    from newsmon.crawl.oneoff import FetchError, fetch  # Scrapy only for this command
-    from newsmon.discover.sitemaps import sitemaps_in_robots
-    from newsmon.guard.netguard import parse_networks
+def discovered(config: Config, site_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The feeds SITE_URL's page links and the sitemaps its robots.txt lists (the web's
+    "add source" form finds them the same way), each printed; fails with one line when
+    neither is found."""
+    from newsmon.crawl.discovery import DiscoveryError, discover_site
 
     try:
-        robots_url = urljoin(canonicalize(site_url), "/robots.txt")
-    except BadURL as exc:
-        fail(f"bad site URL {site_url[:100]!r}: {exc}")
-    try:
-        fetched = fetch(config, robots_url)
-    except FetchError as exc:
-        fail(f"cannot fetch {robots_url}: {exc}")
-    if fetched.status != 200:
-        fail(f"cannot fetch {robots_url}: HTTP {fetched.status}")
-    found, refused = sitemaps_in_robots(
-        fetched.body,
-        robots_url,
-        fetched_url=fetched.url,
-        allow=parse_networks(config.allow_networks),
-    )
-    for link, why in refused:
-        click.echo(f"skipped Sitemap: line {safe(link)!r}: {safe(why)}", err=True)
-    if not found:
-        fail(f"{robots_url} lists no sitemaps (no usable Sitemap: lines); give sitemap URLs")
-    if len(found) > MAX_DISCOVERED:
-        click.echo(f"{robots_url} lists {len(found)} sitemaps; adding the first {MAX_DISCOVERED}")
-    for url in found[:MAX_DISCOVERED]:
-        click.echo(f"found sitemap {safe(url)}")
-    return tuple(found[:MAX_DISCOVERED])
+        found = discover_site(config, site_url)
+    except DiscoveryError as exc:
+        fail(str(exc))
+    for note in found.notes:
+        click.echo(safe(note), err=True)
+    kept = found.urls()
+    for url in kept:
+        click.echo(f"found {'feed' if url in found.feeds else 'sitemap'} {safe(url)}")
+    feeds = tuple(u for u in kept if u in found.feeds)
+    return feeds, tuple(u for u in kept if u not in feeds)
 
 
 def added_line(added: int, given: int) -> str:
@@ -364,28 +347,22 @@ def release(ctx: Context, slug: str) -> None:
 
 def _seconds(interval: str) -> int:
     """'1h' -> 3600; '0' -> 0 (the policy alone)."""
-    from newsmon.config.types import ConfigError, parse_duration
+    from newsmon.config.types import ConfigError, interval_seconds
 
     try:
-        seconds = parse_duration(interval.strip()).total_seconds()
-    except (ConfigError, ValueError) as exc:
+        return interval_seconds(interval)
+    except ConfigError as exc:
         fail(f"bad --interval: {exc}")
-    if seconds < 0:
-        fail("bad --interval: a duration must not be negative")
-    return round(seconds)
 
 
 def _check_proxy_address(config: Config, proxy: str) -> None:
     """The SSRF guard holds a proxy to the rule of any host: refused before it is stored."""
-    from newsmon.guard.netguard import hinted, parse_networks
-    from newsmon.sources.access import AccessError, check_proxy, masked_proxy, proxy_refusal
+    from newsmon.guard.netguard import parse_networks
+    from newsmon.sources.access import proxy_problem
 
-    try:
-        reason = proxy_refusal(check_proxy(proxy), parse_networks(config.allow_networks))
-    except AccessError as exc:
-        fail(str(exc))
-    if reason:
-        fail(f"proxy {masked_proxy(proxy)}: {hinted(reason)}")
+    problem = proxy_problem(proxy, parse_networks(config.allow_networks))
+    if problem:
+        fail(problem)
 
 
 @sources.command("remove")

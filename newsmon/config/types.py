@@ -45,6 +45,21 @@ def parse_duration(value: str | int | float) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: float(match[1])})
 
 
+def interval_seconds(value: str) -> int:
+    """A source's check interval as given ("1h", "90", "0") in whole seconds; 0 means the
+    recheck policy alone. Raises ConfigError on what is not a duration or is negative."""
+    value = value.strip()
+    if value.isdigit():  # "0" and "90": seconds, as the help says
+        return int(value)
+    try:
+        seconds = parse_duration(value).total_seconds()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if seconds < 0:
+        raise ConfigError("a duration must not be negative")
+    return round(seconds)
+
+
 def duration(value: Any) -> str:
     """A positive duration, kept as written ("15m"); a bare number means seconds."""
     if parse_duration(value) <= timedelta(0):

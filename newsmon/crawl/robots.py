@@ -7,6 +7,10 @@ the crawl service owns, and fetches a site's file again after a day. Each file
 fetched is also stored (`robots_txt`), and a starting crawler reads the files still
 within their day: a restart does not hold every site's first page back behind a
 robots.txt request, the slow first seconds of `newsmon run`.
+
+robots.txt is asked for the way the source's own request that needed it is sent: through
+the source's proxy (a site that answers only one country's visitors, or only a known
+address, answers its robots.txt the same way) and with its access headers.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ ROBOTS_MAX_AGE = timedelta(days=1)
 # RFC 9309 2.5: a crawler must read at least 500 KiB of a robots.txt; the rest is ignored,
 # so no site can make us parse or store more.
 ROBOTS_MAX_BYTES = 500 * 1024
+# Request meta the spider sets: the source's own headers (cookie, user agent, extras),
+# which the robots.txt request for that source's site carries too.
+ACCESS_HEADERS_META = "newsmon_access_headers"
 
 
 @dataclass
@@ -83,6 +90,16 @@ class RobotsCache:
         return loaded
 
 
+def via_source(robots: Request, asker: Request) -> None:
+    """Send the robots.txt request as the source's request `asker` goes: its proxy (the
+    proxy middleware and the guard run after this one) and its access headers."""
+    proxy = asker.meta.get("proxy")
+    if proxy:
+        robots.meta["proxy"] = proxy
+    for name, value in (asker.meta.get(ACCESS_HEADERS_META) or {}).items():
+        robots.headers[name] = value
+
+
 def store_robots(
     session: Session, *, site: str, fetched_at: datetime, status: int, body: bytes
 ) -> None:
@@ -101,6 +118,13 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.database_url: str | None = crawler.settings.get("NEWSMON_DATABASE_URL")
         self._fetched: dict[str, tuple[int, bytes]] = {}  # netloc -> this crawl's download
         self._storing: set[asyncio.Future[None]] = set()
+        self._asked_by: dict[str, Request] = {}  # robots.txt URL -> the request needing it
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        asker = self._asked_by.pop(request.url, None)
+        if asker is not None and request.meta.get("dont_obey_robotstxt"):
+            via_source(request, asker)
+        await super().process_request(request)
 
     async def robot_parser(self, request: Request) -> Any:
         url = urlparse_cached(request)
@@ -113,6 +137,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         if site in self.cache.entries and not isinstance(self._parsers.get(url.netloc), Deferred):
             self._parsers.pop(url.netloc, None)  # a day old in this crawl too: fetch it again
         waiting = isinstance(self._parsers.get(url.netloc), Deferred)
+        if not waiting and url.netloc not in self._parsers:  # the next call fetches it
+            self._asked_by[f"{url.scheme}://{url.netloc}/robots.txt"] = request
         parser = await super().robot_parser(request)
         if waiting:  # another request fetched it and is keeping it
             return parser

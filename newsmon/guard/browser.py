@@ -19,7 +19,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from scrapy import Request as ScrapyRequest
@@ -81,7 +81,20 @@ async def url_refusal(url: str, allow: tuple[IPNetwork, ...]) -> str | None:
 
 # Request headers the guarded fetch sets itself, or that would make the answer one the
 # page cannot use: the body goes to Chromium as it arrived, so no compression is asked for.
-_DROPPED_REQUEST = frozenset({"host", "connection", "content-length", "accept-encoding"})
+# The proxy's login is set from the source's request, never taken from the page.
+_DROPPED_REQUEST = frozenset(
+    {"host", "connection", "content-length", "accept-encoding", "proxy-authorization"}
+)
+
+
+class Via(NamedTuple):
+    """The proxy a rendered page's requests go through (None: straight), and its login."""
+
+    proxy: str | None
+    authorization: bytes | None
+
+
+NO_PROXY = Via(None, None)
 # Response headers that describe the transfer rather than the body handed to the page.
 _DROPPED_RESPONSE = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
@@ -102,8 +115,19 @@ class BrowserGuard:
         self.fetch = fetch
 
     async def install(self, page: Any, request: Any) -> None:
-        """scrapy-playwright's page init callback: routes added last run first."""
-        await page.route("**/*", self.route)
+        """scrapy-playwright's page init callback: routes added last run first.
+
+        Every request of the page is fetched the way the source's request `request` goes:
+        through its proxy (already stripped of its login by Scrapy's proxy middleware,
+        which put that in a Proxy-Authorization header). Chromium itself is given no
+        proxy: it opens no connection, every request is fulfilled by this route.
+        """
+        via = Via(request.meta.get("proxy"), request.headers.get(b"Proxy-Authorization"))
+
+        async def route(route: Route, browser_request: BrowserRequest) -> None:
+            await self.route(route, browser_request, via)
+
+        await page.route("**/*", route)
         await page.route_web_socket("**/*", self.websocket)
         request.meta["newsmon_guarded"] = True
 
@@ -111,7 +135,7 @@ class BrowserGuard:
         """scrapy-playwright's own pre-check, a second layer should the route be missing."""
         return await url_refusal(request.url, self.allow) is not None
 
-    async def route(self, route: Route, request: BrowserRequest) -> None:
+    async def route(self, route: Route, request: BrowserRequest, via: Via = NO_PROXY) -> None:
         if request.resource_type in SKIPPED_TYPES:
             await route.abort("blockedbyclient")
             return
@@ -126,7 +150,7 @@ class BrowserGuard:
             await route.continue_()
             return
         try:
-            response = await self.fetch(self._scrapy_request(request))
+            response = await self.fetch(self._scrapy_request(request, via))
         except Refused as exc:  # an address the guard does not open
             self._refuse(request.url, str(exc))
             await route.abort("blockedbyclient")
@@ -139,15 +163,22 @@ class BrowserGuard:
             status=response.status, headers=_page_headers(response), body=response.body
         )
 
-    def _scrapy_request(self, request: BrowserRequest) -> ScrapyRequest:
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROPPED_REQUEST}
+    def _scrapy_request(self, request: BrowserRequest, via: Via = NO_PROXY) -> ScrapyRequest:
+        headers: dict[str, Any] = {
+            k: v for k, v in request.headers.items() if k.lower() not in _DROPPED_REQUEST
+        }
+        meta: dict[str, Any] = {"download_timeout": self.timeout}
+        if via.proxy:  # the guarded handler checks the proxy's address as it connects
+            meta["proxy"] = via.proxy
+            if via.authorization:
+                headers["Proxy-Authorization"] = via.authorization
         return ScrapyRequest(
             request.url,
             method=request.method,
             headers=headers,
             body=request.post_data_buffer or b"",
             dont_filter=True,
-            meta={"download_timeout": self.timeout},
+            meta=meta,
         )
 
     async def websocket(self, socket_route: WebSocketRoute) -> None:

@@ -68,6 +68,19 @@ def checked(host: str, addresses: list[str], allow: tuple[IPNetwork, ...]) -> li
     return sorted(addresses, key=lambda address: ":" in address)
 
 
+def resolve_checked(
+    reactor: Any, host: str, port: int, allow: tuple[IPNetwork, ...]
+) -> Deferred[list[str]]:
+    """`host`'s addresses, every one checked (see `checked`), resolved now: for a
+    connection about to be made to them, such as a source's proxy."""
+    host = host.strip("[]")
+    receiver = _Addresses()
+    reactor.nameResolver.resolveHostName(receiver, host, portNumber=port)
+    d = receiver.done
+    d.addCallback(lambda found: checked(host, found, allow))
+    return d
+
+
 @implementer(IStreamClientEndpoint)
 class GuardedEndpoint:
     """Resolve, check, then connect to the checked literal addresses, one after another."""
@@ -90,10 +103,7 @@ class GuardedEndpoint:
         self._bind = bind_address
 
     def connect(self, factory: Any) -> Deferred[Any]:
-        receiver = _Addresses()
-        self._reactor.nameResolver.resolveHostName(receiver, self._host, portNumber=self._port)
-        d = receiver.done
-        d.addCallback(lambda found: checked(self._host, found, self._allow))
+        d = resolve_checked(self._reactor, self._host, self._port, self._allow)
         d.addCallback(self._connect_first, factory)
         return d
 

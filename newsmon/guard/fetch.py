@@ -29,8 +29,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.web.client import Agent
 
 from newsmon.core.urls import BadURL, canonicalize
-from newsmon.guard.connect import GuardedEndpointFactory, Refused
+from newsmon.guard.connect import GuardedEndpointFactory, Refused, resolve_checked
 from newsmon.guard.netguard import (
+    ALLOW_HINT,
     IPNetwork,
     hinted,
     literal_address,
@@ -50,8 +51,9 @@ def allowed_networks(crawler: Crawler) -> tuple[IPNetwork, ...]:
 
 
 def proxy_refusal(proxy: str, allow: tuple[IPNetwork, ...]) -> str | None:
-    """Why the proxy a request names must not be used, for an address literal; a named
-    proxy was resolved and checked when the operator set it (`sources set --proxy`)."""
+    """Why the proxy a request names must not be used, for an address literal, before
+    anything is sent; a named proxy is resolved and checked as it is connected to
+    (`GuardedHTTPDownloadHandler`), since its name may point elsewhere by then."""
     host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname or ""
     address = literal_address(host)
     return refusal(address, allow) if address is not None else None
@@ -88,16 +90,53 @@ class GuardMiddleware:
             raise Refused(hinted(f"{reason} (the source's proxy)"))
 
 
-class _GuardedScrapyAgent(_ScrapyAgent):
-    """Scrapy's agent, connecting through the guard unless an operator's proxy is set."""
+def _with_host(proxy: str, address: str) -> str:
+    """The proxy URL naming `address` (a checked literal) instead of its host name."""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    return parts._replace(netloc=f"{host}{port}").geturl()
 
-    def __init__(self, *, allow: tuple[IPNetwork, ...], **kwargs: Any) -> None:
+
+async def checked_proxy(proxy: str, allow: tuple[IPNetwork, ...]) -> str:
+    """The proxy URL with its host name replaced by an address the guard checked just now,
+    so the connection goes where the check looked (a DNS change since the operator set
+    the proxy cannot turn it to a private address). Raises Refused."""
+    from twisted.internet import reactor
+
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = parts.hostname or ""
+    address = literal_address(host)
+    if address is not None:  # also for requests made after the middleware (robots.txt)
+        reason = refusal(address, allow)
+        if reason:
+            raise Refused(hinted(f"{reason} (the source's proxy)"))
+        return proxy
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = await maybe_deferred_to_future(resolve_checked(reactor, host, port, allow))
+    except Refused as exc:
+        raise Refused(hinted(f"{str(exc).removesuffix(ALLOW_HINT)} (the source's proxy)")) from None
+    return _with_host(proxy, found[0])
+
+
+class _GuardedScrapyAgent(_ScrapyAgent):
+    """Scrapy's agent, connecting through the guard, or to an operator's proxy at the
+    address `checked_proxy` vetted."""
+
+    def __init__(
+        self, *, allow: tuple[IPNetwork, ...], proxy_at: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._allow = allow
+        self._proxy_at = proxy_at
 
     def _get_agent(self, request: Request, timeout: float) -> Agent:
-        if request.meta.get("proxy"):  # the operator's proxy resolves; it is trusted
-            return super()._get_agent(request, timeout)
+        if request.meta.get("proxy"):  # the proxy connects for us, at its checked address
+            if self._proxy_at is None:
+                raise Refused("refused: the source's proxy was not checked")
+            vetted = request.replace(meta={**request.meta, "proxy": self._proxy_at})
+            return super()._get_agent(vetted, timeout)
         from twisted.internet import reactor
 
         bind = request.meta.get("bindaddress") or self._bindAddress
@@ -119,8 +158,10 @@ class GuardedHTTPDownloadHandler(HTTP11DownloadHandler):
         self._allow = allowed_networks(crawler)
 
     async def download_request(self, request: Request) -> Response:
+        proxy = request.meta.get("proxy")
         agent = _GuardedScrapyAgent(
             allow=self._allow,
+            proxy_at=await checked_proxy(proxy, self._allow) if proxy else None,
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
             pool=self._pool,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from newsmon.guard.netguard import IPNetwork, literal_address, refusal
+from newsmon.guard.netguard import IPNetwork, hinted, literal_address, refusal
 
 MAX_HEADERS = 20
 MAX_VALUE = 4096  # one header's value, the cookie or the user agent
@@ -151,6 +151,17 @@ def proxy_refusal(proxy: str, allow: tuple[IPNetwork, ...]) -> str | None:
     except OSError as exc:
         return f"refused: proxy host {host} does not resolve ({exc})"
     return next(filter(None, (refusal(str(a), allow) for a in sorted(found))), None)
+
+
+def proxy_problem(proxy: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    """Why a proxy an operator gives cannot be stored, in one line (a bad URL, or an
+    address the guard refuses, with the way to open it), or None. `sources set` and the
+    web admin's settings form ask the same question."""
+    try:
+        reason = proxy_refusal(check_proxy(proxy), allow)
+    except AccessError as exc:
+        return str(exc)
+    return f"proxy {masked_proxy(proxy)}: {hinted(reason)}" if reason else None
 
 
 def changed_access(

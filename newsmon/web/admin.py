@@ -8,6 +8,8 @@ in its own transaction, then redirected back with one line saying what happened.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -15,13 +17,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from newsmon.core.urls import canonicalize
+from newsmon.crawl.discovery import Discovered, DiscoveryError, discover_site
 from newsmon.guard.netguard import parse_networks
 from newsmon.notify import records
 from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import SubscriptionError, sample_facts
 from newsmon.notify.send import SendLimits, send
 from newsmon.record.changeclass import CHANGE_CLASSES
-from newsmon.sources.access import SourceAccess
+from newsmon.sources.access import AccessError, SourceAccess
 from newsmon.sources.registry import (
     SourceChanges,
     SourceError,
@@ -36,6 +40,7 @@ from newsmon.sources.registry import (
 )
 from newsmon.storage.db import transaction
 from newsmon.storage.models import SOURCE_RENDERS, AdminUser, Source, Subscription
+from newsmon.web.adminaccess import access_changes, access_form
 from newsmon.web.deps import SessionDep
 from newsmon.web.login import AdminDep, AdminOn, FormDep, logged_in, render
 
@@ -50,6 +55,12 @@ def _back(request: Request, said: str) -> Response:
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def _given(form: FormData, name: str) -> str | None:
+    """A field as submitted, None when the form had no such field (it leaves the setting)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -69,6 +80,9 @@ def admin_home(request: Request, session: SessionDep) -> Response:
         sources=sources,
         # cookie values and proxy passwords masked: the page shows what is set, not the secret
         access={s.slug: access_line(SourceAccess.from_json(s.access)) for s in sources if s.access},
+        access_forms={
+            s.slug: access_form(SourceAccess.from_json(s.access), s.min_interval) for s in sources
+        },
         subscriptions=records.subscriptions(session),
         deliveries=deliveries,
         changes={vid: records.change_name(*pair) for vid, pair in named.items()},
@@ -79,20 +93,46 @@ def admin_home(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/admin/sources")
-def add(request: Request, admin: AdminDep, form: FormDep) -> Response:
-    """Add a source (or feeds to one): feed and sitemap URLs, one a line."""
+async def add(request: Request, admin: AdminDep, form: FormDep) -> Response:
+    """Add a source (or feeds to one): feed and sitemap URLs, one a line, and/or a site
+    URL whose page's feed links and robots.txt's sitemaps are found and added."""
+    state = request.app.state
     urls = tuple(u for u in _field(form, "feeds").split() if u)
-    slug = _field(form, "slug")
-    if not slug or not urls:
-        return _back(request, "give a slug and at least one feed or sitemap URL")
-    spec = SourceSpec(slug=slug, name=_field(form, "name") or slug, feeds=urls)
+    slug, site = _field(form, "slug"), _field(form, "site")
+    if not slug or not (urls or site):
+        return _back(request, "give a slug and a site URL or at least one feed or sitemap URL")
+    found: Discovered | None = None
+    if site:
+        try:  # two guarded fetches, each capped in size and time: never on the event loop
+            found = await run_in_threadpool(discover_site, state.config, site)
+        except DiscoveryError as exc:
+            return _back(request, f"{slug}: nothing added: {exc}")
+    spec = SourceSpec(
+        slug=slug,
+        name=_field(form, "name") or slug,
+        feeds=urls + tuple(u for u in found.urls() if u in found.feeds) if found else urls,
+        homepage=canonicalize(site) if found else None,
+        sitemaps=tuple(u for u in found.urls() if u not in found.feeds) if found else (),
+    )
+
+    def write() -> str:
+        with transaction(state.engine) as session:
+            source, added = add_source(session, spec=spec, now=state.clock.now())
+            return f"{source.slug}: {added} feed(s) added"
+
     try:
-        with transaction(request.app.state.engine) as session:
-            source, added = add_source(session, spec=spec, now=request.app.state.clock.now())
-            said = f"{source.slug}: {added} feed(s) added"
+        said = await run_in_threadpool(write)
     except SourceError as exc:
         said = str(exc)
-    return _back(request, said)
+    return _back(request, said + (f"; {found_line(found)}" if found else ""))
+
+
+def found_line(found: Discovered) -> str:
+    """'found on the page: feed A; in robots.txt: sitemap B; skipped ...' (what discovery saw)."""
+    kept = found.urls()
+    parts = [f"found on the page: feed {u}" for u in kept if u in found.feeds]
+    parts += [f"in robots.txt: sitemap {u}" for u in kept if u not in found.feeds]
+    return "; ".join(parts + list(found.notes))
 
 
 @router.post("/admin/sources/{slug}/{action}")
@@ -116,12 +156,18 @@ def source_action(
                     render=_field(form, "render") or None,
                     language=_field(form, "language") or None,
                 )
-                done = apply_changes(source_by_slug(session, slug), changes)
+                source = source_by_slug(session, slug)
+                access = access_changes(
+                    lambda name: _given(form, name),
+                    SourceAccess.from_json(source.access),
+                    parse_networks(request.app.state.config.allow_networks),
+                )
+                done = apply_changes(source, replace(changes, **access))
                 said = f"{slug}: {'; '.join(done) or 'nothing changed'}"
             else:
                 return _back(request, f"unknown action {action[:30]!r}")
-    except SourceError as exc:
-        said = str(exc)
+    except (SourceError, AccessError) as exc:
+        said = f"{slug}: nothing changed: {exc}"
     return _back(request, said)
 
 
