@@ -193,15 +193,22 @@ def keep_repeated_paragraphs(tree: HtmlElement) -> frozenset[str]:
     cleanup removes the mark again (as does `normalize_line`).
     """
     found: set[str] = set()
+    lines: dict[HtmlElement, str] = {}  # each paragraph read once, though it is compared twice
+
+    def line_of(paragraph: HtmlElement) -> str:
+        if paragraph not in lines:
+            lines[paragraph] = normalize_line(paragraph.text_content()).casefold()
+        return lines[paragraph]
+
     for paragraph in list(tree.iter("p")):
         after = paragraph.getnext()
         if after is None or after.tag != "p":
             continue
-        line = normalize_line(paragraph.text_content()).casefold()
-        same = line and line == normalize_line(after.text_content()).casefold()
+        line = line_of(paragraph)
+        same = line and line == line_of(after)
         if same and not _is_caption(paragraph):
             found.add(line)
-            after.text = _MARK + (after.text or "")
+            after.text = _MARK + (after.text or "")  # normalize_line removes it: cache holds
     return frozenset(found)
 
 
