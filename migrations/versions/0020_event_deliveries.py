@@ -1,0 +1,57 @@
+"""source events delivered to subscriptions
+
+`subscriptions.events` says whether a subscription is told of its sources' events
+(extraction degraded or recovered, template changed); `subscriptions.last_event_id` is
+its cursor over `source_events`, as `last_version_id` is over versions; a delivery names
+either a version or a source event (`deliveries.source_event_id`). Columns are added
+with ALTER TABLE ADD COLUMN (see 0006), so no SQLite table is copied; subscriptions that
+exist start at the newest event, so an upgrade sends no old ones.
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "subscriptions",
+        sa.Column("events", sa.Boolean(), nullable=False, server_default=sa.true()),
+    )
+    op.add_column(
+        "subscriptions",
+        sa.Column("last_event_id", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.execute(
+        "UPDATE subscriptions SET last_event_id = (SELECT COALESCE(MAX(id), 0) FROM source_events)"
+    )
+    op.add_column(
+        "deliveries",
+        sa.Column(
+            "source_event_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "source_events.id", name="fk_deliveries_source_event", ondelete="CASCADE"
+            ),
+            nullable=True,
+        ),
+        inline_references=True,  # SQLite adds a column's REFERENCES, never a constraint
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.drop_column("source_event_id")
+    with op.batch_alter_table("subscriptions") as batch_op:
+        batch_op.drop_column("last_event_id")
+        batch_op.drop_column("events")
