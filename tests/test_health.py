@@ -28,7 +28,8 @@ def pending(config, clock) -> int:
     with transaction(ensure_schema(config.database_url)) as session:
         enqueue(session, now=clock.now())
     with transaction(ensure_schema(config.database_url)) as session:
-        return len(session.scalars(select(Delivery)).all())
+        changes = select(Delivery).where(Delivery.version_id.is_not(None))
+        return len(session.scalars(changes).all())  # the source's events are told apart
 
 
 def crawl(crawler, clock) -> None:

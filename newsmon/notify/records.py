@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.notify.corroborate import awaiting_siblings
 from newsmon.notify.deliveries import pending
 from newsmon.notify.held import held_ids
 from newsmon.notify.rules import (
@@ -107,11 +108,31 @@ def enqueue(session: Session, *, now: datetime) -> int:
             session, query, after_id=sub.last_version_id, up_to=newest, limit=ENQUEUE_BATCH
         )
         held = held_ids(session, ids)  # told when the source recovers (newsmon.notify.held)
-        session.add_all(pending(sub.id, [v for v in ids if v not in held], now))
-        added += len(ids) - len(held)
+        # may be a template change: looked at again next round (newsmon.notify.corroborate)
+        waiting = awaiting_siblings(session, ids, now=now)
+        told = _told(session, sub.id, ids)
+        sent = [v for v in ids if v not in held and v not in waiting and v not in told]
+        session.add_all(pending(sub.id, sent, now))
+        added += len(sent)
         # A full batch may hide more matches: carry on from the last one next round.
         sub.last_version_id = ids[-1] if len(ids) == ENQUEUE_BATCH else newest
+        if waiting:
+            sub.last_version_id = min(sub.last_version_id, min(waiting) - 1)
     return added
+
+
+def _told(session: Session, subscription_id: int, ids: list[int]) -> set[int]:
+    """Those of `ids` the subscription already has a delivery of (looked at again after
+    a hold, newer versions come round twice)."""
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Delivery.version_id).where(
+                Delivery.subscription_id == subscription_id, Delivery.version_id.in_(ids)
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
