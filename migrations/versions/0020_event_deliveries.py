@@ -1,9 +1,11 @@
-"""source events delivered to subscriptions
+"""source events delivered to subscriptions; checks record an extraction's fallback
 
 `subscriptions.events` says whether a subscription is told of its sources' events
 (extraction degraded or recovered, template changed); `subscriptions.last_event_id` is
 its cursor over `source_events`, as `last_version_id` is over versions; a delivery names
-either a version or a source event (`deliveries.source_event_id`). Columns are added
+either a version or a source event (`deliveries.source_event_id`). `checks.fallback`
+says when a check's extraction fell back from the precision pass (to the recall pass or
+to structured data), for the source's health figures. Columns are added
 with ALTER TABLE ADD COLUMN (see 0006), so no SQLite table is copied; subscriptions that
 exist start at the newest event, so an upgrade sends no old ones.
 
@@ -24,6 +26,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("checks", sa.Column("fallback", sa.String(length=16), nullable=True))
     op.add_column(
         "subscriptions",
         sa.Column("events", sa.Boolean(), nullable=False, server_default=sa.true()),
@@ -50,6 +53,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("checks") as batch_op:
+        batch_op.drop_column("fallback")
     with op.batch_alter_table("deliveries") as batch_op:
         batch_op.drop_column("source_event_id")
     with op.batch_alter_table("subscriptions") as batch_op:

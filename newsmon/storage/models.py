@@ -373,6 +373,8 @@ class Check(Base):
     # The URL the answer came from (after redirects) and the encoding its body was read with.
     fetched_url: Mapped[str | None] = mapped_column(String(2048))
     encoding: Mapped[str | None] = mapped_column(String(64))
+    # The extraction fell back from the precision pass: "recall" or "structured" (0020).
+    fallback: Mapped[str | None] = mapped_column(String(16))
 
 
 class RobotsTxt(Base):
