@@ -5,9 +5,10 @@
 its cursor over `source_events`, as `last_version_id` is over versions; a delivery names
 either a version or a source event (`deliveries.source_event_id`). `checks.fallback`
 says when a check's extraction fell back from the precision pass (to the recall pass or
-to structured data), for the source's health figures. Columns are added
-with ALTER TABLE ADD COLUMN (see 0006), so no SQLite table is copied; subscriptions that
-exist start at the newest event, so an upgrade sends no old ones.
+to structured data), for the source's health figures. Subscriptions that exist start
+at the newest event, so an upgrade sends no old ones. `subscriptions` and `checks` get
+a plain ALTER TABLE ADD COLUMN (see 0006); SQLite copies only `deliveries`, for its
+foreign key.
 
 Revision ID: 0020
 Revises: 0019
@@ -38,18 +39,18 @@ def upgrade() -> None:
     op.execute(
         "UPDATE subscriptions SET last_event_id = (SELECT COALESCE(MAX(id), 0) FROM source_events)"
     )
-    op.add_column(
-        "deliveries",
-        sa.Column(
-            "source_event_id",
-            sa.Integer(),
-            sa.ForeignKey(
-                "source_events.id", name="fk_deliveries_source_event", ondelete="CASCADE"
-            ),
-            nullable=True,
-        ),
-        inline_references=True,  # SQLite adds a column's REFERENCES, never a constraint
-    )
+    # SQLite rebuilds `deliveries` here (a column's REFERENCES added by ALTER TABLE is not
+    # reflected with its ON DELETE); nothing refers to that table, and migrations run with
+    # SQLite's foreign keys off (migrations/env.py), so the copy cascades nowhere.
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.add_column(sa.Column("source_event_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_deliveries_source_event_id",
+            "source_events",
+            ["source_event_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
 
 
 def downgrade() -> None:

@@ -475,7 +475,7 @@ class Delivery(Base):
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
     # or, instead of a version, a source's event (newsmon.notify.sourceevents; 0020)
     source_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("source_events.id", name="fk_deliveries_source_event", ondelete="CASCADE")
+        ForeignKey("source_events.id", name="fk_deliveries_source_event_id", ondelete="CASCADE")
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
