@@ -3,9 +3,15 @@ the source's changes back from notifications, and recovery clears it and sends t
 
 from __future__ import annotations
 
+import html
+import json
+
+import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from newsmon.cli import _register, cli
 from newsmon.notify.records import add_subscription, enqueue
 from newsmon.notify.sourcewatch import watch_sources
 from newsmon.record.health import HealthFigures, assess
@@ -28,7 +34,8 @@ def pending(config, clock) -> int:
     with transaction(ensure_schema(config.database_url)) as session:
         enqueue(session, now=clock.now())
     with transaction(ensure_schema(config.database_url)) as session:
-        return len(session.scalars(select(Delivery)).all())
+        changes = select(Delivery).where(Delivery.version_id.is_not(None))
+        return len(session.scalars(changes).all())  # the source's events are told apart
 
 
 def crawl(crawler, clock) -> None:
@@ -112,3 +119,54 @@ def test_an_operator_sees_a_degraded_source_and_releases_its_held_changes(
         "degraded",
         "released",
     ]
+
+
+def app_shell(story, request: int) -> str:
+    """The page of a site that moved to a script-rendered app: the visible page shows a
+    loading line, the story is in its JSON-LD `articleBody` (the structured fallback)."""
+    data = {
+        "@type": "NewsArticle",
+        "headline": story.title,
+        "articleBody": "\n".join(story.paragraphs),
+    }
+    script = json.dumps(data).replace("<", "\\u003c")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(story.title)}</title>"
+        f"<script type='application/ld+json'>{script}</script></head>"
+        f"<body><h1>{html.escape(story.title)}</h1><div id='app'>Loading…</div></body></html>"
+    )
+
+
+def fallback_figures(config, clock) -> tuple[str, str, str]:
+    """The source's line in `sources list`, its row on the Sources page, its /metrics gauge."""
+    _register()
+    listed = CliRunner().invoke(cli, ["--db", config.database_url, "sources", "list"])
+    line = next(x for x in listed.output.splitlines() if "extraction: " in x)
+    app = TestClient(create_app(config, clock))
+    row = next(x for x in app.get("/sources").text.splitlines() if "fell back" in x)
+    metrics = app.get("/metrics").text.splitlines()
+    gauge = next(x for x in metrics if x.startswith("newsmon_source_extraction_fallback_share{"))
+    return line.strip(), row, gauge
+
+
+@pytest.mark.sqlite_only
+def test_the_share_of_checks_that_fell_back_rises_when_pages_need_the_fallback(
+    site, crawler, add_feed, clock, config
+):
+    for slug in SLUGS:
+        site.publish(story(slug, n=4))
+    add_feed("gazette", site.url("/feeds/rss.xml"))
+    crawler.once(everything=True)
+    crawl(crawler, clock)
+    line, row, gauge = fallback_figures(config, clock)
+    assert "0% fell back" in line and "0% fell back" in row
+    assert gauge == 'newsmon_source_extraction_fallback_share{source="gazette"} 0.0'
+
+    for slug in SLUGS:  # the redesign: every page now needs its structured data
+        site.stories[slug].template = app_shell
+    crawl(crawler, clock)
+    line, row, gauge = fallback_figures(config, clock)
+    assert "of its last 18 checks, 0% failed, 33% fell back" in line, line
+    assert "33% fell back" in row
+    assert gauge == 'newsmon_source_extraction_fallback_share{source="gazette"} 0.3333333333333333'

@@ -29,6 +29,13 @@ def notify() -> None:
 @click.option("--class", "change_class", type=click.Choice(CHANGE_CLASSES), help="Only this class.")
 @click.option("--query", help="Only changes whose version matches this search.")
 @click.option("--secret", help="Webhooks: the HMAC-SHA256 key (generated when not given).")
+@click.option(
+    "--events/--no-events",
+    default=True,
+    show_default=True,
+    help="Also tell of the source's (or every source's) extraction degrading or recovering"
+    " and template changes.",
+)
 @pass_ctx
 def add(
     ctx: Context,
@@ -37,6 +44,7 @@ def add(
     change_class: str | None,
     query: str | None,
     secret: str | None,
+    events: bool,
 ) -> None:
     """Subscribe URL: http(s) gets a signed JSON webhook, other schemes go through apprise.
 
@@ -56,6 +64,7 @@ def add(
                 change_class=change_class,
                 query=query,
                 secret=secret,
+                events=events,
             )
             sub_id, sub_secret = sub.id, sub.secret
     except SubscriptionError as exc:
@@ -77,7 +86,10 @@ def list_cmd(ctx: Context) -> None:
                 for k, v in (("source", s.source), ("class", s.change_class), ("query", s.query))
                 if v
             )
-            click.echo(f"{s.id:>4}  {safe(s.url)}  ({safe(what) or 'all but minor changes'})")
+            events = "; source events" if s.events else ""
+            click.echo(
+                f"{s.id:>4}  {safe(s.url)}  ({safe(what) or 'all but minor changes'}{events})"
+            )
     if not subs:
         click.echo("no subscriptions; `newsmon notify add URL` adds one")
 
@@ -110,6 +122,8 @@ def log(ctx: Context, limit: int) -> None:
             change = (
                 records.change_name(*named[d.version_id])
                 if d.version_id in named
+                else f"source event {d.source_event_id}"
+                if d.source_event_id is not None
                 else "a version since removed"
             )
             click.echo(

@@ -11,6 +11,7 @@ from newsmon.cli.common import Context, fail, pass_ctx
 from newsmon.config.settings import Config
 from newsmon.core.clock import SystemClock
 from newsmon.core.terminal import safe, safe_json
+from newsmon.record.health import HealthFigures, check_figures
 from newsmon.record.thinning import over_quota
 from newsmon.sources.access import SourceAccess
 from newsmon.sources.registry import (
@@ -135,6 +136,27 @@ def added_line(added: int, given: int) -> str:
     return f"{text}, {watched} already watched" if watched else text
 
 
+def _checks_json(figures: HealthFigures | None) -> dict[str, Any] | None:
+    """The source's recent checks' health figures, or None before any check read a page."""
+    if figures is None or not figures.checks:
+        return None
+    return {
+        "checks": figures.checks,
+        "failed": figures.failed,
+        "fell_back": figures.fell_back,
+        "failed_share": round(figures.failed_share, 3),
+        "fallback_share": round(figures.fallback_share, 3),
+    }
+
+
+def checks_line(checks: dict[str, Any]) -> str:
+    """'of its last 20 checks, 0% failed, 15% fell back (recall pass or structured data)'."""
+    return (
+        f"of its last {checks['checks']} checks, {checks['failed_share']:.0%} failed,"
+        f" {checks['fallback_share']:.0%} fell back (recall pass or structured data)"
+    )
+
+
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
@@ -147,6 +169,7 @@ def list_(ctx: Context, as_json: bool) -> None:
             ).all()
         )
         quota = over_quota(session)
+        health = check_figures(session)
         rows: list[dict[str, Any]] = []  # the JSON output, also printed as lines
         sources_access: dict[str, dict[str, Any] | None] = {}
         for source in session.scalars(select(Source).order_by(Source.slug)):
@@ -175,6 +198,7 @@ def list_(ctx: Context, as_json: bool) -> None:
                         else None
                     ),
                     "template_blocks": len((source.template or {}).get("blocks") or ()),
+                    "recent_checks": _checks_json(health.get(source.slug)),
                 }
             )
     if as_json:
@@ -198,6 +222,8 @@ def list_(ctx: Context, as_json: bool) -> None:
                 f"{safe(row['degraded']['reason'] or '')}; its changes are held back "
                 f"(`newsmon sources release {safe(row['slug'])}` sends them)"
             )
+        if row["recent_checks"]:
+            click.echo(f"    extraction: {checks_line(row['recent_checks'])}")
         if row["template_blocks"]:
             click.echo(f"    template: {row['template_blocks']} repeated block(s) left out")
         if row["extract_rules"] or row["render"] != "http":

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from newsmon.core.outcomes import ArticleStatus
+from newsmon.record.health import check_figures
 from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
 ALIVE_WITHIN = timedelta(minutes=3)  # crawlers write a heartbeat about every 30 s
@@ -223,6 +224,7 @@ class DatabaseCollector(Collector):
             yield gauge
         with contextlib.suppress(SQLAlchemyError), Session(self.engine) as session:
             yield source_health_gauge(session)
+            yield from source_check_gauges(session)
 
 
 def source_health_gauge(session: Session) -> GaugeMetricFamily:
@@ -236,6 +238,27 @@ def source_health_gauge(session: Session) -> GaugeMetricFamily:
     for slug, since in rows:
         gauge.add_metric([slug], 0.0 if since is None else 1.0)
     return gauge
+
+
+def source_check_gauges(session: Session) -> list[GaugeMetricFamily]:
+    """Each source's shares of its recent checks that failed to extract and that fell back
+    from the precision pass (newsmon.record.health)."""
+    failed = GaugeMetricFamily(
+        "newsmon_source_extraction_failed_share",
+        "Share of the source's last 20 checks that read a page whose extraction failed"
+        " or was empty.",
+        labels=["source"],
+    )
+    fell_back = GaugeMetricFamily(
+        "newsmon_source_extraction_fallback_share",
+        "Share of the source's last 20 checks that read a page whose extraction fell back"
+        " (to the recall pass or to structured data).",
+        labels=["source"],
+    )
+    for slug, figures in check_figures(session).items():
+        failed.add_metric([slug], figures.failed_share)
+        fell_back.add_metric([slug], figures.fallback_share)
+    return [failed, fell_back]
 
 
 class Forward(Collector):

@@ -125,6 +125,9 @@ class Extracted:
     date_source: str | None = None
     language: str | None = None  # the BCP 47 tag the page states (newsmon.extract.language)
     canonical_url: str | None = None  # its rel=canonical, absolute (newsmon.extract.meta)
+    # The text is not the precision pass's: "recall" (the recall pass made the story
+    # whole) or "structured" (the page's structured data); counted by source health.
+    fallback: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -193,15 +196,22 @@ def keep_repeated_paragraphs(tree: HtmlElement) -> frozenset[str]:
     cleanup removes the mark again (as does `normalize_line`).
     """
     found: set[str] = set()
+    lines: dict[HtmlElement, str] = {}  # each paragraph read once, though it is compared twice
+
+    def line_of(paragraph: HtmlElement) -> str:
+        if paragraph not in lines:
+            lines[paragraph] = normalize_line(paragraph.text_content()).casefold()
+        return lines[paragraph]
+
     for paragraph in list(tree.iter("p")):
         after = paragraph.getnext()
         if after is None or after.tag != "p":
             continue
-        line = normalize_line(paragraph.text_content()).casefold()
-        same = line and line == normalize_line(after.text_content()).casefold()
+        line = line_of(paragraph)
+        same = line and line == line_of(after)
         if same and not _is_caption(paragraph):
             found.add(line)
-            after.text = _MARK + (after.text or "")
+            after.text = _MARK + (after.text or "")  # normalize_line removes it: cache holds
     return frozenset(found)
 
 
@@ -276,21 +286,24 @@ def _trafilatura_text(tree: HtmlElement, precision: bool) -> str:
 
 def _story(
     tree: HtmlElement, options: ExtractOptions, articles: list[dict], payloads: list[str]
-) -> tuple[str, bool]:
+) -> tuple[str, str | None]:
     """The story's text (trafilatura copies the tree: two passes read the same page), and
-    whether it came from structured data rather than the visible page."""
+    which fallback it came from, if not the precision pass: "recall" or "structured"."""
     stated = jsonld_body(articles) if options.recall or options.structured else ""
     text = _trafilatura_text(tree, options.precision)
+    fallback = None
     if options.recall and options.precision:
         missed, prose = missed_paragraphs(tree, normalize_text(text))
         if missed or needs_recall(text, prose, stated):
-            recall = _trafilatura_text(tree, False)
-            text = fuller_story(normalize_text(text), normalize_text(recall), stated, missed)
+            recall = normalize_text(_trafilatura_text(tree, False))
+            precise = normalize_text(text)
+            text = fuller_story(precise, recall, stated, missed)
+            fallback = "recall" if text is recall and recall != precise else None
     if options.structured and len(text) < MIN_VISIBLE_STORY:
         data = stated or payload_body(payloads)
         if shows_no_story(normalize_text(text), data):
-            return data, True
-    return text, False
+            return data, "structured"
+    return text, fallback
 
 
 def _byline_in(text: str) -> str | None:
@@ -367,10 +380,10 @@ def extract(
     chosen = rules is not None and bool(rules.body_selector)
     if rules is not None and rules.body_selector:
         # the source's own body: what its selector holds, a byline line included
-        text = selected_text(tree, rules.body_selector)
+        text, fallback = selected_text(tree, rules.body_selector), None
     else:
-        text, structured = _story(tree, options, articles, payloads)
-        extractor += STRUCTURED_TAG if structured else ""
+        text, fallback = _story(tree, options, articles, payloads)
+        extractor += STRUCTURED_TAG if fallback == "structured" else ""
     if byline is None:
         byline = _byline_in(text)
     return Extracted(
@@ -383,4 +396,5 @@ def extract(
         date_source=dates.source,
         language=language,
         canonical_url=canonical,
+        fallback=fallback,
     )

@@ -111,13 +111,19 @@ def prune_link_teasers(tree: HtmlElement) -> int:
 
 
 def _is_link_teaser(block: HtmlElement) -> bool:
-    """ "LABEL: <a>other headline</a>": a short label ending in a separator, then links."""
+    """ "LABEL: <a>other headline</a>": a short label ending in a separator, then links.
+
+    The links are looked at first: most blocks of a story have none, and then the
+    block's whole text need not be read.
+    """
+    links = [" ".join(a.text_content().split()) for a in block.iter("a") if a.get("href")]
+    links = [link for link in links if link]
+    if not links:
+        return False
     text = " ".join(block.text_content().split())
     if not text or len(text) > _MAX_TEASER:
         return False
-    links = [" ".join(a.text_content().split()) for a in block.iter("a") if a.get("href")]
-    links = [link for link in links if link]
-    if not links or sum(map(len, links)) < 0.5 * len(text):
+    if sum(map(len, links)) < 0.5 * len(text):
         return False
     if not any(_is_headline(link) for link in links):
         return False

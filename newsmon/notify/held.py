@@ -45,7 +45,10 @@ def release(session: Session, *, source_id: int, since: datetime, now: datetime)
     added = 0
     for sub in session.scalars(select(Subscription).order_by(Subscription.id)):
         query = match_query(source=sub.source, change_class=sub.change_class, query=sub.query)
-        told = select(Delivery.version_id).where(Delivery.subscription_id == sub.id)
+        told = select(Delivery.version_id).where(
+            Delivery.subscription_id == sub.id,
+            Delivery.version_id.is_not(None),  # a source event's: NOT IN would match nothing
+        )
         ids = session.scalars(
             select(Version.id)
             .join(Article, Article.id == Version.article_id)

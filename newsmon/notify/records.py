@@ -5,19 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from newsmon.notify.corroborate import awaiting_siblings
 from newsmon.notify.deliveries import pending
 from newsmon.notify.held import held_ids
 from newsmon.notify.rules import (
     ChangeFacts,
+    EventFacts,
     SubscriptionError,
     is_webhook,
     match_query,
     new_secret,
     next_attempt,
 )
+from newsmon.notify.sourceevents import enqueue_events, event_facts, newest_event
 from newsmon.search.sql import matching_versions
 from newsmon.storage.models import Article, Delivery, Source, Subscription, Version
 
@@ -36,6 +39,7 @@ def add_subscription(
     change_class: str | None = None,
     query: str | None = None,
     secret: str | None = None,
+    events: bool = True,
 ) -> Subscription:
     """A new subscription, told only of versions stored from now on.
 
@@ -59,6 +63,8 @@ def add_subscription(
         query=query,
         created_at=now,
         last_version_id=newest,
+        events=events,
+        last_event_id=newest_event(session),
     )
     session.add(sub)
     session.flush()
@@ -90,20 +96,43 @@ def enqueue(session: Session, *, now: datetime) -> int:
     """
     added = 0
     newest = session.scalar(select(func.max(Version.id))) or 0
-    subs = session.scalars(
-        select(Subscription).order_by(Subscription.id).with_for_update(skip_locked=True)
+    subs = list(
+        session.scalars(
+            select(Subscription).order_by(Subscription.id).with_for_update(skip_locked=True)
+        )
     )
+    added += enqueue_events(session, subs, now=now)
     for sub in subs:
         query = match_query(source=sub.source, change_class=sub.change_class, query=sub.query)
         ids = matching_versions(
             session, query, after_id=sub.last_version_id, up_to=newest, limit=ENQUEUE_BATCH
         )
         held = held_ids(session, ids)  # told when the source recovers (newsmon.notify.held)
-        session.add_all(pending(sub.id, [v for v in ids if v not in held], now))
-        added += len(ids) - len(held)
+        # may be a template change: looked at again next round (newsmon.notify.corroborate)
+        waiting = awaiting_siblings(session, ids, now=now)
+        told = _told(session, sub.id, ids)
+        sent = [v for v in ids if v not in held and v not in waiting and v not in told]
+        session.add_all(pending(sub.id, sent, now))
+        added += len(sent)
         # A full batch may hide more matches: carry on from the last one next round.
         sub.last_version_id = ids[-1] if len(ids) == ENQUEUE_BATCH else newest
+        if waiting:
+            sub.last_version_id = min(sub.last_version_id, min(waiting) - 1)
     return added
+
+
+def _told(session: Session, subscription_id: int, ids: list[int]) -> set[int]:
+    """Those of `ids` the subscription already has a delivery of (looked at again after
+    a hold, newer versions come round twice)."""
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Delivery.version_id).where(
+                Delivery.subscription_id == subscription_id, Delivery.version_id.in_(ids)
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +142,7 @@ class Job:
     delivery_id: int
     url: str
     secret: str | None
-    facts: ChangeFacts
+    facts: ChangeFacts | EventFacts
 
 
 def due(session: Session, *, now: datetime, limit: int) -> list[Job]:
@@ -156,12 +185,13 @@ def due(session: Session, *, now: datetime, limit: int) -> list[Job]:
         .order_by(Delivery.id)
         .with_for_update(skip_locked=True, of=Delivery)
     ).all()
-    claimed = [row[0] for row in rows]
+    events = event_facts(session, _claimed_events(session, picked, now))
+    claimed = [row[0] for row in rows] + list(events)
     if claimed:
         session.execute(
             update(Delivery).where(Delivery.id.in_(claimed)).values(next_attempt_at=now + CLAIM)
         )
-    return [
+    jobs = [
         Job(
             delivery_id=d_id,
             url=url,
@@ -180,6 +210,30 @@ def due(session: Session, *, now: datetime, limit: int) -> list[Job]:
         )
         for d_id, url, secret, v, a, slug in rows
     ]
+    where = session.execute(
+        select(Delivery.id, Subscription.url, Subscription.secret)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(Delivery.id.in_(events))
+    )
+    dest = {d_id: (url, secret) for d_id, url, secret in where}
+    jobs += [Job(d_id, *dest[d_id], facts) for d_id, facts in events.items()]
+    return sorted(jobs, key=lambda job: job.delivery_id)
+
+
+def _claimed_events(session: Session, picked: Select[tuple[int]], now: datetime) -> list[int]:
+    """The source-event deliveries among those picked, locked as the version ones are."""
+    return list(
+        session.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.id.in_(picked),
+                Delivery.source_event_id.is_not(None),
+                Delivery.status == "pending",
+                Delivery.next_attempt_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,36 @@ class ChangeFacts:
     captured_at: datetime
 
 
+@dataclass(frozen=True)
+class EventFacts:
+    """What a notification says about one source event (newsmon.notify.sourceevents)."""
+
+    event_id: int
+    source: str
+    kind: str  # degraded | recovered | released | template_changed
+    at: datetime
+    detail: str
+
+
+_EVENT_WORDS = {
+    "degraded": "extraction degraded (its changes are held back until it recovers)",
+    "recovered": "extraction recovered (held changes follow)",
+    "released": "held changes released by an operator",
+    "template_changed": "template changed (the versions it made are classed template)",
+}
+
+
+def _event_payload(facts: EventFacts, base: str) -> dict[str, object]:
+    return {
+        "event": f"source.{facts.kind}",
+        "source": facts.source,
+        "event_id": facts.event_id,
+        "at": facts.at.isoformat(),
+        "detail": facts.detail,
+        "links": {"source": f"{base}/sources/{facts.source}"},
+    }
+
+
 def sample_facts(now: datetime) -> ChangeFacts:
     """The made-up change a test notification (CLI or web admin) reports."""
     return ChangeFacts(
@@ -89,9 +119,12 @@ def sample_facts(now: datetime) -> ChangeFacts:
     )
 
 
-def payload(facts: ChangeFacts, *, base_url: str) -> bytes:
+def payload(facts: ChangeFacts | EventFacts, *, base_url: str) -> bytes:
     """The webhook's JSON body (UTF-8 bytes, signed as sent)."""
     base = base_url.rstrip("/")
+    if isinstance(facts, EventFacts):
+        body = _event_payload(facts, base)
+        return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
     a, b = facts.number - 1, facts.number
     data = {
         "event": "article.changed",
@@ -116,8 +149,11 @@ def payload(facts: ChangeFacts, *, base_url: str) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
-def message(facts: ChangeFacts, *, base_url: str) -> tuple[str, str]:
+def message(facts: ChangeFacts | EventFacts, *, base_url: str) -> tuple[str, str]:
     """(title, body) for apprise destinations, in plain text."""
+    if isinstance(facts, EventFacts):
+        title = f"{facts.source}: {_EVENT_WORDS.get(facts.kind, facts.kind)}"
+        return title, f"{facts.detail}\n{base_url.rstrip('/')}/sources/{facts.source}"
     words: dict[str, str] = {
         ChangeClass.MINOR: "minor change",
         ChangeClass.HEADLINE: "headline change",

@@ -109,9 +109,16 @@ def _check(
             content_hash=digest,
             fetched_url=_fetched_url(item),
             encoding=item.encoding,
+            fallback=_fallback(item),
         )
     )
     return outcome
+
+
+def _fallback(item: PageItem) -> str | None:
+    """How this check's extraction fell back, if it extracted and did (source health)."""
+    reading = item.reading
+    return reading.extracted.fallback if reading is not None and reading.extracted else None
 
 
 def _fetched_url(item: PageItem) -> str | None:
@@ -269,6 +276,7 @@ def record_quiet_check(
             "content_hash": digest,
             "fetched_url": _fetched_url(item),
             "encoding": item.encoding,
+            "fallback": _fallback(item),
         },
     )
     return outcome

@@ -9,6 +9,11 @@ event, shown on /healthz, /metrics, `sources list` and the Sources page; the ver
 it captures meanwhile are held back from notifications (newsmon.notify.held) until it
 recovers or an operator releases them.
 
+The figures also count the share of recent checks whose extraction fell back from
+the precision pass (to the recall pass, or to the page's structured data): shown
+beside the others, not an alarm by itself, since some sites need the fallback on every
+page; a share that jumps says the site's markup changed under the extractor.
+
 Thresholds, and why: the last RECENT (20) checks of the source, so one bad page among
 many does not trip it, and a source checked every few minutes trips within the hour;
 degraded when at least MIN_CHECKS (5) of them were read and half or more failed to
@@ -49,10 +54,15 @@ class HealthFigures:
     recent_median: float | None  # median text length of its last RECENT versions
     history_median: float | None  # and of the HISTORY versions before them
     since: datetime | None = None  # the oldest failing check or recent version counted
+    fell_back: int = 0  # of the checks, those whose extraction fell back (recall, structured)
 
     @property
     def failed_share(self) -> float:
         return self.failed / self.checks if self.checks else 0.0
+
+    @property
+    def fallback_share(self) -> float:
+        return self.fell_back / self.checks if self.checks else 0.0
 
     @property
     def length_ratio(self) -> float | None:
@@ -84,16 +94,42 @@ _EXTRACTION_FAILED = or_(
 )
 
 
-def source_figures(session: Session, source_id: int) -> HealthFigures:
-    """The source's rolling figures, from its checks and versions (three small queries)."""
-    checks = session.execute(
-        select(Check.at, (Check.outcome == CheckOutcome.ERROR) & _EXTRACTION_FAILED)
+def _recent_checks(session: Session, source_id: int) -> list[tuple[datetime, bool, bool]]:
+    """(at, failed, fell back) of the source's last RECENT checks that read a page."""
+    rows = session.execute(
+        select(
+            Check.at,
+            (Check.outcome == CheckOutcome.ERROR) & _EXTRACTION_FAILED,
+            Check.fallback.is_not(None),
+        )
         .join(Article, Article.id == Check.article_id)
         .where(Article.source_id == source_id, Check.outcome != CheckOutcome.NOT_MODIFIED)
         .order_by(Check.at.desc(), Check.id.desc())
         .limit(RECENT)
-    ).all()
-    failed_at = [at for at, failed in checks if failed]
+    )
+    return [(at, bool(failed), bool(fell_back)) for at, failed, fell_back in rows]
+
+
+def check_figures(session: Session) -> dict[str, HealthFigures]:
+    """slug -> the recent checks' figures (no lengths) of every source, for display: how
+    many read a page, failed to extract, and fell back from the precision pass."""
+    figures = {}
+    for source_id, slug in session.execute(select(Source.id, Source.slug).order_by(Source.slug)):
+        checks = _recent_checks(session, source_id)
+        figures[slug] = HealthFigures(
+            checks=len(checks),
+            failed=sum(failed for _, failed, _ in checks),
+            fell_back=sum(fell_back for _, _, fell_back in checks),
+            recent_median=None,
+            history_median=None,
+        )
+    return figures
+
+
+def source_figures(session: Session, source_id: int) -> HealthFigures:
+    """The source's rolling figures, from its checks and versions (two small queries)."""
+    checks = _recent_checks(session, source_id)
+    failed_at = [at for at, failed, _ in checks if failed]
     lengths = session.execute(
         select(Version.captured_at, func.length(Version.text))
         .join(Article, Article.id == Version.article_id)
@@ -107,6 +143,7 @@ def source_figures(session: Session, source_id: int) -> HealthFigures:
     return HealthFigures(
         checks=len(checks),
         failed=len(failed_at),
+        fell_back=sum(fell_back for _, _, fell_back in checks),
         recent_median=statistics.median(n for _, n in recent) if enough else None,
         history_median=statistics.median(n for _, n in history) if enough else None,
         since=since or (recent[-1][0] if recent else None),

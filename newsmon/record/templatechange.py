@@ -15,7 +15,13 @@ live article (3 hours by default), so every live article of the source is rechec
 inside it. A version that changed a line of its own as well stays an `edit`.
 
 The versions that came before the fifth stay edits until the fifth arrives, and are
-reclassed then, in the same transaction.
+reclassed then, in the same transaction. So that none of them is notified as an edit
+meanwhile, a version whose change could be a template's (only a few short lines, its
+`changed_blocks`) asks for corroboration: CORROBORATE other active articles of its
+source are made due at once (`corroborate`), and newsmon.notify.corroborate holds its
+notification until they have been checked after it. A site serves one template to all
+its pages, so if they show the same lines, the window decides `template`; if they do
+not, the edit is the article's own and is sent.
 """
 
 from __future__ import annotations
@@ -29,13 +35,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsmon.core.outcomes import ChangeClass
+from newsmon.core.outcomes import ArticleStatus, ChangeClass
 from newsmon.sources.template import MAX_BLOCK_CHARS, block_key
 from newsmon.storage.models import Article, SourceEvent, Version
 
 MANY = 5
 WINDOW = timedelta(hours=6)
 MAX_CHANGED = 8  # a version that changed more lines than this is not a template change
+CORROBORATE = MANY - 1  # siblings checked after a candidate: enough to make MANY with it
 logger = logging.getLogger(__name__)
 
 
@@ -97,6 +104,7 @@ def class_template_change(
     for row in rows:
         others[row.article_id].update(row.changed_blocks or ())
     if not is_template_change(blocks, others):
+        corroborate(session, article, now=now)
         return
     version.change_class = ChangeClass.TEMPLATE
     mine = set(blocks)
@@ -105,6 +113,24 @@ def class_template_change(
         if row.change_class == ChangeClass.EDIT and theirs and theirs <= mine:
             session.get_one(Version, row.id).change_class = ChangeClass.TEMPLATE
     _tell_source(session, article.source_id, blocks, version.text, old_text, now)
+
+
+def corroborate(session: Session, article: Article, *, now: datetime) -> None:
+    """Make CORROBORATE other active articles of the source due now (the most recently
+    seen: live stories, on the template the site serves today), unless due already."""
+    siblings = session.scalars(
+        select(Article)
+        .where(
+            Article.source_id == article.source_id,
+            Article.id != article.id,
+            Article.status == ArticleStatus.ACTIVE,
+        )
+        .order_by(Article.first_seen_at.desc(), Article.id.desc())
+        .limit(CORROBORATE)
+    )
+    for sibling in siblings:
+        if sibling.next_check_at is None or sibling.next_check_at > now:
+            sibling.next_check_at = now
 
 
 def _tell_source(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
     false,
     select,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -372,6 +373,8 @@ class Check(Base):
     # The URL the answer came from (after redirects) and the encoding its body was read with.
     fetched_url: Mapped[str | None] = mapped_column(String(2048))
     encoding: Mapped[str | None] = mapped_column(String(64))
+    # The extraction fell back from the precision pass: "recall" or "structured" (0020).
+    fallback: Mapped[str | None] = mapped_column(String(16))
 
 
 class RobotsTxt(Base):
@@ -451,6 +454,10 @@ class Subscription(Base):
     created_at: Mapped[datetime]
     # Versions up to this id have been considered: a new subscription starts at the newest.
     last_version_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Told of its sources' events too (degraded, recovered, template changed), from the
+    # event after last_event_id on (0020).
+    events: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Delivery(Base):
@@ -466,6 +473,10 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    # or, instead of a version, a source's event (newsmon.notify.sourceevents; 0020)
+    source_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_events.id", name="fk_deliveries_source_event_id", ondelete="CASCADE")
+    )
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from newsmon.read.queries import NotFound, version_pair, versions_of
 from newsmon.read.summaries import source_articles, source_summaries, totals
 from newsmon.record.articledates import origin_words
 from newsmon.record.diff import diff_texts
+from newsmon.record.health import check_figures
 from newsmon.record.store import article_for_url
 from newsmon.storage.models import Article, Version
 from newsmon.web import changefilter, present, searchpages
@@ -48,7 +49,12 @@ def home(
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources(request: Request, session: SessionDep, clock: ClockDep) -> HTMLResponse:
-    return render(request, "sources.html", summaries=source_summaries(session, now=clock.now()))
+    return render(
+        request,
+        "sources.html",
+        summaries=source_summaries(session, now=clock.now()),
+        health=check_figures(session),
+    )
 
 
 @router.get("/sources/{slug}", response_class=HTMLResponse)
