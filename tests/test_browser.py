@@ -98,6 +98,10 @@ def test_api_page_lists_every_endpoint_with_the_network_off(browser, config, clo
         assert set(listed) == expected and len(expected) == 9  # 6 read, 2 ledger, search
         assert page.get_by_text("Example: /api/articles/1/versions/0").is_visible()
         page.get_by_role("link", name="/api/articles", exact=True).click()
+        page.wait_for_url("**/api/articles")
+        # waits (on the page, not a clock) until the JSON body has arrived: under load
+        # the page's content was read after the URL changed but before the body came
+        page.wait_for_function("document.body && document.body.innerText.includes('items')")
         assert '"items"' in page.content()
         assert elsewhere == [] and blocked == []
     finally:

@@ -73,12 +73,14 @@ def _checked_siblings(session: Session, article_id: int, source_id: int, after: 
 
 
 def _needed(session: Session, article_id: int, source_id: int) -> int:
-    """CORROBORATE, or fewer when the source has fewer other active articles."""
+    """CORROBORATE, or fewer when the source has fewer other active articles that
+    `corroborate` would make due (those backed off after failures are left alone)."""
     others = session.scalar(
         select(func.count(Article.id)).where(
             Article.source_id == source_id,
             Article.id != article_id,
             Article.status == ArticleStatus.ACTIVE,
+            Article.consecutive_errors == 0,
         )
     )
     return min(CORROBORATE, others or 0)

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from newsmon.core.outcomes import ArticleStatus, ChangeClass
 from newsmon.sources.template import MAX_BLOCK_CHARS, block_key
-from newsmon.storage.models import Article, SourceEvent, Version
+from newsmon.storage.models import Article, Source, SourceEvent, Version
 
 MANY = 5
 WINDOW = timedelta(hours=6)
@@ -117,20 +117,30 @@ def class_template_change(
 
 def corroborate(session: Session, article: Article, *, now: datetime) -> None:
     """Make CORROBORATE other active articles of the source due now (the most recently
-    seen: live stories, on the template the site serves today), unless due already."""
+    seen: live stories, on the template the site serves today), unless due already.
+
+    Never sooner than the source's interval floor allows after a sibling's last check,
+    and never a sibling backed off after failed checks: the floor and the back-off are
+    promises to the publisher that an edit elsewhere must not break (and a failing page
+    corroborates nothing)."""
+    floor = session.scalar(select(Source.min_interval).where(Source.id == article.source_id))
     siblings = session.scalars(
         select(Article)
         .where(
             Article.source_id == article.source_id,
             Article.id != article.id,
             Article.status == ArticleStatus.ACTIVE,
+            Article.consecutive_errors == 0,
         )
         .order_by(Article.first_seen_at.desc(), Article.id.desc())
         .limit(CORROBORATE)
     )
     for sibling in siblings:
-        if sibling.next_check_at is None or sibling.next_check_at > now:
-            sibling.next_check_at = now
+        due = now
+        if floor and sibling.last_checked_at is not None:
+            due = max(now, sibling.last_checked_at + timedelta(seconds=floor))
+        if sibling.next_check_at is None or sibling.next_check_at > due:
+            sibling.next_check_at = due
 
 
 def _tell_source(
