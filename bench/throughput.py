@@ -28,6 +28,8 @@ every check extracts):
   check, reading only the remembered story region against a full extraction (in this
   process), and in the continuous crawl (no latency, politeness off) with the fast path
   and without it (`--fast-only` runs just this part).
+- seconds to full rate after a start, for a fresh database's first run and for a
+  restart on it (bench/warmstart.py, which also runs alone).
 """
 
 from __future__ import annotations
@@ -431,6 +433,9 @@ def main() -> None:
         from newsmon.crawl.workers import shutdown_pools
 
         shutdown_pools()
+    from bench.warmstart import warm_start
+
+    warm_start(seconds / 2)
 
 
 if __name__ == "__main__":
