@@ -387,6 +387,9 @@ def many_hosts(seconds: float, work: Path) -> None:
 
 
 def main() -> None:
+    from bench.loopback_sites import shared_data
+
+    shared_data()  # $NEWSMON_SHARED_DATA, as bench/keepup.py reads it (a worktree elsewhere)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     seconds = float(args[0]) if args else 60.0
     if args[1:] == ["hosts"]:
