@@ -28,6 +28,8 @@ every check extracts):
   check, reading only the remembered story region against a full extraction (in this
   process), and in the continuous crawl (no latency, politeness off) with the fast path
   and without it (`--fast-only` runs just this part).
+- seconds to full rate after a start, for a fresh database's first run and for a
+  restart on it (bench/warmstart.py, which also runs alone).
 """
 
 from __future__ import annotations
@@ -102,19 +104,20 @@ def config_for(db: Path, **overrides):
     return Config(**{k: v for k, v in values.items() if k in known})
 
 
-def add_sources(config, sites: Sites, *, one_source: bool = False) -> None:
-    """A source per site, or one source with every site's feed (an aggregator)."""
+def add_sources(config, feeds: list[tuple[str, str]], *, one_source: bool = False) -> None:
+    """A source per site's (slug, feed URL), or one source with every site's feed (an
+    aggregator)."""
     from newsmon.core.clock import SystemClock
     from newsmon.sources.registry import SourceSpec, add_source
     from newsmon.storage.db import ensure_schema, transaction
 
     with transaction(ensure_schema(config.database_url)) as session:
         if one_source:
-            feeds = tuple(feed for _, feed in sites.feeds)
-            spec = SourceSpec(slug="everywhere", name="everywhere", feeds=feeds)
+            urls = tuple(feed for _, feed in feeds)
+            spec = SourceSpec(slug="everywhere", name="everywhere", feeds=urls)
             add_source(session, spec=spec, now=SystemClock().now())
             return
-        for slug, feed in sites.feeds:
+        for slug, feed in feeds:
             spec = SourceSpec(slug=slug, name=slug, feeds=(feed,))
             add_source(session, spec=spec, now=SystemClock().now())
 
@@ -216,7 +219,7 @@ def _continuous_run(
 
     sites = Sites(hosts, per_host, delay=delay, mode=mode)
     config = config_for(workdir / f"{name}.db", recheck_schedule=[["40d", "1s"]], **overrides)
-    add_sources(config, sites, one_source=one_source)
+    add_sources(config, sites.feeds, one_source=one_source)
     reactor = process_reactor()
     service = CrawlService(config)
     crawl = asyncio.run_coroutine_threadsafe(service.run_continuously(), reactor.loop)
@@ -384,6 +387,9 @@ def many_hosts(seconds: float, work: Path) -> None:
 
 
 def main() -> None:
+    from bench.loopback_sites import shared_data
+
+    shared_data()  # $NEWSMON_SHARED_DATA, as bench/keepup.py reads it (a worktree elsewhere)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     seconds = float(args[0]) if args else 60.0
     if args[1:] == ["hosts"]:
@@ -430,6 +436,9 @@ def main() -> None:
         from newsmon.crawl.workers import shutdown_pools
 
         shutdown_pools()
+    from bench.warmstart import warm_start
+
+    warm_start(seconds / 2)
 
 
 if __name__ == "__main__":

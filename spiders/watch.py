@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from newsmon.core.clock import Clock, SystemClock
 from newsmon.crawl.render import BROWSER_META
-from newsmon.crawl.robots import ACCESS_HEADERS_META
+from newsmon.crawl.robots import ACCESS_HEADERS_META, robots_prefetch
 from newsmon.crawl.workqueue import Task, WorkQueue
 from newsmon.record.items import ArticleTask, FeedPolled, FeedTask, PageItem
 from newsmon.sources.modes import PLAIN, ModeCache, SourceMode
@@ -92,6 +92,11 @@ class WatchSpider(scrapy.Spider):
         try:
             if isinstance(task, FeedTask):
                 item: Any = await feed_polled(response, task, self.clock.now(), self.crawler)
+                if item.parsed is not None and item.parsed.entries:  # robots.txt ahead of need
+                    urls = [entry.url for entry in item.parsed.entries]
+                    self.crawler.signals.send_catch_log(
+                        signal=robots_prefetch, urls=urls, asker=response.request
+                    )
             else:
                 item = page_fetched(response, task, self.clock.now())
         except Exception as exc:  # a response we cannot read fails its task, nothing else

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from newsmon.record.items import ArticleTask, FeedTask
 from newsmon.storage.db import rowcount
-from newsmon.storage.due import CHECKED_STATUSES, article_due, feed_claimable, feed_due
+from newsmon.storage.due import (
+    CHECKED_STATUSES,
+    article_due,
+    article_unchecked_due,
+    feed_claimable,
+    feed_due,
+)
 from newsmon.storage.due import lease_free as _lease_free
 from newsmon.storage.models import Article, CrawlerHeartbeat, Feed, Source, Version
 
@@ -92,8 +98,19 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
             yield rows
             after = rows[-1][0]
         return
-    # One index range per state, each in due order, merged: `status IN (...)` would sort
-    # every overdue row before the limit applies.
+    # Articles never fetched first, before any overdue recheck: a first version is the
+    # evidence every later edit is compared with, and a backlog of rechecks (a node near
+    # its capacity, a new source of thousands of stories) must not hold it back.
+    unchecked = (
+        select(Article.id, Article.host)
+        .where(article_unchecked_due(request.now))
+        .order_by(Article.next_check_at, Article.id)
+    )
+    rows = _rows(session, unchecked, saturated, window)
+    if rows:
+        yield rows
+    # Then one index range per state, each in due order, merged: `status IN (...)` would
+    # sort every overdue row before the limit applies.
     cursor: dict[str, tuple[datetime, int] | None] = dict.fromkeys(CHECKED_STATUSES)
     for _ in range(SCAN_WINDOWS):
         merged: list[tuple[datetime, int, str]] = []
@@ -153,7 +170,8 @@ def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]
             picked.extend(row_id for row_id, _ in rows[: request.limit - len(picked)])
         else:
             wanted = ClaimRequest(**{**request.__dict__, "limit": request.limit - len(picked)})
-            picked.extend(_pick(rows, wanted, counts))
+            taken = set(picked)  # an unfetched article is in its state's window again
+            picked.extend(_pick([r for r in rows if r[0] not in taken], wanted, counts))
         if len(picked) >= request.limit:
             break
     leased = _lease(session, Article, picked, request)

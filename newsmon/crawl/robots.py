@@ -11,16 +11,24 @@ robots.txt request, the slow first seconds of `newsmon run`.
 robots.txt is asked for the way the source's own request that needed it is sent: through
 the source's proxy (a site that answers only one country's visitors, or only a known
 address, answers its robots.txt the same way) and with its access headers.
+
+A feed often names its stories on another host than its own (feeds.example.com,
+www.example.com). When a feed is read, the spider sends `robots_prefetch` with the
+stories' URLs, and the robots.txt of each site not known yet is requested at once,
+through the downloader like any request (guard, politeness slot), so the first check
+of a story there does not wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -43,6 +51,12 @@ ROBOTS_MAX_BYTES = 500 * 1024
 # Request meta the spider sets: the source's own headers (cookie, user agent, extras),
 # which the robots.txt request for that source's site carries too.
 ACCESS_HEADERS_META = "newsmon_access_headers"
+CARRIED_META = ("proxy", ACCESS_HEADERS_META)  # what a prefetch takes from the feed's request
+# Sites whose robots.txt one feed poll asks for ahead: a feed names stories on a few
+# hosts; a sitemap index spanning hundreds fetches the rest when their checks come.
+PREFETCH_SITES = 20
+
+robots_prefetch = object()  # Scrapy signal: urls=[...] whose sites' robots.txt to fetch ahead
 
 
 @dataclass
@@ -100,6 +114,16 @@ def via_source(robots: Request, asker: Request) -> None:
         robots.headers[name] = value
 
 
+def sites_of(urls: Iterable[str]) -> dict[str, str]:
+    """scheme://netloc -> the first of `urls` on it, for http(s) URLs only."""
+    sites: dict[str, str] = {}
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            sites.setdefault(f"{parts.scheme}://{parts.netloc}", url)
+    return sites
+
+
 def store_robots(
     session: Session, *, site: str, fetched_at: datetime, status: int, body: bytes
 ) -> None:
@@ -119,12 +143,39 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._fetched: dict[str, tuple[int, bytes]] = {}  # netloc -> this crawl's download
         self._storing: set[asyncio.Future[None]] = set()
         self._asked_by: dict[str, Request] = {}  # robots.txt URL -> the request needing it
+        self._prefetching: set[asyncio.Future[Any]] = set()
+        crawler.signals.connect(self.prefetch, signal=robots_prefetch)
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         asker = self._asked_by.pop(request.url, None)
         if asker is not None and request.meta.get("dont_obey_robotstxt"):
             via_source(request, asker)
         await super().process_request(request)
+
+    def prefetch(self, urls: Iterable[str], asker: Request | None = None, **_: Any) -> int:
+        """Request the robots.txt of the sites of `urls` this crawl does not know yet, in
+        the background, sent as the source's request `asker` (the feed's) goes: its proxy
+        and access headers; returns how many were requested."""
+        carried = {k: v for k, v in (asker.meta if asker else {}).items() if k in CARRIED_META}
+        started = 0
+        for site, url in sites_of(urls).items():
+            if started >= PREFETCH_SITES:
+                break
+            netloc = site.split("://", 1)[1]
+            if self.cache.get(site) is not None or netloc in self._parsers:
+                continue
+            request = Request(url, meta={"dont_obey_robotstxt": True, **carried})
+            task = asyncio.ensure_future(self._prefetch_one(request))
+            self._prefetching.add(task)
+            task.add_done_callback(self._prefetching.discard)
+            started += 1
+        return started
+
+    async def _prefetch_one(self, request: Request) -> None:
+        try:
+            await self.robot_parser(request)
+        except Exception as exc:  # the article's own request will try again
+            logger.debug("robots.txt prefetch for %s failed: %s", request.url, exc)
 
     async def robot_parser(self, request: Request) -> Any:
         url = urlparse_cached(request)

@@ -98,6 +98,9 @@ class WorkQueue:
         """Yield tasks as room frees up; ends when stopped, or drained in a one-off crawl."""
         self._wake = asyncio.Event()
         while not self.stopping:
+            # Cleared before the claim, not before the wait: a task stored while the claim
+            # runs (a feed's new articles) wakes the next look at once instead of a second on.
+            self._wake.clear()
             self._forget_stale()
             try:
                 await self._renew_leases()  # also while full: leases must outlive slow pages
@@ -171,7 +174,6 @@ class WorkQueue:
 
     async def _sleep(self, seconds: float) -> None:
         assert self._wake is not None
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 

@@ -28,6 +28,22 @@ def article_due(now: datetime, status: str) -> ColumnElement[bool]:
     )
 
 
+def article_unchecked_due(now: datetime) -> ColumnElement[bool]:
+    """An article never fetched yet whose first check has come and that no crawler holds.
+
+    Written so that both databases read it from the partial index of unchecked articles
+    (ix_articles_unchecked_next_check_at): SQLite would take the status index for an
+    equality on `status`, so the state is excluded (never fetched means active or, 40
+    days unseen, frozen) rather than named.
+    """
+    return and_(
+        Article.last_checked_at.is_(None),
+        Article.next_check_at <= now,
+        Article.status != ArticleStatus.FROZEN,
+        lease_free(Article.lease_until, now),
+    )
+
+
 def feed_claimable(now: datetime) -> ColumnElement[bool]:
     """An unpaused feed of an enabled (unpaused) source that no crawler holds (joined to
     its source)."""
