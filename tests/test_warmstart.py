@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from newsmon.cli import _register, cli
 from newsmon.core.clock import FixedClock
 from newsmon.crawl.service import CrawlService
-from newsmon.sources.registry import SourceSpec, add_source
+from newsmon.sources.registry import SourceChanges, SourceSpec, add_source, apply_changes
 from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Article, RobotsTxt, Source
+from tests import proxyserver
 from tests.conftest import Crawler
 from tests.newssite import story
 
@@ -110,3 +111,31 @@ def test_a_feed_naming_stories_on_another_host_fetches_its_robots_txt_ahead(
     crawler.articles()
     assert len(site.hits("/news/away-")) == 3
     assert len(site.hits("/robots.txt")) == len(hosts)
+
+
+@pytest.mark.sqlite_only
+def test_a_proxied_sources_robots_txt_prefetch_goes_through_its_proxy(
+    site, crawler, add_feed, config
+):
+    """A source reached through a proxy (a country's edition) has its robots.txt fetched
+    ahead of need the way its own requests go: through the proxy, never straight out."""
+    proxy = proxyserver.start(proxyserver.Proxy())
+    try:
+        elsewhere = [site.url_as("localhost", f"/news/away-{i}") for i in range(2)]
+        items = "".join(f"<item><title>t</title><link>{u}</link></item>" for u in elsewhere)
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'
+        add_feed("gazette", site.raw_feed("/feeds/away.xml", body.encode()))
+        with transaction(ensure_schema(config.database_url)) as session:
+            source = session.scalars(select(Source)).one()
+            apply_changes(source, SourceChanges(proxy=f"http://127.0.0.1:{proxy.port}"))
+        crawler.feeds()
+        robots = site.url_as("localhost", "/robots.txt")
+        assert site.wait_for(lambda: any(r.target == robots for r in proxy.relayed), 30), [
+            r.target for r in proxy.relayed
+        ]
+        # every robots.txt the site saw came through the proxy
+        assert len(site.hits("/robots.txt")) == sum(
+            r.target.endswith("/robots.txt") for r in proxy.relayed
+        )
+    finally:
+        proxyserver.stop(proxy)
