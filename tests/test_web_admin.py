@@ -15,7 +15,7 @@ from newsmon.config.settings import Config
 from newsmon.core.clock import FixedClock
 from newsmon.sources.registry import SourceChanges, SourceSpec, add_source, apply_changes
 from newsmon.storage.db import ensure_schema, transaction
-from newsmon.storage.models import AdminUser, Article, Feed, Source
+from newsmon.storage.models import AdminUser, Article, Feed, Source, Subscription
 from newsmon.web.auth import add_admin
 from tests import proxyserver
 from tests.newssite import story
@@ -212,6 +212,19 @@ def test_settings_and_subscriptions_from_the_web(
     assert "test notification to subscription 1: not delivered" in web.get("/admin").text
     web.post("/admin/subscriptions/1/remove", data={"csrf": csrf(web, "/admin")})
     assert "http://127.0.0.1:9/hook" not in web.get("/admin").text
+
+    # Source events: ticked by default; a subscriber can leave them out, as `--no-events`.
+    for url, events in (
+        ("http://127.0.0.1:9/all", ["off", "on"]),
+        ("http://127.0.0.1:9/quiet", ["off"]),
+    ):
+        sent = {"csrf": csrf(web, "/admin"), "url": url, "events": events}
+        assert web.post("/admin/subscriptions", data=sent).status_code == 303
+    db.expire_all()
+    assert dict(db.execute(select(Subscription.url, Subscription.events)).tuples().all()) == {
+        "http://127.0.0.1:9/all": True,
+        "http://127.0.0.1:9/quiet": False,
+    }
 
 
 def test_a_sources_secrets_are_masked_on_the_admin_page(web: httpx.Client, config, clock) -> None:

@@ -206,6 +206,9 @@ def subscribe(request: Request, admin: AdminDep, form: FormDep) -> Response:
                 source=_field(form, "source") or None,
                 change_class=_field(form, "change_class") or None,
                 query=_field(form, "query") or None,
+                # the form sends "off" then "on" when ticked; a form without the field
+                # (an older page) keeps the default, as `notify add` does
+                events="on" in form.getlist("events") if "events" in form else True,
             )
             said = f"subscription {sub.id} added"
             if sub.secret:
