@@ -107,6 +107,8 @@ class NewsSite:
         self.timeout_seconds = 5.0
         self.article_delay = 0.0  # seconds each article page takes, to keep crawls in flight
         self.hold: threading.Event | None = None  # when set, article pages wait for it
+        self.robots_hold: threading.Event | None = None  # when set, robots.txt waits for it
+        self.robots_asked = threading.Event()  # set when a robots.txt request starts waiting
         self.host_name: str | None = None  # e.g. "localhost": another site to Scrapy's slots
         self.stable = False  # boilerplate that does not change between requests (same bytes)
         self.churn = False  # the story itself changes on every request (a new version each time)
@@ -135,6 +137,8 @@ class NewsSite:
             self.feed_language = None
             self.robots = "User-agent: *\nDisallow: /private/\n"
             self.hold = None
+            self.robots_hold = None
+            self.robots_asked = threading.Event()
             self.stable = False
             self.churn = False
             self.in_flight = InFlight()
@@ -425,6 +429,9 @@ def _handler(site: NewsSite) -> type[BaseHTTPRequestHandler]:
             if route:
                 return self._route(*route)
             if path == "/robots.txt":
+                if site.robots_hold is not None:
+                    site.robots_asked.set()
+                    site.robots_hold.wait(30)
                 return self._send(200, site.robots, "text/plain")
             if path.startswith("/feeds/"):
                 return self._feed(path)

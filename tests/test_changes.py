@@ -150,7 +150,10 @@ def test_a_write_that_declines_on_a_stale_change_fails_alone_and_its_batch_commi
     engine = ensure_schema(config.database_url)
     commits: list[object] = []
     event.listen(engine, "commit", commits.append)
-    writer = BatchWriter(engine, ThreadPoolExecutor(1))
+    executor = ThreadPoolExecutor(1)
+    writer = BatchWriter(engine, executor)
+    gate = threading.Event()
+    executor.submit(gate.wait, 60)  # the writer's thread is busy until all three are queued
 
     def add(session, *, slug: str) -> str:
         session.add(Source(slug=slug, name=slug, enabled=True, created_at=clock.now()))
@@ -160,7 +163,9 @@ def test_a_write_that_declines_on_a_stale_change_fails_alone_and_its_batch_commi
         return slug
 
     async def together() -> list[object]:
-        jobs = (writer.run(add, slug=slug) for slug in ("first", "stale", "last"))
+        jobs = [asyncio.ensure_future(writer.run(add, slug=s)) for s in ("first", "stale", "last")]
+        await asyncio.sleep(0)  # each job runs to its wait: all three are handed over
+        gate.set()  # (on a busy machine the writer took the first alone before the others came)
         return await asyncio.gather(*jobs, return_exceptions=True)
 
     first, stale, last = asyncio.run(together())

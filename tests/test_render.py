@@ -103,7 +103,9 @@ def test_a_rendered_page_gets_no_response_beyond_the_download_cap(
     # Fetched by newsmon's guarded handler (connects only to the addresses it checked),
     # not by Playwright, which would ask for compression.
     for hit in site.hits("/feeds/small.js"):
-        assert "accept-encoding" not in {name.lower() for name in hit.headers}
+        assert "accept-encoding" not in {name.lower() for name in hit.headers}, [
+            h.headers for h in site.hits("/feeds/small.js")
+        ]
 
 
 @pytest.mark.sqlite_only
