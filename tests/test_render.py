@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from newsmon.crawl.render import browser_settings
 from newsmon.guard.browser import url_refusal
 from newsmon.guard.netguard import parse_networks
 from newsmon.sources.registry import SourceChanges, apply_changes, source_by_slug
@@ -182,3 +183,25 @@ def test_a_proxied_sources_robots_txt_and_rendered_page_go_through_its_proxy(
         assert site.url(path) in relayed, path
     login = "Basic ZGVzazpwdw=="  # desk:pw
     assert all(r.headers.get("Proxy-Authorization") == login for r in proxy.relayed)
+
+
+@pytest.mark.browser
+@pytest.mark.sqlite_only
+def test_chromium_as_launched_reaches_no_site_without_the_guards_route(site, config):
+    """The guard's route fulfils every request of a rendered page; Chromium's own network
+    is pointed at a closed port, so a request that ever slipped past the route (a page
+    whose init callback failed) fails instead of reaching a site unguarded."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import Error, sync_playwright
+
+    options = browser_settings(config)["PLAYWRIGHT_LAUNCH_OPTIONS"]
+    site.publish(story("harbour-gate"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**options)
+        try:
+            with pytest.raises(Error, match="ERR_PROXY_CONNECTION_FAILED"):
+                browser.new_page().goto(site.url("/news/harbour-gate"), timeout=30_000)
+        finally:
+            browser.close()
+    assert site.hits("/news/harbour-gate") == []

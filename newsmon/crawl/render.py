@@ -36,6 +36,13 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--disable-quic",
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",  # no STUN to private peers
+    # Every request of a rendered page is fulfilled by the guard's route (newsmon.guard.
+    # browser); Chromium's own network goes to a closed port instead, loopback included
+    # (<-loopback> drops the implicit bypass). Should a request ever pass the route (a page
+    # whose init callback failed: scrapy-playwright logs that and navigates anyway), it
+    # fails instead of reaching the network unguarded, uncapped.
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
 )
 
 
