@@ -42,17 +42,19 @@ def read_page(
 
     Raises:
         RuleMiss: a selector of `rules` matched nothing on this page.
+        Undecodable: the bytes are not valid in `encoding`.
     """
     if rules is not None:
         return PageRead(extract(body, url, encoding=encoding, rules=rules), None)
-    tree = parse_page(_decoded(body, encoding))
+    text = _decoded(body, encoding)  # once: a full extraction reads the same text
+    tree = parse_page(text)
     if (
         tree is not None
         and remembered is not None
         and fingerprint(tree, remembered.path, url) == remembered.digest
     ):
         return PageRead(None, remembered, canonical_link(tree, url))
-    extracted = extract(body, url, encoding=encoding)
+    extracted = extract(text, url)
     story = None
     if tree is not None and extracted.text.strip():
         story = locate(tree, extracted.title, extracted.text, url)
