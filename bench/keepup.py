@@ -1,11 +1,16 @@
 """Keep-up benchmark: how many new articles a day one node keeps up with, and how late.
 
 Run on demand: `python bench/keepup.py [--seconds S] [--warmup W] [--rates R,R,...]
-[--fleet R] [--hosts N]`. For each R (new articles a day), a fresh database holds the
-articles a steady intake of R a day leaves behind: R x 40 articles of ages spread evenly
-over 40 days, each with its first version (the text the page extracts to) and its
-`next_check_at` where the recheck table (newsmon.record.policy) puts it, plus the articles
-that arrive during the run (due at once when they arrive). They are served by the
+[--fleet R] [--hosts N] [--light]`. For each R (new articles a day), a fresh database
+holds the articles a steady intake of R a day leaves behind: R x 40 articles of ages
+spread evenly over 40 days, each with its first version (the text the page extracts to),
+its `next_check_at` where the recheck table (newsmon.record.policy) puts it and, for those
+due in the run, the story anchor its earlier checks left (bench/keepup_anchors.py: where
+the story was and how many fast checks since the safety net), plus the articles that
+arrive during the run (due at once when they arrive). With `--light`, the articles not
+due before the run is over keep a short first version (R = 50,000 in about 3 GB instead
+of 40): the claims still pass over every row of the articles table, and every check of
+the run still compares a real page with its real stored text. They are served by the
 loopback sites (bench/loopback_sites.py, `real` mode: the extraction benchmark's real
 pages from ../shared/data, each request's bytes different), over HOSTS hosts with 100 ms
 latency, and `CrawlService.run_continuously` checks them at default politeness in a
@@ -411,11 +416,17 @@ def measure(
     )
 
 
+def keeps_up(result: Result, share: float = 0.95) -> bool:
+    """Whether the crawl did the checks demanded (within `share`), not only late ones."""
+    return result.achieved >= share * result.demanded
+
+
 def report(label: str, result: Result) -> None:
     print(
         f"{label} R={result.rate:6d}/day ({result.rate * FREEZE_DAYS} articles): "
         f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
         f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
+        + ("" if keeps_up(result) else " (falling behind: the lag grows with the run)")
     )
     print(
         f"  {result.due} checks due in the {result.window:.0f} s window; "
@@ -469,8 +480,13 @@ def main() -> None:
             finally:
                 sites.stop()
             report("one process, SQLite", results[-1])
-        kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds()]
-        print(f"largest R with p95 lag under 5 minutes: {max(kept) if kept else 'none tried'}")
+        # A check never done counts with its lag so far, at most the window's length: a
+        # crawl falling behind can still show a p95 under 5 minutes in a 5-minute window.
+        kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds() and keeps_up(r)]
+        print(
+            "largest R with p95 lag under 5 minutes and the demanded rate achieved: "
+            f"{max(kept) if kept else 'none tried'}"
+        )
         if args.fleet != 0:  # `--fleet 0`: no fleet run
             fleet(args.fleet or rates[-1], args)
 
