@@ -1,11 +1,16 @@
 """Keep-up benchmark: how many new articles a day one node keeps up with, and how late.
 
 Run on demand: `python bench/keepup.py [--seconds S] [--warmup W] [--rates R,R,...]
-[--fleet R] [--hosts N]`. For each R (new articles a day), a fresh database holds the
-articles a steady intake of R a day leaves behind: R x 40 articles of ages spread evenly
-over 40 days, each with its first version (the text the page extracts to) and its
-`next_check_at` where the recheck table (newsmon.record.policy) puts it, plus the articles
-that arrive during the run (due at once when they arrive). They are served by the
+[--fleet R] [--hosts N] [--light]`. For each R (new articles a day), a fresh database
+holds the articles a steady intake of R a day leaves behind: R x 40 articles of ages
+spread evenly over 40 days, each with its first version (the text the page extracts to),
+its `next_check_at` where the recheck table (newsmon.record.policy) puts it and, for those
+due in the run, the story anchor its earlier checks left (bench/keepup_anchors.py: where
+the story was and how many fast checks since the safety net), plus the articles that
+arrive during the run (due at once when they arrive). With `--light`, the articles not
+due before the run is over keep a short first version (R = 50,000 in about 3 GB instead
+of 40): the claims still pass over every row of the articles table, and every check of
+the run still compares a real page with its real stored text. They are served by the
 loopback sites (bench/loopback_sites.py, `real` mode: the extraction benchmark's real
 pages from ../shared/data, each request's bytes different), over HOSTS hosts with 100 ms
 latency, and `CrawlService.run_continuously` checks them at default politeness in a
@@ -56,6 +61,8 @@ from bench.throughput import LATENCY, Sites, config_for
 
 FREEZE_DAYS = 40
 LAG_GOAL = timedelta(minutes=5)
+# With --light, articles due later than the run's end plus this keep a short first version.
+LIGHT_MARGIN = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -96,13 +103,30 @@ def real_digests(sites: Sites) -> list[tuple[str, str, str]]:
 
 
 def build(
-    url: str, sites: Sites, rate: int, run_for: timedelta, now: datetime
+    url: str,
+    sites: Sites,
+    rate: int,
+    run_for: timedelta,
+    now: datetime,
+    *,
+    light: bool = False,
 ) -> dict[int, Planned]:
     """The database a steady intake of `rate` articles a day leaves, as of `now`; returns
-    each article's plan (bulk inserts with SQLAlchemy Core)."""
+    each article's plan (bulk inserts with SQLAlchemy Core, a chunk at a time).
+
+    With `light`, an article not due before the run is over (with LIGHT_MARGIN to spare)
+    keeps a short first version: its page's headline and first line, and their search
+    terms. Such an article is never checked in the run, so its text is never read; it
+    counts where the lag is made, as a row the claims pass over in the articles table and
+    its indexes, which are the same. The articles the run checks keep the real page's
+    text, so each check compares and records what it would in service.
+    """
     from sqlalchemy import insert, select
 
+    from bench.keepup_anchors import anchor_json, story_paths
+    from bench.loopback_sites import real_pages
     from newsmon.core import searchterms
+    from newsmon.core.fingerprint import content_hash
     from newsmon.extract.page import extractor_version
     from newsmon.sources.registry import SourceSpec, add_source
     from newsmon.storage.db import ensure_schema, transaction
@@ -117,57 +141,91 @@ def build(
     stored, offsets = real_digests(sites), schedule_offsets()
     # The search terms of each distinct page, once: computed per inserted row (the column's
     # default), they were four fifths of the time to build R = 1,000.
-    terms = [searchterms.indexed_version(title, text) for title, text, _ in stored]
+    real = [(*page, searchterms.indexed_version(page[0], page[1])) for page in stored]
+    short = []
+    for title, text, _ in stored:
+        line = text.split("\n", 1)[0][:200]
+        short.append(
+            (title, line, content_hash(title, line), searchterms.indexed_version(title, line))
+        )
+    real_until = now + run_for + LIGHT_MARGIN
+    pages = real_pages()
+    paths = story_paths(pages, sites.article_urls()[0])
     extractor, urls = extractor_version(), sites.article_urls()
     day, plan = timedelta(days=1), {}
-    articles, aliases, versions = [], [], []
     arriving = math.ceil(rate * run_for / day)
-    for k in range(-arriving, FREEZE_DAYS * rate):
-        article_id, age = len(articles) + 1, day * (k + 0.5) / rate
-        h, i = divmod(article_id - 1, sites.per_host)
-        first_seen = now - age
-        row = {
-            "id": article_id,
-            "source_id": source_ids[sites.feeds[h][0]],
-            "url": urls[article_id - 1],
-            "host": urls[article_id - 1].split("/")[2].split(":")[0],
-            "first_seen_at": first_seen,
-            "quiet_since": first_seen,
-            "status": "active",
-            "version_count": 0,
-            "next_check_at": first_seen,
-        }
-        if age > timedelta(0):  # seen already: its first version, its next check to come
-            page = (h * sites.per_host + i) % len(stored)
-            title, text, digest = stored[page]
-            done = bisect.bisect_right(offsets, age)
-            row.update(
-                title=title,
-                version_count=1,
-                last_checked_at=first_seen + offsets[done - 1],
-                last_status=200,
-                next_check_at=first_seen + offsets[done] if done < len(offsets) else None,
-            )
-            versions.append(
-                {
-                    "article_id": article_id,
-                    "number": 0,
-                    "captured_at": first_seen,
-                    "content_hash": digest,
-                    "title": title,
-                    "text": text,
-                    "extractor": extractor,
-                    "search_terms": terms[page],
-                }
-            )
-        articles.append(row)
-        aliases.append({"url": row["url"], "article_id": article_id})
-        if row["next_check_at"] is not None:
-            plan[article_id] = Planned(row["next_check_at"], first_seen)
+    chunk: dict[type, list[dict]] = {Article: [], ArticleUrl: [], Version: []}
+
+    def flush(conn) -> None:
+        for table, pending in chunk.items():
+            if pending:
+                conn.execute(insert(table), pending)
+                pending.clear()
+
     with engine.begin() as conn:
-        for table, rows in ((Article, articles), (ArticleUrl, aliases), (Version, versions)):
-            for chunk in range(0, len(rows), 5000):
-                conn.execute(insert(table), rows[chunk : chunk + 5000])
+        for article_id, k in enumerate(range(-arriving, FREEZE_DAYS * rate), start=1):
+            age = day * (k + 0.5) / rate
+            h, i = divmod(article_id - 1, sites.per_host)
+            first_seen = now - age
+            row = {
+                "id": article_id,
+                "source_id": source_ids[sites.feeds[h][0]],
+                "url": urls[article_id - 1],
+                "host": urls[article_id - 1].split("/")[2].split(":")[0],
+                "first_seen_at": first_seen,
+                "quiet_since": first_seen,
+                "status": "active",
+                "version_count": 0,
+                "next_check_at": first_seen,
+                # Every row names every column: an executemany takes its columns from
+                # the first row of the chunk and would drop the others' extra values.
+                "title": None,
+                "last_checked_at": None,
+                "last_status": None,
+                "story_anchor": None,
+            }
+            if age > timedelta(0):  # seen already: its first version, its next check to come
+                done = bisect.bisect_right(offsets, age)
+                due = first_seen + offsets[done] if done < len(offsets) else None
+                page = (h * sites.per_host + i) % len(stored)
+                kept = light and (due is None or due > real_until)
+                title, text, digest, terms = (short if kept else real)[page]
+                if due is not None and due <= now + run_for and paths[page] is not None:
+                    row["story_anchor"] = anchor_json(
+                        pages[page],
+                        paths[page],
+                        row["url"],
+                        digest=digest,
+                        extractor=extractor,
+                        first_seen=first_seen,
+                        checked=offsets[:done],
+                    )
+                row.update(
+                    title=title,
+                    version_count=1,
+                    last_checked_at=first_seen + offsets[done - 1],
+                    last_status=200,
+                    next_check_at=due,
+                )
+                chunk[Version].append(
+                    {
+                        "article_id": article_id,
+                        "number": 0,
+                        "captured_at": first_seen,
+                        "content_hash": digest,
+                        "title": title,
+                        "text": text,
+                        "extractor": extractor,
+                        "search_terms": terms,
+                    }
+                )
+            chunk[Article].append(row)
+            chunk[ArticleUrl].append({"url": row["url"], "article_id": article_id})
+            if row["next_check_at"] is not None:
+                plan[article_id] = Planned(row["next_check_at"], first_seen)
+            if len(chunk[Article]) >= 5000:
+                flush(conn)
+        flush(conn)
     return plan
 
 
@@ -180,6 +238,7 @@ class Served:
     rss_at_window: int  # kB, the first sample after the warm-up
     rss_at_end: int
     hwm: int  # kB, VmHWM: the process's peak
+    paths: dict[str, int]  # checks by how the page was read, over the whole run
 
 
 def memory() -> tuple[int, int]:
@@ -209,6 +268,7 @@ def serve(url: str, warmup: float, seconds: float, behind: float = 0.0) -> Serve
     a clock `behind` seconds back."""
     import asyncio
 
+    from newsmon.crawl.metrics import process_metrics
     from newsmon.crawl.reactor import process_reactor
     from newsmon.crawl.service import CrawlService
     from newsmon.crawl.workers import shutdown_pools
@@ -239,7 +299,14 @@ def serve(url: str, warmup: float, seconds: float, behind: float = 0.0) -> Serve
         reactor.run(service.stop)
         crawl.result(120)
         shutdown_pools()
-    return Served(started, ended, at_window, rss, hwm)
+    registry = process_metrics().registry
+    paths = {
+        sample.labels["path"]: int(sample.value)
+        for metric in registry.collect()
+        for sample in metric.samples
+        if metric.name == "newsmon_checks_by_path" and sample.name.endswith("_total")
+    }
+    return Served(started, ended, at_window, rss, hwm, paths)
 
 
 def in_processes(
@@ -302,7 +369,14 @@ class Result:
 
 
 def measure(
-    url: str, sites: Sites, rate: int, warmup: float, seconds: float, processes: int = 1
+    url: str,
+    sites: Sites,
+    rate: int,
+    warmup: float,
+    seconds: float,
+    processes: int = 1,
+    *,
+    light: bool = False,
 ) -> Result:
     from sqlalchemy import func, select
 
@@ -310,8 +384,10 @@ def measure(
     from newsmon.storage.models import Check
 
     as_of = datetime.now(UTC)
-    plan = build(url, sites, rate, timedelta(seconds=warmup + seconds + 60), now=as_of)
+    run_for = timedelta(seconds=warmup + seconds + 60)
+    plan = build(url, sites, rate, run_for, now=as_of, light=light)
     behind = (datetime.now(UTC) - as_of).total_seconds()  # the build's own time
+    print(f"  R={rate}: built {len(plan)} articles in {behind:.0f} s", flush=True)
     served = in_processes(url, warmup, seconds, processes, behind)
     start = max(s.started for s in served) + timedelta(seconds=warmup)
     end = min(s.ended for s in served)
@@ -340,11 +416,17 @@ def measure(
     )
 
 
+def keeps_up(result: Result, share: float = 0.95) -> bool:
+    """Whether the crawl did the checks demanded (within `share`), not only late ones."""
+    return result.achieved >= share * result.demanded
+
+
 def report(label: str, result: Result) -> None:
     print(
         f"{label} R={result.rate:6d}/day ({result.rate * FREEZE_DAYS} articles): "
         f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
         f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
+        + ("" if keeps_up(result) else " (falling behind: the lag grows with the run)")
     )
     print(
         f"  {result.due} checks due in the {result.window:.0f} s window; "
@@ -354,7 +436,8 @@ def report(label: str, result: Result) -> None:
     for n, served in enumerate(result.memory, 1):
         print(
             f"  process {n} RSS {served.rss_at_window / 1024:6.1f} MB at the window's start, "
-            f"{served.rss_at_end / 1024:6.1f} MB at its end, peak {served.hwm / 1024:6.1f} MB"
+            f"{served.rss_at_end / 1024:6.1f} MB at its end, peak {served.hwm / 1024:6.1f} MB; "
+            f"checks by path over the run: {served.paths}"
         )
 
 
@@ -369,6 +452,12 @@ def main() -> None:
         "--fleet", type=int, default=None, help="R for the PostgreSQL fleet (0: none)"
     )
     parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument(
+        "--light",
+        action="store_true",
+        help="short first versions for the articles the run never checks (R = 50,000 in "
+        "a few GB instead of about 40 per database)",
+    )
     args = parser.parse_args()
     if not (benchmark := shared_data()).exists():
         print(
@@ -385,12 +474,19 @@ def main() -> None:
             sites = Sites(args.hosts, math.ceil(articles / args.hosts), delay=LATENCY, mode="real")
             try:
                 url = f"sqlite:///{Path(tmp) / f'keepup-{rate}.db'}"
-                results.append(measure(url, sites, rate, args.warmup, args.seconds))
+                results.append(
+                    measure(url, sites, rate, args.warmup, args.seconds, light=args.light)
+                )
             finally:
                 sites.stop()
             report("one process, SQLite", results[-1])
-        kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds()]
-        print(f"largest R with p95 lag under 5 minutes: {max(kept) if kept else 'none tried'}")
+        # A check never done counts with its lag so far, at most the window's length: a
+        # crawl falling behind can still show a p95 under 5 minutes in a 5-minute window.
+        kept = [r.rate for r in results if r.p95 < LAG_GOAL.total_seconds() and keeps_up(r)]
+        print(
+            "largest R with p95 lag under 5 minutes and the demanded rate achieved: "
+            f"{max(kept) if kept else 'none tried'}"
+        )
         if args.fleet != 0:  # `--fleet 0`: no fleet run
             fleet(args.fleet or rates[-1], args)
 
@@ -410,7 +506,13 @@ def fleet(rate: int, args: argparse.Namespace) -> None:
     sites = Sites(args.hosts, math.ceil(articles / args.hosts), delay=LATENCY, mode="real")
     try:
         result = measure(
-            cluster.create_database(), sites, rate, args.warmup, args.seconds, processes=2
+            cluster.create_database(),
+            sites,
+            rate,
+            args.warmup,
+            args.seconds,
+            processes=2,
+            light=args.light,
         )
         report("two processes, PostgreSQL", result)
     finally:

@@ -27,7 +27,7 @@ from newsmon.crawl.workers import (
     read_off_loop,
 )
 from newsmon.extract.fastread import PageRead
-from newsmon.extract.page import Extracted, extractor_version
+from newsmon.extract.page import Extracted, Undecodable, extractor_version
 from newsmon.extract.rules import ExtractRules, RuleMiss, rules_tag
 from newsmon.pipelines import DatabaseComponent
 from newsmon.record.items import PageItem
@@ -91,6 +91,7 @@ class ExtractPipeline(DatabaseComponent):
             process_metrics().check_path("same-bytes")
             return item
         started = time.perf_counter()
+        remembered = plan.anchor or plan.net
         try:
             read = await read_off_loop(
                 item.body,
@@ -98,9 +99,10 @@ class ExtractPipeline(DatabaseComponent):
                 budget=self.budget(),
                 encoding=item.encoding,
                 rules=rules,
-                remembered=plan.anchor.story if plan.anchor else None,
+                remembered=remembered.story if remembered else None,
+                full=plan.net is not None,
             )
-        except (RuleMiss, ExtractionLimit) as exc:  # the rule's miss or the limit, by name
+        except (RuleMiss, ExtractionLimit, Undecodable) as exc:  # named by its message
             item.error = str(exc)[:500]
             return item
         except Exception as exc:  # a page that crashes the extractor is a failed check
@@ -153,7 +155,14 @@ class ExtractPipeline(DatabaseComponent):
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
         reading = Reading(plan.raw_key, extracted, baseline)
-        if read.story is not None and reading.text is not None:
+        # A region found unchanged by the safety net is remembered again only when the
+        # text is the same as well: else the story is located anew at the next check.
+        kept = not read.region_unchanged or (
+            plan.net is not None
+            and reading.text is not None
+            and reading.text.digest == plan.net.digest
+        )
+        if read.story is not None and reading.text is not None and kept:
             anchor = StoryAnchor(read.story, current, reading.text.digest, item.fetched_at)
             reading = dataclasses.replace(reading, anchor=anchor)
         item.reading = reading

@@ -13,7 +13,6 @@ from newsmon.spiders import describe_failure, header, latency_ms
 
 logger = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-MAX_REPLACEMENT_RATIO = 0.02
 
 
 def page_fetched(response: Response, task: ArticleTask, now: datetime) -> PageItem:
@@ -34,10 +33,8 @@ def page_fetched(response: Response, task: ArticleTask, now: datetime) -> PageIt
     if not isinstance(response, TextResponse) or (content_type and content_type not in HTML_TYPES):
         item.error = f"not an HTML page ({content_type or 'binary body'})"
         return item
-    text = response.text
-    if text.count("\ufffd") > MAX_REPLACEMENT_RATIO * max(len(text), 1):
-        item.error = f"undecodable page: its bytes are not valid {response.encoding}"
-        return item
+    # Bytes that are not valid in their encoding fail the check in the extraction worker,
+    # which decodes the page anyway (newsmon.extract.page.Undecodable).
     item.etag = header(response, "ETag")
     item.last_modified = header(response, "Last-Modified")
     item.body, item.encoding = response.body, response.encoding

@@ -11,7 +11,13 @@ import pytest
 from newsmon.extract.fastread import read_page
 from newsmon.extract.page import extract
 from newsmon.extract.storyprint import StoryPrint
-from newsmon.record.reading import FULL_AFTER, FULL_EVERY, StoryAnchor, anchor_due
+from newsmon.record.reading import (
+    FULL_AFTER,
+    FULL_EVERY,
+    StoryAnchor,
+    anchor_due,
+    net_anchor,
+)
 from tests import storypages
 from tests.newssite import story
 
@@ -89,6 +95,25 @@ def test_a_story_that_moved_misses_and_is_located_anew():
     assert moved.story.path != first.story.path
 
 
+@pytest.mark.parametrize(
+    ("layout", "what", "old", "new"), EDITS, ids=[f"{e[0]}: {e[1]}" for e in EDITS]
+)
+def test_the_safety_net_extracts_in_full_and_keeps_the_region_only_where_it_is_unchanged(
+    layout, what, old, new
+):
+    page, edited = _edited(layout, old, new)
+    first = read_page(page, URL)
+    assert first.story is not None
+    again = read_page(page + "<!-- again -->", URL, remembered=first.story, full=True)
+    assert again.extracted == first.extracted  # extracted in full all the same
+    assert again.region_unchanged and again.story == first.story  # not located again
+    net = read_page(edited, URL, remembered=first.story, full=True)
+    assert net.extracted == extract(edited, URL)
+    if _full_differs(page, edited):
+        assert not net.region_unchanged  # located anew
+        assert net.story == read_page(edited, URL).story
+
+
 def _anchor(**changes: object) -> StoryAnchor:
     values: dict[str, object] = {
         "story": StoryPrint((1, 2, 0), "f" * 64),
@@ -122,6 +147,18 @@ def test_the_fast_path_is_tried_only_on_the_latest_text_and_before_the_safety_ne
     assert anchor_due(_anchor(), **naive) is not None
     early = {**late, "now": late["now"] - timedelta(seconds=1)}
     assert anchor_due(_anchor(), **early) is not None
+
+
+def test_the_safety_net_checks_against_the_anchor_the_fast_path_would_have_used():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    due = {"extractor": "x 1", "latest_hash": "d", "now": now}
+    assert net_anchor(_anchor(), **due) is None  # the fast path's turn, not the net's
+    assert net_anchor(_anchor(fast=FULL_EVERY), **due) == _anchor(fast=FULL_EVERY)
+    late = {**due, "now": datetime(2026, 1, 1, tzinfo=UTC) + FULL_AFTER}
+    assert net_anchor(_anchor(), **late) == _anchor()
+    assert net_anchor(_anchor(fast=FULL_EVERY, extractor="x 2"), **due) is None
+    assert net_anchor(_anchor(fast=FULL_EVERY, digest="flapped"), **due) is None
+    assert net_anchor(None, **due) is None
 
 
 def test_on_real_pages_a_word_changed_in_the_story_misses_the_fingerprint():

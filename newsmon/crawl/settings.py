@@ -32,6 +32,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # The same redirects, found without decoding the whole page on the crawl's thread.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsmon.crawl.metarefresh.HeadMetaRefreshMiddleware": 580,
 }
 # Requests with meta playwright=True (articles of `render = browser` sources) go to
 # Chromium through scrapy-playwright, guarded too (newsmon/crawl/render.py); the rest to the above.

@@ -128,10 +128,13 @@ def _read_in_worker(
     encoding: str | None,
     rules: ExtractRules | None,
     remembered: StoryPrint | None,
+    full: bool = False,
 ) -> PageRead:
     """Runs in a worker: the remembered story's fingerprint, else a full extraction."""
     return _guarded(
-        lambda: read_page(page, url, encoding=encoding, rules=rules, remembered=remembered)
+        lambda: read_page(
+            page, url, encoding=encoding, rules=rules, remembered=remembered, full=full
+        )
     )
 
 
@@ -231,15 +234,25 @@ async def read_off_loop(
     encoding: str | None = None,
     rules: ExtractRules | None = None,
     remembered: StoryPrint | None = None,
+    full: bool = False,
 ) -> PageRead:
     """Like `extract_off_loop`, trying the `remembered` story's fingerprint first
-    (newsmon.extract.fastread); a full extraction also locates the story anew.
+    (newsmon.extract.fastread); a full extraction also locates the story anew. `full`:
+    extract in full anyway (the safety net), checking the remembered region meanwhile.
 
     Raises:
         ExtractionLimit: the page took longer than its time or more than its memory.
     """
     return await in_worker(
-        _read_in_worker, page, url, encoding, rules, remembered, budget=budget, what="extraction"
+        _read_in_worker,
+        page,
+        url,
+        encoding,
+        rules,
+        remembered,
+        full,
+        budget=budget,
+        what="extraction",
     )
 
 

@@ -24,6 +24,9 @@ class PageRead:
     extracted: Extracted | None  # None: the remembered story, unchanged (fast path)
     story: StoryPrint | None  # where the story is, for the next check; None: not located
     canonical_url: str | None = None  # the page's rel=canonical, on the fast path
+    # Extracted in full (`full`) though the remembered region was found unchanged: `story`
+    # is the remembered one, valid for the next check only if the text is the same too.
+    region_unchanged: bool = False
 
 
 def read_page(
@@ -33,26 +36,36 @@ def read_page(
     encoding: str | None = None,
     rules: ExtractRules | None = None,
     remembered: StoryPrint | None = None,
+    full: bool = False,
 ) -> PageRead:
     """The fast path when the `remembered` story's fingerprint is found unchanged on this
     page, else a full extraction (and the story located anew).
+
+    With `full` (the safety net), the page is extracted in full whatever the fingerprint
+    says; where it matched, the region is not located again (the record keeps it only if
+    the text is the latest version's).
 
     A source's rules take the page apart their own way: such pages are always extracted
     in full and no story is remembered for them.
 
     Raises:
         RuleMiss: a selector of `rules` matched nothing on this page.
+        Undecodable: the bytes are not valid in `encoding`.
     """
     if rules is not None:
         return PageRead(extract(body, url, encoding=encoding, rules=rules), None)
-    tree = parse_page(_decoded(body, encoding))
-    if (
+    text = _decoded(body, encoding)  # once: a full extraction reads the same text
+    tree = parse_page(text)
+    same = (
         tree is not None
         and remembered is not None
         and fingerprint(tree, remembered.path, url) == remembered.digest
-    ):
+    )
+    if same and not full:
         return PageRead(None, remembered, canonical_link(tree, url))
-    extracted = extract(body, url, encoding=encoding)
+    extracted = extract(text, url)
+    if same:
+        return PageRead(extracted, remembered, region_unchanged=True)
     story = None
     if tree is not None and extracted.text.strip():
         story = locate(tree, extracted.title, extracted.text, url)

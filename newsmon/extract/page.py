@@ -235,15 +235,35 @@ def plain_text(body: _Element | None) -> str:
     return html.unescape(sanitize(protected, True) or "")
 
 
+# More replacement characters than this share of a decoded page: its bytes are not in the
+# encoding it was read with, and its "text" would be noise that changes with every byte.
+MAX_REPLACEMENT_RATIO = 0.02
+
+
+class Undecodable(ValueError):
+    """A page's bytes are not valid in the encoding they were fetched with; the message
+    is the check's error."""
+
+
 def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
-    """Text as the crawler decoded it; bytes with no usable encoding go to trafilatura's sniffer."""
+    """Text as the crawler decoded it; bytes with no usable encoding go to trafilatura's sniffer.
+
+    Fetched bytes are decoded here, in the worker, and nowhere else: the crawl's thread
+    used to decode every page as well, only to count its replacement characters.
+
+    Raises:
+        Undecodable: too many of the bytes are not valid in `encoding`.
+    """
     if isinstance(body, str) or not encoding:
         return body
     try:
         codecs.lookup(encoding)
     except LookupError:
         return body
-    return body.decode(encoding, "replace")
+    text = body.decode(encoding, "replace")
+    if text.count("\ufffd") > MAX_REPLACEMENT_RATIO * max(len(text), 1):
+        raise Undecodable(f"undecodable page: its bytes are not valid {encoding}")
+    return text
 
 
 def _byline(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str | None:
@@ -350,6 +370,7 @@ def extract(
 
     Raises:
         RuleMiss: a selector of `rules` matched nothing on this page.
+        Undecodable: `body` is bytes that are not valid in `encoding`.
     """
     extractor = extractor_version() + rules_tag(rules)
     tree = parse_page(_decoded(body, encoding))

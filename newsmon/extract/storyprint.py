@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml.etree import iterwalk
@@ -135,32 +135,61 @@ def _headline_element(tree: HtmlElement, title: str) -> HtmlElement | None:
     return None
 
 
+def _deepest_holding(chain: list[HtmlElement], holds: Callable[[HtmlElement], bool]) -> int:
+    """The index of the deepest element of `chain` (the root first, each the parent of the
+    next; the root holds) that holds, by bisection: an element's text contains each of its
+    children's, so along one line of descent holding is true down to a depth, then false.
+    The descent stops above a subtree extraction never reads."""
+    end = next((i for i, e in enumerate(chain) if i and not _readable(e)), len(chain))
+    low, high = 0, end  # chain[low] holds; nothing from chain[high] on is a candidate
+    while high - low > 1:
+        middle = (low + high) // 2
+        if holds(chain[middle]):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _readable(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag not in _NEVER
+
+
 def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPrint | None:
     """The smallest element holding every line of the extracted `text` and the visible
-    headline, as a StoryPrint; None when the page's text does not hold them all."""
+    headline, as a StoryPrint; None when the page's text does not hold them all.
+
+    With a visible headline the region is one of its ancestors, found by bisection over
+    them (a full extraction, the fast path's safety net, paid a walk of the page's text
+    per level of depth before); without one, the descent tries each child in turn."""
     needles = [n for n in (_needle(line) for line in text.split("\n")) if n]
     if not needles:
         return None
-    head = _headline_element(tree, title)
-    # Proxies held in a list stay the same objects: `is` compares elements.
-    lineage = [] if head is None else [head, *head.iterancestors()]
 
     def holds(element: HtmlElement) -> bool:
-        if lineage and not any(element is e for e in lineage):
-            return False
         squashed = _squash(_story_text(element))
         return all(needle in squashed for needle in needles)
 
     if not holds(tree):
         return None
-    node, path = tree, []
-    while True:
-        for index, child in enumerate(node):
-            if isinstance(child.tag, str) and child.tag not in _NEVER and holds(child):
-                node = child
-                path.append(index)
+    head = _headline_element(tree, title)
+    # Proxies held in a list stay the same objects: `is` compares elements.
+    chain = [] if head is None else [head, *head.iterancestors()][::-1]
+    if chain and chain[0] is not tree:
+        return None  # not this tree's headline (the descent would have found no region)
+    if chain:
+        deepest = _deepest_holding(chain, holds)
+        path = tuple(e.getparent().index(e) for e in chain[1 : deepest + 1])
+    else:
+        node, steps = tree, []
+        while True:
+            for index, child in enumerate(node):
+                if _readable(child) and holds(child):
+                    node = child
+                    steps.append(index)
+                    break
+            else:
                 break
-        else:
-            break
-    digest = fingerprint(tree, tuple(path), url)
-    return StoryPrint(tuple(path), digest) if digest else None
+        path = tuple(steps)
+    digest = fingerprint(tree, path, url)
+    return StoryPrint(path, digest) if digest else None

@@ -1,0 +1,43 @@
+"""Scrapy's meta-refresh redirects, read from the start of the page only.
+
+Scrapy's MetaRefreshMiddleware looks for the refresh tag (and `<base href>`) in a page's
+first 4,096 characters, but takes them from `response.text`: the whole page decoded on
+the crawl's thread, about 0.25 ms for a 175 KiB news page on every check, though the
+extraction worker decodes the page again anyway. This one decodes a prefix of the bytes
+long enough for those characters in any encoding, with the encoding Scrapy chose, and
+hands Scrapy the same answers it would have found.
+"""
+
+from __future__ import annotations
+
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils import response as scrapy_response
+from w3lib import html
+from w3lib.encoding import html_to_unicode
+
+HEAD_CHARS = 4096  # what Scrapy reads the tag and the base URL from
+# No encoding takes more than 4 bytes for a character, nor for its byte-order mark.
+HEAD_BYTES = 4 * (HEAD_CHARS + 1)
+
+
+def head_text(response: HtmlResponse) -> str:
+    """The first HEAD_CHARS characters of `response.text`, without decoding the rest."""
+    charset = f"charset={response.encoding}"
+    return html_to_unicode(charset, response.body[:HEAD_BYTES])[1][:HEAD_CHARS]
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """MetaRefreshMiddleware whose page reading costs a prefix, not the page."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if isinstance(response, HtmlResponse) and response not in scrapy_response._metaref_cache:
+            text = head_text(response)
+            base = scrapy_response._baseurl_cache.get(response)
+            if base is None:
+                base = html.get_base_url(text, response.url, response.encoding)
+                scrapy_response._baseurl_cache[response] = base
+            scrapy_response._metaref_cache[response] = html.get_meta_refresh(
+                text, base, response.encoding, ignore_tags=self._ignore_tags
+            )
+        return super().process_response(request, response)
