@@ -10,6 +10,7 @@ hands Scrapy the same answers it would have found.
 
 from __future__ import annotations
 
+from scrapy import Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils import response as scrapy_response
@@ -30,14 +31,25 @@ def head_text(response: HtmlResponse) -> str:
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     """MetaRefreshMiddleware whose page reading costs a prefix, not the page."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
-        if isinstance(response, HtmlResponse) and response not in scrapy_response._metaref_cache:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        # Scrapy's per-response caches are private: should a release rename them, this
+        # falls back to Scrapy's own reading (slower, never wrong) instead of failing.
+        metaref = getattr(scrapy_response, "_metaref_cache", None)
+        baseurl = getattr(scrapy_response, "_baseurl_cache", None)
+        if (
+            metaref is not None
+            and baseurl is not None
+            and isinstance(response, HtmlResponse)
+            and response not in metaref
+        ):
             text = head_text(response)
-            base = scrapy_response._baseurl_cache.get(response)
+            base = baseurl.get(response)
             if base is None:
                 base = html.get_base_url(text, response.url, response.encoding)
-                scrapy_response._baseurl_cache[response] = base
-            scrapy_response._metaref_cache[response] = html.get_meta_refresh(
+                baseurl[response] = base
+            metaref[response] = html.get_meta_refresh(
                 text, base, response.encoding, ignore_tags=self._ignore_tags
             )
         return super().process_response(request, response)

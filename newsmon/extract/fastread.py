@@ -61,7 +61,7 @@ def read_page(
         and remembered is not None
         and fingerprint(tree, remembered.path, url) == remembered.digest
     )
-    if same and not full:
+    if same and not full and tree is not None:  # (same implies a tree; said for mypy)
         return PageRead(None, remembered, canonical_link(tree, url))
     extracted = extract(text, url)
     if same:

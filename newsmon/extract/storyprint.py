@@ -179,7 +179,7 @@ def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPr
         return None  # not this tree's headline (the descent would have found no region)
     if chain:
         deepest = _deepest_holding(chain, holds)
-        path = tuple(e.getparent().index(e) for e in chain[1 : deepest + 1])
+        path = tuple(_index_in_parent(e) for e in chain[1 : deepest + 1])
     else:
         node, steps = tree, []
         while True:
@@ -193,3 +193,11 @@ def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPr
         path = tuple(steps)
     digest = fingerprint(tree, path, url)
     return StoryPrint(path, digest) if digest else None
+
+
+def _index_in_parent(element: HtmlElement) -> int:
+    """The element's place among its parent's children (every element of a chain below
+    the root has a parent)."""
+    parent = element.getparent()
+    assert parent is not None
+    return parent.index(element)

@@ -183,9 +183,9 @@ def plan_reading(
     anchor = net = None
     if fast and now is not None and not reread:
         stored = StoryAnchor.from_json(task.story_anchor)
-        known = {"extractor": extractor, "latest_hash": task.latest_hash, "now": now}
-        anchor = anchor_due(stored, **known)
-        net = None if anchor is not None else net_anchor(stored, **known)
+        anchor = anchor_due(stored, extractor=extractor, latest_hash=task.latest_hash, now=now)
+        if anchor is None:
+            net = net_anchor(stored, extractor=extractor, latest_hash=task.latest_hash, now=now)
     return ReadingPlan(key, extract=True, reread=reread, anchor=anchor, net=net)
 
 
