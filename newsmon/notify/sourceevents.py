@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from newsmon.notify.deliveries import pending
 from newsmon.notify.rules import EventFacts
 from newsmon.storage.models import Delivery, Source, SourceEvent, Subscription
 
@@ -46,17 +47,7 @@ def enqueue_events(session: Session, subs: list[Subscription], *, now: datetime)
             if sub.source:
                 query = query.where(Source.slug == sub.source)
             ids = session.scalars(query).all()
-            session.add_all(
-                Delivery(
-                    subscription_id=sub.id,
-                    source_event_id=event_id,
-                    status="pending",
-                    attempts=0,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-                for event_id in ids
-            )
+            session.add_all(pending(sub.id, (), now, event_ids=ids))
             added += len(ids)
         sub.last_event_id = max(newest, sub.last_event_id)
     return added
