@@ -40,6 +40,26 @@ def newsmon(
     )
 
 
+def run_until_started(tmp_path: Path, env: dict[str, str]) -> str:
+    """`newsmon run --no-web` until it says it is running, then SIGTERM: its whole stderr
+    (drained to the end: a full pipe would block the process)."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "run", "--no-web"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stderr is not None
+        started = ""
+        for line in proc.stderr:
+            started += line
+            if "newsmon is running" in line:
+                break
+        proc.terminate()
+        return started + proc.communicate(timeout=60)[1]
+
+
 def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     """The single stderr line of a failed command (exit 1, no traceback)."""
     assert done.returncode == 1, (done.returncode, done.stderr)

@@ -7,12 +7,11 @@ traceback, naming what was wrong, where it came from and what would be right.
 from __future__ import annotations
 
 import socket
-import subprocess
 import sys
 
 import pytest
 
-from tests.cli_helpers import cli_env, newsmon, one_error_line
+from tests.cli_helpers import cli_env, newsmon, one_error_line, run_until_started
 from tests.newssite import story
 
 
@@ -79,21 +78,7 @@ def test_run_without_web_ignores_a_busy_port(site, tmp_path, busy_port):
         NEWSMON_LOG_LEVEL="INFO",
         NEWSMON_DOWNLOAD_TIMEOUT="2",
     )
-    with subprocess.Popen(
-        [*newsmon_argv(), "run", "--no-web"],
-        env=env,
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stderr is not None
-        started = ""
-        for line in proc.stderr:
-            started += line
-            if "newsmon is running" in line:
-                break
-        proc.terminate()
-        started += proc.communicate(timeout=60)[1]  # keep draining: a full pipe blocks
+    started = run_until_started(tmp_path, env)
     assert "newsmon is running" in started
     assert "already in use" not in started
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from newsmon.storage.db import ensure_schema, transaction
 from newsmon.storage.models import Article, Feed
 from tests import proxyserver
 from tests import receiver as rx
-from tests.cli_helpers import cli_env, newsmon, one_error_line
+from tests.cli_helpers import cli_env, newsmon, one_error_line, run_until_started
 from tests.conftest import Crawler
 from tests.newssite import story
 
@@ -180,21 +178,7 @@ def test_run_warns_once_at_start_about_the_default_contact_url(site, tmp_path):
         newsmon(tmp_path, "sources", "add", "gazette", site.url("/feeds/rss.xml")).returncode == 0
     )
     env = cli_env(tmp_path, NEWSMON_LOG_LEVEL="INFO")
-    with subprocess.Popen(
-        [sys.executable, "-m", "newsmon", "run", "--no-web"],
-        env=env,
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
-        assert proc.stderr is not None
-        started = ""
-        for line in proc.stderr:
-            started += line
-            if "newsmon is running" in line:
-                break
-        proc.terminate()
-        started += proc.communicate(timeout=60)[1]
+    started = run_until_started(tmp_path, env)
     warned = [line for line in started.splitlines() if "contact_url" in line]
     assert len(warned) == 1 and "NEWSMON_CONTACT_URL" in warned[0]
 
