@@ -43,6 +43,7 @@ import argparse
 import bisect
 import math
 import multiprocessing
+import random
 import shutil
 import statistics
 import sys
@@ -162,16 +163,27 @@ def build(
                 conn.execute(insert(table), pending)
                 pending.clear()
 
+    # The intake is the outlets' together, each publishing all day at its own pace: the
+    # host of each next article is drawn at random (seeded), so every host holds articles
+    # of every age. Blocks of consecutive ages per host put a sixth of the checks
+    # demanded on the newest host, and a round robin lines the checks due at any moment
+    # up on a few hosts (R x a day's offset is a multiple of the hosts): both held the
+    # crawl to a few hosts' politeness ceilings (about 2 checks a second each).
+    outlets = [h for h in range(len(sites.feeds)) for _ in range(sites.per_host)]
+    random.Random(0).shuffle(outlets)
+    taken = [0] * len(sites.feeds)
     with engine.begin() as conn:
         for article_id, k in enumerate(range(-arriving, FREEZE_DAYS * rate), start=1):
             age = day * (k + 0.5) / rate
-            h, i = divmod(article_id - 1, sites.per_host)
+            h = outlets[article_id - 1]
+            i, taken[h] = taken[h], taken[h] + 1
+            served_at = urls[h * sites.per_host + i]
             first_seen = now - age
             row = {
                 "id": article_id,
                 "source_id": source_ids[sites.feeds[h][0]],
-                "url": urls[article_id - 1],
-                "host": urls[article_id - 1].split("/")[2].split(":")[0],
+                "url": served_at,
+                "host": served_at.split("/")[2].split(":")[0],
                 "first_seen_at": first_seen,
                 "quiet_since": first_seen,
                 "status": "active",
