@@ -10,7 +10,13 @@ full extraction: a service's first day, not its steady state.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsmon.extract.storyprint import StoryPrint
+    from newsmon.record.reading import StoryAnchor
 
 
 def story_paths(pages: list[tuple[str, str]], url: str) -> list[tuple[int, ...] | None]:
@@ -25,19 +31,20 @@ def story_paths(pages: list[tuple[str, str]], url: str) -> list[tuple[int, ...] 
     return paths
 
 
-def net_state(offsets: list[timedelta]) -> tuple[int, timedelta]:
-    """After checks at `offsets` (the first a full extraction: the first fetch), the fast
-    checks since the last full one and when that was: the safety net's own rule
-    (newsmon.record.reading.anchor_due) applied along the way, every check unchanged."""
-    from newsmon.record.reading import FULL_AFTER, FULL_EVERY
+def net_state(story: StoryPrint, first_seen: datetime, checked: list[timedelta]) -> StoryAnchor:
+    """The anchor after checks at `checked` offsets from `first_seen` (the first a full
+    extraction: the first fetch), every one finding the story unchanged: the safety net's
+    own rule (newsmon.record.reading.anchor_due) applied along the way, each net agreeing."""
+    from newsmon.record.reading import StoryAnchor, anchor_due
 
-    fast, full = 0, offsets[0]
-    for at in offsets[1:]:
-        if fast >= FULL_EVERY or at - full >= FULL_AFTER:
-            fast, full = 0, at
+    anchor = StoryAnchor(story, "x", "d", first_seen + checked[0])
+    for offset in checked[1:]:
+        at = first_seen + offset
+        if anchor_due(anchor, extractor="x", latest_hash="d", now=at) is None:
+            anchor = anchor.after_net(at)
         else:
-            fast += 1
-    return fast, full
+            anchor = anchor.after_fast_check()
+    return anchor
 
 
 def anchor_json(
@@ -54,13 +61,11 @@ def anchor_json(
     from `first_seen` with its text `digest` unchanged; None when the region is not there."""
     from newsmon.extract.parse import parse_page
     from newsmon.extract.storyprint import StoryPrint, fingerprint
-    from newsmon.record.reading import StoryAnchor
 
     original, html = page
     tree = parse_page(html.replace(original, url))
     printed = fingerprint(tree, path, url) if tree is not None else None
     if printed is None:
         return None
-    fast, full = net_state(checked)
-    story = StoryPrint(path, printed)
-    return StoryAnchor(story, extractor, digest, first_seen + full, fast).to_json()
+    anchor = net_state(StoryPrint(path, printed), first_seen, checked)
+    return replace(anchor, extractor=extractor, digest=digest).to_json()

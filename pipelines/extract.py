@@ -35,7 +35,7 @@ from newsmon.record.reading import (
     Reading,
     ReadingPlan,
     StoredPage,
-    StoryAnchor,
+    anchor_after_full,
     decode_stored,
     latest_raw_page,
     plan_reading,
@@ -155,15 +155,15 @@ class ExtractPipeline(DatabaseComponent):
                 except ExtractionLimit as exc:
                     item.error = f"re-reading the stored page: {exc}"[:500]
         reading = Reading(plan.raw_key, extracted, baseline)
-        # A region found unchanged by the safety net is remembered again only when the
-        # text is the same as well: else the story is located anew at the next check.
-        kept = not read.region_unchanged or (
-            plan.net is not None
-            and reading.text is not None
-            and reading.text.digest == plan.net.digest
-        )
-        if read.story is not None and reading.text is not None and kept:
-            anchor = StoryAnchor(read.story, current, reading.text.digest, item.fetched_at)
+        if reading.text is not None:
+            anchor = anchor_after_full(
+                read.story,
+                region_unchanged=read.region_unchanged,
+                net=plan.net,
+                extractor=current,
+                digest=reading.text.digest,
+                at=item.fetched_at,
+            )
             reading = dataclasses.replace(reading, anchor=anchor)
         item.reading = reading
 

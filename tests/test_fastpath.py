@@ -157,6 +157,11 @@ def test_the_safety_net_extracts_in_full_when_due(site, crawler, add_feed, clock
         details.append(_last_check(db, "tram-extension").detail)
     # FULL_EVERY fast checks in a row, then a full extraction, then fast again
     assert details == [SAME_STORY] * FULL_EVERY + [None, SAME_STORY]
+    # That net found the fingerprint right: the next comes after twice as many.
+    for _ in range(FULL_EVERY):
+        _recheck(crawler, clock)
+        details.append(_last_check(db, "tram-extension").detail)
+    assert details[FULL_EVERY + 1 :] == [SAME_STORY] * (FULL_EVERY + 1)
 
     clock.advance(FULL_AFTER)  # a long quiet spell: the next check is due and extracts
     full = _by_path("full")

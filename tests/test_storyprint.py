@@ -14,7 +14,9 @@ from newsmon.extract.storyprint import StoryPrint
 from newsmon.record.reading import (
     FULL_AFTER,
     FULL_EVERY,
+    NET_DOUBLINGS,
     StoryAnchor,
+    anchor_after_full,
     anchor_due,
     net_anchor,
 )
@@ -159,6 +161,38 @@ def test_the_safety_net_checks_against_the_anchor_the_fast_path_would_have_used(
     assert net_anchor(_anchor(fast=FULL_EVERY, extractor="x 2"), **due) is None
     assert net_anchor(_anchor(fast=FULL_EVERY, digest="flapped"), **due) is None
     assert net_anchor(None, **due) is None
+
+
+def test_each_safety_net_that_finds_the_fingerprint_right_doubles_the_wait_for_the_next():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    due = {"extractor": "x 1", "latest_hash": "d", "now": now}
+    audited = _anchor().after_net(now)
+    assert (audited.fast, audited.audits, audited.full_at) == (0, 1, now)
+    assert anchor_due(_anchor(fast=FULL_EVERY, audits=1), **due) is not None
+    assert anchor_due(_anchor(fast=2 * FULL_EVERY, audits=1), **due) is None
+    most = FULL_EVERY * 2**NET_DOUBLINGS  # the doubling stops: a net at least this often
+    assert anchor_due(_anchor(fast=most - 1, audits=50), **due) is not None
+    assert anchor_due(_anchor(fast=most, audits=50), **due) is None
+    late = {**due, "now": datetime(2026, 1, 1, tzinfo=UTC) + FULL_AFTER}
+    assert anchor_due(_anchor(audits=50), **late) is None  # and at least every FULL_AFTER
+    old = _anchor(fast=3).to_json().replace(',"audits":0', "")  # stored before audits
+    assert StoryAnchor.from_json(old) == _anchor(fast=3)
+
+
+def test_a_full_extraction_remembers_the_story_and_a_net_proved_wrong_forgets_it():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    located, net = StoryPrint((0, 3), "e" * 64), _anchor(fast=FULL_EVERY, audits=2)
+    after = {"extractor": "x 1", "digest": "d", "at": now}
+    # A story located anew starts with no audits (a changed region, or no net at all).
+    fresh = anchor_after_full(located, region_unchanged=False, net=net, **after)
+    assert fresh == StoryAnchor(located, "x 1", "d", now)
+    # The net found region and text unchanged: the same anchor, one more audit.
+    agreed = anchor_after_full(net.story, region_unchanged=True, net=net, **after)
+    assert agreed == _anchor(full_at=now, audits=3)
+    # The region unchanged, the text not: the fingerprint missed an edit on this page.
+    wrong = {**after, "digest": "edited"}
+    assert anchor_after_full(net.story, region_unchanged=True, net=net, **wrong) is None
+    assert anchor_after_full(None, region_unchanged=False, net=None, **after) is None
 
 
 def test_on_real_pages_a_word_changed_in_the_story_misses_the_fingerprint():

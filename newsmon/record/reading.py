@@ -41,8 +41,12 @@ if TYPE_CHECKING:
 BROWSER_TAG = "+browser"
 # The safety net: a full extraction after this many fast checks in a row, or this long
 # after the last one (an article never changed is checked about 114 times in 40 days).
+# Each net that finds the fingerprint right on the article's own page (region and text
+# the same) doubles the count before the next, up to NET_DOUBLINGS times; one that finds
+# it wrong starts over (the story is located anew, with no audits behind it).
 FULL_EVERY = 10
 FULL_AFTER = timedelta(days=7)
+NET_DOUBLINGS = 3
 
 
 def render_tag(render: str) -> str:
@@ -73,6 +77,12 @@ class StoryAnchor:
     digest: str  # the hash of the text it extracted (newsmon.core.fingerprint)
     full_at: datetime  # when it ran
     fast: int = 0  # fast checks since
+    audits: int = 0  # safety nets in a row that found the fingerprint right
+
+    @property
+    def fast_allowed(self) -> int:
+        """Fast checks in a row before the next safety net."""
+        return FULL_EVERY * 2 ** min(self.audits, NET_DOUBLINGS)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -83,6 +93,7 @@ class StoryAnchor:
                 "digest": self.digest,
                 "full_at": self.full_at.isoformat(),
                 "fast": self.fast,
+                "audits": self.audits,
             },
             separators=(",", ":"),
         )
@@ -102,12 +113,17 @@ class StoryAnchor:
                 digest=str(data["digest"]),
                 full_at=datetime.fromisoformat(data["full_at"]),
                 fast=int(data["fast"]),
+                audits=int(data.get("audits", 0)),  # anchors stored before audits counted
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def after_fast_check(self) -> StoryAnchor:
         return replace(self, fast=self.fast + 1)
+
+    def after_net(self, at: datetime) -> StoryAnchor:
+        """The anchor again after a safety net found its region and text unchanged."""
+        return replace(self, full_at=at, fast=0, audits=self.audits + 1)
 
 
 def anchor_due(
@@ -120,7 +136,7 @@ def anchor_due(
         return None
     if anchor.extractor != extractor or anchor.digest != latest_hash:
         return None
-    if anchor.fast >= FULL_EVERY or _utc(now) - _utc(anchor.full_at) >= FULL_AFTER:
+    if anchor.fast >= anchor.fast_allowed or _utc(now) - _utc(anchor.full_at) >= FULL_AFTER:
         return None
     return anchor
 
@@ -141,6 +157,29 @@ def net_anchor(
         if anchor_due(anchor, extractor=extractor, latest_hash=latest_hash, now=now) is None
         else None
     )
+
+
+def anchor_after_full(
+    story: StoryPrint | None,
+    *,
+    region_unchanged: bool,
+    net: StoryAnchor | None,
+    extractor: str,
+    digest: str,
+    at: datetime,
+) -> StoryAnchor | None:
+    """What a full extraction leaves remembered for the next check: the story it located,
+    with no audits behind it; or, after a safety net that found the remembered region
+    unchanged, that anchor again with one more audit, when the text is the latest version's
+    too. A region unchanged over changed text is the fingerprint proved wrong on this page:
+    nothing is remembered, and the next check locates the story anew."""
+    if story is None:
+        return None
+    if not region_unchanged:
+        return StoryAnchor(story, extractor, digest, at)
+    if net is None or net.digest != digest:
+        return None
+    return net.after_net(at)
 
 
 def _utc(moment: datetime) -> datetime:
