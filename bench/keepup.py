@@ -58,7 +58,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.throughput import LATENCY, Sites, config_for
+from bench.throughput import LATENCY, Sites, config_for, cpu_seconds
 
 FREEZE_DAYS = 40
 LAG_GOAL = timedelta(minutes=5)
@@ -250,6 +250,7 @@ class Served:
     rss_at_window: int  # kB, the first sample after the warm-up
     rss_at_end: int
     hwm: int  # kB, VmHWM: the process's peak
+    cpu: float  # CPU seconds over the window: the process and its extraction workers
     paths: dict[str, int]  # checks by how the page was read, over the whole run
 
 
@@ -302,10 +303,11 @@ def serve(url: str, warmup: float, seconds: float, behind: float = 0.0) -> Serve
     sampler.start()
     try:
         time.sleep(warmup)
-        at_window = memory()[0]
+        at_window, cpu = memory()[0], cpu_seconds()
         time.sleep(seconds)
         ended = clock.now()
         rss, hwm = memory()
+        cpu = cpu_seconds() - cpu
     finally:
         stop.set()
         reactor.run(service.stop)
@@ -318,7 +320,7 @@ def serve(url: str, warmup: float, seconds: float, behind: float = 0.0) -> Serve
         for sample in metric.samples
         if metric.name == "newsmon_checks_by_path" and sample.name.endswith("_total")
     }
-    return Served(started, ended, at_window, rss, hwm, paths)
+    return Served(started, ended, at_window, rss, hwm, cpu, paths)
 
 
 def in_processes(
@@ -439,6 +441,12 @@ def report(label: str, result: Result) -> None:
         f"demanded {result.demanded:6.2f} checks/s, achieved {result.achieved:6.2f}; "
         f"lag p50 {result.p50:6.1f} s, p95 {result.p95:6.1f} s, max {result.worst:6.1f} s"
         + ("" if keeps_up(result) else " (falling behind: the lag grows with the run)")
+    )
+    cpu = sum(served.cpu for served in result.memory)
+    checks = max(result.achieved * result.window, 1)
+    print(
+        f"  CPU per check over the window {1000 * cpu / checks:.2f} ms (the crawl "
+        "processes and their extraction workers; the sites' process not)"
     )
     print(
         f"  {result.due} checks due in the {result.window:.0f} s window; "
