@@ -10,12 +10,13 @@ leaves leases that simply run out; another takes the work over then.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from newsmon.record.items import ArticleTask, FeedTask
@@ -101,12 +102,11 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     # Articles never fetched first, before any overdue recheck: a first version is the
     # evidence every later edit is compared with, and a backlog of rechecks (a node near
     # its capacity, a new source of thousands of stories) must not hold it back.
-    unchecked = (
-        select(Article.id, Article.host)
-        .where(article_unchecked_due(request.now))
-        .order_by(Article.next_check_at, Article.id)
-    )
-    rows = _rows(session, unchecked, saturated, window)
+    connection = _claim_connection(session)
+    values: dict[str, Any] = {"b_now": request.now, "b_window": window}
+    if saturated:
+        values["b_saturated"] = saturated
+    rows = list(connection.execute(_unchecked_window(bool(saturated)), values))
     if rows:
         yield rows
     # Then one index range per state, each in due order, merged: `status IN (...)` would
@@ -115,24 +115,22 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     for _ in range(SCAN_WINDOWS):
         merged: list[tuple[datetime, int, str]] = []
         for status, last in cursor.items():
-            query = select(Article.next_check_at, Article.id, Article.host).where(
-                article_due(request.now, status)
-            )
-            if last is not None:
-                query = query.where(
-                    or_(
-                        Article.next_check_at > last[0],
-                        and_(Article.next_check_at == last[0], Article.id > last[1]),
-                    )
-                )
-            query = query.order_by(Article.next_check_at, Article.id)
-            rows = _rows(session, query, saturated, window)
+            query = _due_window(last is not None, bool(saturated))
+            after = {"b_after_at": last[0], "b_after_id": last[1]} if last is not None else {}
+            rows = list(connection.execute(query, {**values, "b_status": status, **after}))
             if rows:
                 cursor[status] = (rows[-1][0], rows[-1][1])
             merged.extend(rows)
         if not merged:
             return
         yield [(row_id, host) for _, row_id, host in sorted(merged)]
+
+
+def _claim_connection(session: Session) -> Connection:
+    """The session's connection, after flushing what the session holds (as
+    session.execute would): claims run prebuilt Core statements on it."""
+    session.flush()
+    return session.connection()
 
 
 def _rows(session: Session, query: Select, saturated: list[str], window: int) -> list[Any]:
@@ -143,6 +141,45 @@ def _rows(session: Session, query: Select, saturated: list[str], window: int) ->
     paused = select(Source.id).where(Source.enabled.is_(False))
     query = query.where(Article.source_id.not_in(paused))
     return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
+
+
+def _windowed(query: Select, saturated: bool) -> Select:
+    """`_rows`'s conditions and limit with bound values: b_saturated, b_window."""
+    if saturated:
+        query = query.where(Article.host.not_in(bindparam("b_saturated", expanding=True)))
+    paused = select(Source.id).where(Source.enabled.is_(False))
+    query = query.where(Article.source_id.not_in(paused))
+    return query.limit(bindparam("b_window")).with_for_update(skip_locked=True)
+
+
+@functools.cache
+def _unchecked_window(saturated: bool) -> Select:
+    """Built once per shape: building a statement per claim cost more than running it.
+    Bound: b_now, and `_windowed`'s."""
+    query = (
+        select(Article.id, Article.host)
+        .where(article_unchecked_due(bindparam("b_now")))
+        .order_by(Article.next_check_at, Article.id)
+    )
+    return _windowed(query, saturated)
+
+
+@functools.cache
+def _due_window(after: bool, saturated: bool) -> Select:
+    """One state's due rows in due order, past the cursor (b_after_at, b_after_id) when
+    `after`. Bound: b_now, b_status, and `_windowed`'s."""
+    query = select(Article.next_check_at, Article.id, Article.host).where(
+        article_due(bindparam("b_now"), bindparam("b_status"))
+    )
+    if after:
+        at = bindparam("b_after_at")
+        query = query.where(
+            or_(
+                Article.next_check_at > at,
+                and_(Article.next_check_at == at, Article.id > bindparam("b_after_id")),
+            )
+        )
+    return _windowed(query.order_by(Article.next_check_at, Article.id), saturated)
 
 
 def _lease(
