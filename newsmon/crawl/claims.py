@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from newsmon.record.items import ArticleTask, FeedTask
@@ -188,14 +199,26 @@ def _lease(
     """The conditional UPDATE that makes a claim atomic; returns the ids actually leased."""
     if not ids:
         return []
-    result = session.execute(
-        update(model)
-        .where(model.id.in_(ids), _lease_free(model.lease_until, request.now))
-        .values(lease_until=request.until, lease_owner=request.owner)
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
+    values = {"b_ids": ids, "b_now": request.now, "b_until": request.until}
+    result = _claim_connection(session).execute(
+        _lease_update(model), {**values, "b_owner": request.owner}
     )
     return [row[0] for row in result]
+
+
+@functools.cache
+def _lease_update(model: LeasedModel) -> Update:
+    """Built once per table. Bound: b_ids, b_now, b_until, b_owner (bound names may not be
+    column names)."""
+    return (
+        update(model)
+        .where(
+            model.id.in_(bindparam("b_ids", expanding=True)),
+            _lease_free(model.lease_until, bindparam("b_now")),
+        )
+        .values(lease_until=bindparam("b_until"), lease_owner=bindparam("b_owner"))
+        .returning(model.id)
+    )
 
 
 def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]:
@@ -219,19 +242,30 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
     """What the spider needs to check each article, in the order of `ids`."""
     if not ids:
         return []
-    latest = {
-        row.article_id: row
-        for row in session.execute(
-            select(Version.article_id, Version.content_hash, Version.extractor)
-            .join(
-                Article,
-                and_(Article.id == Version.article_id, Version.number == Article.version_count - 1),
-            )
-            .where(Article.id.in_(ids))
-        )
-    }
     found = {}
-    for a in session.execute(
+    for a in _claim_connection(session).execute(_task_query(), {"b_ids": list(ids)}):
+        found[a.id] = ArticleTask(
+            article_id=a.id,
+            url=a.url,
+            etag=a.etag,
+            last_modified=a.last_modified,
+            last_raw_key=a.last_raw_hash,
+            story_anchor=a.story_anchor,
+            latest_hash=a.content_hash,
+            latest_extractor=a.extractor,
+            source_id=a.source_id,
+            status=a.status,
+            quiet_since=a.quiet_since,
+        )
+    return [found[i] for i in ids if i in found]
+
+
+@functools.cache
+def _task_query() -> Select:
+    """Each article of b_ids with its latest version's hash and extractor (none yet: NULL),
+    in one statement built once."""
+    latest = and_(Version.article_id == Article.id, Version.number == Article.version_count - 1)
+    return (
         select(
             Article.id,
             Article.source_id,
@@ -242,23 +276,12 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             Article.story_anchor,
             Article.status,
             Article.quiet_since,
-        ).where(Article.id.in_(ids))
-    ):
-        v = latest.get(a.id)
-        found[a.id] = ArticleTask(
-            article_id=a.id,
-            url=a.url,
-            etag=a.etag,
-            last_modified=a.last_modified,
-            last_raw_key=a.last_raw_hash,
-            story_anchor=a.story_anchor,
-            latest_hash=v.content_hash if v else None,
-            latest_extractor=v.extractor if v else None,
-            source_id=a.source_id,
-            status=a.status,
-            quiet_since=a.quiet_since,
+            Version.content_hash,
+            Version.extractor,
         )
-    return [found[i] for i in ids if i in found]
+        .outerjoin(Version, latest)
+        .where(Article.id.in_(bindparam("b_ids", expanding=True)))
+    )
 
 
 def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
