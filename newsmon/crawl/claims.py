@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Select,
     Update,
@@ -143,8 +144,8 @@ def _article_windows(
         merged: list[tuple[datetime, int, str]] = []
         for status, last in list(cursor.items()):
             query = _due_window(last is not None, bool(saturated))
-            after = {"b_after_at": last[0], "b_after_id": last[1]} if last is not None else {}
-            rows = list(connection.execute(query, {**values, "b_status": status, **after}))
+            past = {"b_after_at": last[0], "b_after_id": last[1]} if last is not None else {}
+            rows = list(connection.execute(query, {**values, "b_status": status, **past}))
             if len(rows) < window:
                 del cursor[status]
             else:
@@ -203,7 +204,7 @@ def _due_window(after: bool, saturated: bool) -> Select:
         article_due(bindparam("b_now"), bindparam("b_status"))
     )
     if after:
-        at = bindparam("b_after_at")
+        at: BindParameter[datetime] = bindparam("b_after_at")
         query = query.where(
             or_(
                 Article.next_check_at > at,
