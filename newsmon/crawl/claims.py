@@ -63,15 +63,6 @@ class ClaimRequest:
     checked_before: datetime | None = None  # `--all`: skip rows checked after this
 
 
-@dataclass
-class Scan:
-    """What a claim leaves behind, filled in by the claim: `complete` when it saw every
-    candidate row (no window came back full) and leased every row it picked, so the same
-    claim again at once would find nothing more (the work queue then waits instead)."""
-
-    complete: bool = True
-
-
 def _pick(
     rows: Iterable[tuple[int, str]], request: ClaimRequest, counts: dict[str, int]
 ) -> list[int]:
@@ -91,11 +82,8 @@ def _saturated(request: ClaimRequest) -> list[str]:
     return [host for host, n in request.busy.items() if n >= request.per_host]
 
 
-def _article_windows(
-    session: Session, request: ClaimRequest, scan: Scan
-) -> Iterable[list[tuple[int, str]]]:
-    """Candidate (id, host) rows, most overdue first, one window at a time; a full window
-    marks the scan incomplete (the table may hold more candidates behind it)."""
+def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[tuple[int, str]]]:
+    """Candidate (id, host) rows, most overdue first, one window at a time."""
     window = max(request.limit * 4, 64)
     saturated = _saturated(request)
     free = _lease_free(Article.lease_until, request.now)
@@ -120,10 +108,8 @@ def _article_windows(
             rows = _rows(session, query, saturated, window)
             if not rows:
                 return
-            scan.complete &= len(rows) < window
             yield rows
             after = rows[-1][0]
-        scan.complete = False
         return
     # Articles never fetched first, before any overdue recheck: a first version is the
     # evidence every later edit is compared with, and a backlog of rechecks (a node near
@@ -133,7 +119,6 @@ def _article_windows(
     if saturated:
         values["b_saturated"] = saturated
     rows = list(connection.execute(_unchecked_window(bool(saturated)), values))
-    scan.complete &= len(rows) < window
     if rows:
         yield rows
     # Then one index range per state, each in due order, merged: `status IN (...)` would
@@ -155,7 +140,6 @@ def _article_windows(
             yield [(row_id, host) for _, row_id, host in sorted(merged)]
         if not cursor:
             return
-    scan.complete = False
 
 
 def _claim_connection(session: Session) -> Connection:
@@ -242,15 +226,11 @@ def _lease_update(model: LeasedModel) -> Update:
     )
 
 
-def claim_articles(
-    session: Session, request: ClaimRequest, scan: Scan | None = None
-) -> list[ArticleTask]:
-    """Lease up to `limit` due articles (most overdue first), fairly across hosts; `scan`
-    is told whether that was all there was to claim."""
-    scan = scan if scan is not None else Scan()
+def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]:
+    """Lease up to `limit` due articles (most overdue first), fairly across hosts."""
     counts = dict(request.busy)
     picked: list[int] = []
-    for rows in _article_windows(session, request, scan):
+    for rows in _article_windows(session, request):
         if request.after_id is not None:  # a cursor walk: in order, nothing skipped
             picked.extend(row_id for row_id, _ in rows[: request.limit - len(picked)])
         else:
@@ -258,10 +238,8 @@ def claim_articles(
             taken = set(picked)  # an unfetched article is in its state's window again
             picked.extend(_pick([r for r in rows if r[0] not in taken], wanted, counts))
         if len(picked) >= request.limit:
-            scan.complete = False  # there may be more: the claim took all it asked for
             break
     leased = _lease(session, Article, picked, request)
-    scan.complete &= len(leased) == len(picked)
     return article_tasks(session, leased)
 
 
@@ -311,11 +289,8 @@ def _task_query() -> Select:
     )
 
 
-def claim_feeds(
-    session: Session, request: ClaimRequest, scan: Scan | None = None
-) -> list[FeedTask]:
-    """Lease up to `limit` due unpaused feeds of enabled sources, most overdue first;
-    `scan` is told whether that was all there was to claim."""
+def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:
+    """Lease up to `limit` due unpaused feeds of enabled sources, most overdue first."""
     query = select(Feed.id, Feed.source_id).join(Source)
     if request.after_id is not None:
         query = query.where(feed_claimable(request.now), Feed.id > request.after_id)
@@ -328,8 +303,6 @@ def claim_feeds(
         query = query.where(feed_due(request.now)).order_by(Feed.next_poll_at, Feed.id)
     rows = list(session.execute(query.limit(request.limit).with_for_update(skip_locked=True)))
     leased = set(_lease(session, Feed, [r[0] for r in rows], request))
-    if scan is not None:
-        scan.complete &= len(rows) < request.limit and len(leased) == len(rows)
     tasks = session.execute(
         select(Feed.id, Feed.source_id, Feed.url, Feed.etag, Feed.last_modified).where(
             Feed.id.in_(leased)

@@ -31,7 +31,6 @@ from newsmon.core.hosts import host_of
 from newsmon.crawl.claims import (
     DEAD_AFTER,
     ClaimRequest,
-    Scan,
     all_pass_start,
     claim_articles,
     claim_feeds,
@@ -50,9 +49,7 @@ Task = FeedTask | ArticleTask
 class _Claim(Protocol):
     """claim_feeds or claim_articles."""
 
-    def __call__(
-        self, session: Session, request: ClaimRequest, scan: Scan | None = None
-    ) -> Sequence[Task]: ...
+    def __call__(self, session: Session, request: ClaimRequest) -> Sequence[Task]: ...
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class WorkQueue:
                 # The claim leaves out hosts whose window this crawler's tasks in flight
                 # fill now; tasks stored while it runs free those hosts for the next one.
                 claimed_beside_work = bool(self.held)
-                fresh, complete = await self._claim_fresh(free)
+                fresh = await self._claim_fresh(free)
             except Exception as exc:
                 if self._database_failed(exc):
                     return
@@ -126,10 +123,8 @@ class WorkQueue:
                 if not self.plan.continuous:
                     self.seen.add(task_key(task))
                 yield task
-            if fresh and not (complete and self.plan.continuous and not self.plan.everything):
+            if fresh:
                 continue
-            # A continuous crawl's claim that took all there was: claiming again at once
-            # would find nothing more (a task stored meanwhile has set the wake already).
             if not self.plan.continuous and not self.held:
                 if not claimed_beside_work:
                     return  # nothing due, nothing in flight: the pass is over
@@ -214,20 +209,17 @@ class WorkQueue:
         """Tasks in flight per host, feeds and articles alike: they share the host's slot."""
         return dict(Counter(h.host for h in self.held.values()))
 
-    async def _claim_fresh(self, free: int) -> tuple[list[Task], bool]:
+    async def _claim_fresh(self, free: int) -> list[Task]:
         """Claim, keeping only new work: a task still in flight whose lease ran out was just
-        leased again (no second request); one already done in this pass is not done twice.
-        Also whether the claim took all there was to claim (claims.Scan)."""
-        scan = Scan()
-        claimed = await self._claim(free, scan)
+        leased again (no second request); one already done in this pass is not done twice."""
+        claimed = await self._claim(free)
         busy = self.seen | self.held.keys()
-        fresh = [t for t in claimed if task_key(t) not in busy]
         again = [t for t in claimed if task_key(t) in busy and task_key(t) not in self.held]
         if again:
             await self._db(partial(self._release, tasks=again))
-        return fresh, scan.complete and len(fresh) == len(claimed)
+        return [t for t in claimed if task_key(t) not in busy]
 
-    async def _claim(self, free: int, scan: Scan) -> list[Task]:
+    async def _claim(self, free: int) -> list[Task]:
         now = self.clock.now()
         base = ClaimRequest(
             now=now,
@@ -250,14 +242,11 @@ class WorkQueue:
             ("articles", claim_articles),
         )
         for kind, claim in claimers:
-            if len(tasks) >= free:
-                scan.complete = False  # the feeds took all the room: articles not looked at
-                continue
-            if not getattr(self.plan, kind) or kind in self._exhausted:
+            if not getattr(self.plan, kind) or kind in self._exhausted or len(tasks) >= free:
                 continue
             after = self._after.get(kind, 0) if self.plan.everything else None
             request = replace(base, limit=free - len(tasks), after_id=after)
-            got = await self._db(partial(claim, request=request, scan=scan))
+            got = await self._db(partial(claim, request=request))
             if self.plan.everything:
                 if got:
                     self._after[kind] = max(self._after.get(kind, 0), *map(_row_id, got))
