@@ -7,6 +7,7 @@ form here or is rejected with a reason a person can read.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -27,6 +28,10 @@ MAX_URL_LENGTH = 2048
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _SLASHES = re.compile(r"/{2,}")
+# Canonical forms remembered: a check canonicalises its URL as it is requested and again
+# as it is recorded. Only short inputs, so the cache stays a few megabytes at most.
+_REMEMBERED = 4096
+_REMEMBERED_CHARS = 512
 
 
 class BadURL(ValueError):
@@ -169,6 +174,14 @@ def canonicalize(url: str, base: str | None = None) -> str:
     Raises:
         BadURL: with a reason ("not an http(s) URL", "bad port", ...).
     """
+    if len(url) + len(base or "") <= _REMEMBERED_CHARS:
+        return _remembered_canonical(url, base)  # a pure function: the answer is the same
+    return _canonical(url, base, normal_path)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _remembered_canonical(url: str, base: str | None) -> str:
+    """`canonicalize`'s answers, remembered (a refusal raises and is not)."""
     return _canonical(url, base, normal_path)
 
 

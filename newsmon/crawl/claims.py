@@ -10,12 +10,25 @@ leaves leases that simply run out; another takes the work over then.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from newsmon.record.items import ArticleTask, FeedTask
@@ -101,38 +114,39 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     # Articles never fetched first, before any overdue recheck: a first version is the
     # evidence every later edit is compared with, and a backlog of rechecks (a node near
     # its capacity, a new source of thousands of stories) must not hold it back.
-    unchecked = (
-        select(Article.id, Article.host)
-        .where(article_unchecked_due(request.now))
-        .order_by(Article.next_check_at, Article.id)
-    )
-    rows = _rows(session, unchecked, saturated, window)
+    connection = _claim_connection(session)
+    values: dict[str, Any] = {"b_now": request.now, "b_window": window}
+    if saturated:
+        values["b_saturated"] = saturated
+    rows = list(connection.execute(_unchecked_window(bool(saturated)), values))
     if rows:
         yield rows
     # Then one index range per state, each in due order, merged: `status IN (...)` would
-    # sort every overdue row before the limit applies.
+    # sort every overdue row before the limit applies. A state whose window came back
+    # short has no candidates left: it is not asked again.
     cursor: dict[str, tuple[datetime, int] | None] = dict.fromkeys(CHECKED_STATUSES)
     for _ in range(SCAN_WINDOWS):
         merged: list[tuple[datetime, int, str]] = []
-        for status, last in cursor.items():
-            query = select(Article.next_check_at, Article.id, Article.host).where(
-                article_due(request.now, status)
-            )
-            if last is not None:
-                query = query.where(
-                    or_(
-                        Article.next_check_at > last[0],
-                        and_(Article.next_check_at == last[0], Article.id > last[1]),
-                    )
-                )
-            query = query.order_by(Article.next_check_at, Article.id)
-            rows = _rows(session, query, saturated, window)
-            if rows:
+        for status, last in list(cursor.items()):
+            query = _due_window(last is not None, bool(saturated))
+            past = {"b_after_at": last[0], "b_after_id": last[1]} if last is not None else {}
+            rows = list(connection.execute(query, {**values, "b_status": status, **past}))
+            if len(rows) < window:
+                del cursor[status]
+            else:
                 cursor[status] = (rows[-1][0], rows[-1][1])
             merged.extend(rows)
-        if not merged:
+        if merged:
+            yield [(row_id, host) for _, row_id, host in sorted(merged)]
+        if not cursor:
             return
-        yield [(row_id, host) for _, row_id, host in sorted(merged)]
+
+
+def _claim_connection(session: Session) -> Connection:
+    """The session's connection, after flushing what the session holds (as
+    session.execute would): claims run prebuilt Core statements on it."""
+    session.flush()
+    return session.connection()
 
 
 def _rows(session: Session, query: Select, saturated: list[str], window: int) -> list[Any]:
@@ -145,20 +159,71 @@ def _rows(session: Session, query: Select, saturated: list[str], window: int) ->
     return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
 
 
+def _windowed(query: Select, saturated: bool) -> Select:
+    """`_rows`'s conditions and limit with bound values: b_saturated, b_window."""
+    if saturated:
+        query = query.where(Article.host.not_in(bindparam("b_saturated", expanding=True)))
+    paused = select(Source.id).where(Source.enabled.is_(False))
+    query = query.where(Article.source_id.not_in(paused))
+    return query.limit(bindparam("b_window")).with_for_update(skip_locked=True)
+
+
+@functools.cache
+def _unchecked_window(saturated: bool) -> Select:
+    """Built once per shape: building a statement per claim cost more than running it.
+    Bound: b_now, and `_windowed`'s."""
+    query = (
+        select(Article.id, Article.host)
+        .where(article_unchecked_due(bindparam("b_now")))
+        .order_by(Article.next_check_at, Article.id)
+    )
+    return _windowed(query, saturated)
+
+
+@functools.cache
+def _due_window(after: bool, saturated: bool) -> Select:
+    """One state's due rows in due order, past the cursor (b_after_at, b_after_id) when
+    `after`. Bound: b_now, b_status, and `_windowed`'s."""
+    query = select(Article.next_check_at, Article.id, Article.host).where(
+        article_due(bindparam("b_now"), bindparam("b_status"))
+    )
+    if after:
+        at: BindParameter[datetime] = bindparam("b_after_at")
+        query = query.where(
+            or_(
+                Article.next_check_at > at,
+                and_(Article.next_check_at == at, Article.id > bindparam("b_after_id")),
+            )
+        )
+    return _windowed(query.order_by(Article.next_check_at, Article.id), saturated)
+
+
 def _lease(
     session: Session, model: LeasedModel, ids: list[int], request: ClaimRequest
 ) -> list[int]:
     """The conditional UPDATE that makes a claim atomic; returns the ids actually leased."""
     if not ids:
         return []
-    result = session.execute(
-        update(model)
-        .where(model.id.in_(ids), _lease_free(model.lease_until, request.now))
-        .values(lease_until=request.until, lease_owner=request.owner)
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
+    values = {"b_ids": ids, "b_now": request.now, "b_until": request.until}
+    result = _claim_connection(session).execute(
+        _lease_update(model), {**values, "b_owner": request.owner}
     )
     return [row[0] for row in result]
+
+
+@functools.cache
+def _lease_update(model: LeasedModel) -> Update:
+    """Built once per table. Bound: b_ids, b_now, b_until, b_owner (bound names may not be
+    column names)."""
+    return (
+        update(model)
+        .where(
+            model.id.in_(bindparam("b_ids", expanding=True)),
+            _lease_free(model.lease_until, bindparam("b_now")),
+        )
+        .values(lease_until=bindparam("b_until"), lease_owner=bindparam("b_owner"))
+        .returning(model.id)
+    )
 
 
 def claim_articles(session: Session, request: ClaimRequest) -> list[ArticleTask]:
@@ -182,19 +247,30 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
     """What the spider needs to check each article, in the order of `ids`."""
     if not ids:
         return []
-    latest = {
-        row.article_id: row
-        for row in session.execute(
-            select(Version.article_id, Version.content_hash, Version.extractor)
-            .join(
-                Article,
-                and_(Article.id == Version.article_id, Version.number == Article.version_count - 1),
-            )
-            .where(Article.id.in_(ids))
-        )
-    }
     found = {}
-    for a in session.execute(
+    for a in _claim_connection(session).execute(_task_query(), {"b_ids": list(ids)}):
+        found[a.id] = ArticleTask(
+            article_id=a.id,
+            url=a.url,
+            etag=a.etag,
+            last_modified=a.last_modified,
+            last_raw_key=a.last_raw_hash,
+            story_anchor=a.story_anchor,
+            latest_hash=a.content_hash,
+            latest_extractor=a.extractor,
+            source_id=a.source_id,
+            status=a.status,
+            quiet_since=a.quiet_since,
+        )
+    return [found[i] for i in ids if i in found]
+
+
+@functools.cache
+def _task_query() -> Select:
+    """Each article of b_ids with its latest version's hash and extractor (none yet: NULL),
+    in one statement built once."""
+    latest = and_(Version.article_id == Article.id, Version.number == Article.version_count - 1)
+    return (
         select(
             Article.id,
             Article.source_id,
@@ -205,23 +281,12 @@ def article_tasks(session: Session, ids: Collection[int]) -> list[ArticleTask]:
             Article.story_anchor,
             Article.status,
             Article.quiet_since,
-        ).where(Article.id.in_(ids))
-    ):
-        v = latest.get(a.id)
-        found[a.id] = ArticleTask(
-            article_id=a.id,
-            url=a.url,
-            etag=a.etag,
-            last_modified=a.last_modified,
-            last_raw_key=a.last_raw_hash,
-            story_anchor=a.story_anchor,
-            latest_hash=v.content_hash if v else None,
-            latest_extractor=v.extractor if v else None,
-            source_id=a.source_id,
-            status=a.status,
-            quiet_since=a.quiet_since,
+            Version.content_hash,
+            Version.extractor,
         )
-    return [found[i] for i in ids if i in found]
+        .outerjoin(Version, latest)
+        .where(Article.id.in_(bindparam("b_ids", expanding=True)))
+    )
 
 
 def claim_feeds(session: Session, request: ClaimRequest) -> list[FeedTask]:

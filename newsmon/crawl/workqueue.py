@@ -74,6 +74,7 @@ def task_key(task: Task) -> tuple[str, int]:
 class _Held:
     task: Task
     since: float
+    host: str  # host_of(task.url): read once, counted at every claim (_busy)
 
 
 @dataclass(eq=False)
@@ -118,7 +119,7 @@ class WorkQueue:
                 await self._sleep(self.plan.idle_wait)
                 continue
             for task in fresh:
-                self.held[task_key(task)] = _Held(task, time.monotonic())
+                self.held[task_key(task)] = _Held(task, time.monotonic(), host_of(task.url))
                 if not self.plan.continuous:
                     self.seen.add(task_key(task))
                 yield task
@@ -206,7 +207,7 @@ class WorkQueue:
 
     def _busy(self) -> dict[str, int]:
         """Tasks in flight per host, feeds and articles alike: they share the host's slot."""
-        return dict(Counter(host_of(h.task.url) for h in self.held.values()))
+        return dict(Counter(h.host for h in self.held.values()))
 
     async def _claim_fresh(self, free: int) -> list[Task]:
         """Claim, keeping only new work: a task still in flight whose lease ran out was just

@@ -10,25 +10,27 @@ from sqlalchemy.orm import InstrumentedAttribute
 from newsmon.core.outcomes import ArticleStatus
 from newsmon.storage.models import Article, Feed, Source
 
+# A moment or a status: a value, or a bound parameter of a statement built once.
+Moment = datetime | ColumnElement[datetime]
+Status = str | ColumnElement[str]
+
 # Articles in these states are still checked.
 CHECKED_STATUSES = (ArticleStatus.ACTIVE, ArticleStatus.GONE)
 
 
-def lease_free(
-    column: InstrumentedAttribute[datetime | None], now: datetime
-) -> ColumnElement[bool]:
+def lease_free(column: InstrumentedAttribute[datetime | None], now: Moment) -> ColumnElement[bool]:
     """No crawler holds the row: never leased, or its lease has run out."""
     return or_(column.is_(None), column < now)
 
 
-def article_due(now: datetime, status: str) -> ColumnElement[bool]:
+def article_due(now: Moment, status: Status) -> ColumnElement[bool]:
     """An article in `status` whose next check has come and that no crawler holds."""
     return and_(
         Article.status == status, Article.next_check_at <= now, lease_free(Article.lease_until, now)
     )
 
 
-def article_unchecked_due(now: datetime) -> ColumnElement[bool]:
+def article_unchecked_due(now: Moment) -> ColumnElement[bool]:
     """An article never fetched yet whose first check has come and that no crawler holds.
 
     Written so that both databases read it from the partial index of unchecked articles
