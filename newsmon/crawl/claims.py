@@ -105,7 +105,7 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
                         Article.last_checked_at <= request.checked_before,
                     )
                 )
-            rows = _rows(session, query, saturated, window)
+            rows: list[Any] = list(session.execute(_windowed(query, False), {"b_window": window}))
             if not rows:
                 return
             yield rows
@@ -149,18 +149,10 @@ def _claim_connection(session: Session) -> Connection:
     return session.connection()
 
 
-def _rows(session: Session, query: Select, saturated: list[str], window: int) -> list[Any]:
-    """One window of candidates; hosts whose window is full are left out in SQL, so one
-    huge host's overdue rows cannot fill every window and starve the other hosts."""
-    if saturated:
-        query = query.where(Article.host.not_in(saturated))
-    paused = select(Source.id).where(Source.enabled.is_(False))
-    query = query.where(Article.source_id.not_in(paused))
-    return list(session.execute(query.limit(window).with_for_update(skip_locked=True)))
-
-
 def _windowed(query: Select, saturated: bool) -> Select:
-    """`_rows`'s conditions and limit with bound values: b_saturated, b_window."""
+    """One window of candidates, its values bound (b_saturated, b_window): hosts whose
+    window is full are left out in SQL, so one huge host's overdue rows cannot fill every
+    window and starve the other hosts; rows of paused sources are never candidates."""
     if saturated:
         query = query.where(Article.host.not_in(bindparam("b_saturated", expanding=True)))
     paused = select(Source.id).where(Source.enabled.is_(False))
