@@ -69,8 +69,6 @@ class ExtractPipeline(DatabaseComponent):
     def __init__(self, database_url: str, config: Config) -> None:
         super().__init__(database_url, config)
         self.modes = ModeCache(database_url)  # each source's rules, once per crawl
-        # Once, not per page: counting the CPUs reads /sys on every call.
-        self._budget = budget_of(config)
 
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem) or item.error:
@@ -171,7 +169,7 @@ class ExtractPipeline(DatabaseComponent):
 
     def budget(self) -> Budget:
         """What one page may cost in the worker pool, from the settings."""
-        return self._budget
+        return budget_of(self.config)
 
     async def _baseline(
         self,

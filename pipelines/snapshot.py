@@ -7,7 +7,6 @@ import asyncio
 import logging
 from typing import Any
 
-from newsmon.config.settings import Config
 from newsmon.core.outcomes import CheckOutcome
 from newsmon.crawl.metrics import process_metrics
 from newsmon.crawl.workers import budget_of, in_worker
@@ -26,10 +25,6 @@ MAX_MEASURES = 3
 
 class SnapshotPipeline(DatabaseComponent):
     """PageItem in; versions and checks rows out, in one transaction per page."""
-
-    def __init__(self, database_url: str, config: Config) -> None:
-        super().__init__(database_url, config)
-        self.budget = budget_of(config)  # once: counting the CPUs reads /sys each time
 
     async def handle(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
@@ -73,7 +68,7 @@ class SnapshotPipeline(DatabaseComponent):
             title,
             text,
             digest,
-            budget=self.budget,
+            budget=budget_of(self.config),
             what="measuring the change",
         )
 

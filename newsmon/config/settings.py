@@ -10,6 +10,7 @@ from this class (`newsmon config --markdown`).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -322,7 +323,14 @@ class Config(BaseSettings):
         )
 
     def workers(self) -> int:
-        return self.extract_workers or max(os.cpu_count() or 1, 1)
+        return self.extract_workers or _cpus()
+
+
+@functools.cache
+def _cpus() -> int:
+    """The machine's CPUs, counted once: os.cpu_count reads /sys on every call, and the
+    pipelines ask for each page's extraction budget."""
+    return max(os.cpu_count() or 1, 1)
 
 
 class _EnvLayer(EnvSettingsSource):
