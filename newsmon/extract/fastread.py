@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from newsmon.extract.meta import canonical_link
 from newsmon.extract.page import Extracted, _decoded, extract
-from newsmon.extract.parse import parse_page
+from newsmon.extract.parse import story_tree
 from newsmon.extract.rules import ExtractRules
 from newsmon.extract.storyprint import StoryPrint, fingerprint, locate
 
@@ -55,14 +55,20 @@ def read_page(
     if rules is not None:
         return PageRead(extract(body, url, encoding=encoding, rules=rules), None)
     text = _decoded(body, encoding)  # once: a full extraction reads the same text
-    tree = parse_page(text)
+    if isinstance(text, bytes):  # no usable encoding: trafilatura's sniffing, as extract's
+        from trafilatura.utils import decode_file
+
+        tree = story_tree(decode_file(text))
+    else:
+        tree = story_tree(text, body if isinstance(body, bytes) else None, encoding)
+    canonical = canonical_link(tree, url) if tree is not None else None
     same = (
         tree is not None
         and remembered is not None
-        and fingerprint(tree, remembered.path, url) == remembered.digest
+        and fingerprint(tree, remembered.path, url, canonical) == remembered.digest
     )
-    if same and not full and tree is not None:  # (same implies a tree; said for mypy)
-        return PageRead(None, remembered, canonical_link(tree, url))
+    if same and not full:
+        return PageRead(None, remembered, canonical)
     extracted = extract(text, url)
     if same:
         return PageRead(extracted, remembered, region_unchanged=True)

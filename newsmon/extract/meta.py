@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from lxml.html import HtmlElement
+from lxml.etree import _Element as Element
 
 from newsmon.core.fingerprint import normalize_line
 
@@ -31,7 +31,7 @@ _IN_STORY = (
 _MAX_HEADLINE = 400
 
 
-def canonical_link(tree: HtmlElement, url: str | None) -> str | None:
+def canonical_link(tree: Element, url: str | None) -> str | None:
     """The page's `<link rel="canonical">`, made absolute against the page's URL and
     its `<base href>`, as a browser would read it. Unchecked: identity rules decide
     whether the page may be filed under it."""
@@ -50,7 +50,7 @@ def canonical_link(tree: HtmlElement, url: str | None) -> str | None:
         return None
 
 
-def meta_map(tree: HtmlElement) -> dict[str, str]:
+def meta_map(tree: Element) -> dict[str, str]:
     """Every `<meta property|name|itemprop=key content>` of the page, the first of each key."""
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
@@ -73,7 +73,7 @@ def meta_content(metas: dict[str, str], *keys: str) -> str | None:
     return None
 
 
-def jsonld_articles(tree: HtmlElement) -> list[dict]:
+def jsonld_articles(tree: Element) -> list[dict]:
     """The page's schema.org article objects, `@graph` and lists unpacked; bad JSON ignored."""
     found: list[dict] = []
     for script in tree.iterfind(".//script"):
@@ -130,7 +130,7 @@ def site_names(metas: dict[str, str], url: str | None, articles: list[dict]) -> 
     return [name.removeprefix("@") for name in names if name]
 
 
-def home_link_names(tree: HtmlElement, url: str | None) -> list[str]:
+def home_link_names(tree: Element, url: str | None) -> list[str]:
     """What the page calls its home page: the text or logo `alt` of links to the site's root.
 
     Every news site links its name to its front page (the masthead, the footer), so
@@ -200,11 +200,11 @@ def _strip_section(title: str, sections: tuple[str, ...]) -> str:
     return title
 
 
-def _text(element: HtmlElement) -> str:
+def _text(element: Element) -> str:
     return normalize_line(" ".join(" ".join(element.itertext()).split()))
 
 
-def headline_text(h1: HtmlElement) -> str:
+def headline_text(h1: Element) -> str:
     """The heading's words on one line; a kicker above the headline joined by a plain separator.
 
     A kicker is a heading's first child element when the heading is only elements and
@@ -232,7 +232,7 @@ def _overlap(a: str, b: str) -> float:
     return len(words & set(re.findall(r"\w+", b.casefold()))) / len(words) if words else 0.0
 
 
-def visible_headline(tree: HtmlElement, hint: str, names: list[str]) -> str | None:
+def visible_headline(tree: Element, hint: str, names: list[str]) -> str | None:
     """The article's `<h1>`: inside the article or main content, else one that matches `hint`.
 
     `hint` is the page's declared title (og:title or <title>); a logo `<h1>` holding
@@ -255,7 +255,7 @@ def visible_headline(tree: HtmlElement, hint: str, names: list[str]) -> str | No
     return loose[0] if len(loose) == 1 and not hint else None
 
 
-def declared_title(tree: HtmlElement, metas: dict[str, str], articles: list[dict]) -> str:
+def declared_title(tree: Element, metas: dict[str, str], articles: list[dict]) -> str:
     """og:title, the JSON-LD headline or `<title>`, whichever the page gives first."""
     title_el = tree.find(".//title")
     return (
@@ -265,9 +265,7 @@ def declared_title(tree: HtmlElement, metas: dict[str, str], articles: list[dict
     )
 
 
-def headline(
-    tree: HtmlElement, url: str | None, metas: dict[str, str], articles: list[dict]
-) -> str:
+def headline(tree: Element, url: str | None, metas: dict[str, str], articles: list[dict]) -> str:
     """The headline a reader sees, or the declared title without the site's name."""
     names = site_names(metas, url, articles)
     declared = declared_title(tree, metas, articles)

@@ -261,7 +261,7 @@ def _decoded(body: bytes | str, encoding: str | None) -> bytes | str:
     except LookupError:
         return body
     text = body.decode(encoding, "replace")
-    if text.count("\ufffd") > MAX_REPLACEMENT_RATIO * max(len(text), 1):
+    if "\ufffd" in text and text.count("\ufffd") > MAX_REPLACEMENT_RATIO * max(len(text), 1):
         raise Undecodable(f"undecodable page: its bytes are not valid {encoding}")
     return text
 

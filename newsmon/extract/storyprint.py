@@ -26,8 +26,8 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from lxml.etree import _Element as Element
 from lxml.etree import iterwalk
-from lxml.html import HtmlElement
 
 from newsmon.extract.meta import canonical_link, headline, jsonld_articles, meta_map
 from newsmon.extract.page import _NEVER_STORY
@@ -60,18 +60,21 @@ def _needle(line: str) -> str:
     return squashed if any(c.isalnum() for c in squashed) else ""
 
 
-def _tag(element: HtmlElement) -> str:
+def _tag(element: Element) -> str:
     tag = element.tag
     return tag if isinstance(tag, str) else "#"
 
 
-def _pieces(region: HtmlElement) -> Iterator[str]:
+def _pieces(region: Element) -> Iterator[str]:
     """The region as extraction reads it, in document order (not its own tail)."""
     walker = iterwalk(region, events=("start", "end"))
+    never = _NEVER
     for event, element in walker:
-        tag = _tag(element)
         if event == "start":
-            if tag in _NEVER:
+            tag = element.tag
+            if not isinstance(tag, str):
+                tag = "#"
+            elif tag in never:
                 yield f"\x01{tag}\x02"
                 walker.skip_subtree()
                 continue
@@ -83,12 +86,12 @@ def _pieces(region: HtmlElement) -> Iterator[str]:
                 yield element.tail or ""
 
 
-def _story_text(element: HtmlElement) -> str:
+def _story_text(element: Element) -> str:
     """The element's text as extraction could take it: stripped subtrees left out."""
     return "".join(p for p in _pieces(element) if p[:1] not in ("\x01", "\x03"))
 
 
-def _at(tree: HtmlElement, path: tuple[int, ...]) -> HtmlElement | None:
+def _at(tree: Element, path: tuple[int, ...]) -> Element | None:
     node = tree
     for index in path:
         if index >= len(node):
@@ -97,7 +100,7 @@ def _at(tree: HtmlElement, path: tuple[int, ...]) -> HtmlElement | None:
     return node
 
 
-def _frame(tree: HtmlElement, path: tuple[int, ...]) -> Iterator[str]:
+def _frame(tree: Element, path: tuple[int, ...]) -> Iterator[str]:
     """The page's structure around the region: children's tags along the path, and the
     paragraphs of the region's siblings."""
     node = tree
@@ -110,32 +113,36 @@ def _frame(tree: HtmlElement, path: tuple[int, ...]) -> Iterator[str]:
         node = node[index]
 
 
-def fingerprint(tree: HtmlElement, path: tuple[int, ...], url: str | None) -> str | None:
-    """The fingerprint of the region at `path` on this page; None when it is not there."""
+def fingerprint(
+    tree: Element, path: tuple[int, ...], url: str | None, canonical: str | None = None
+) -> str | None:
+    """The fingerprint of the region at `path` on this page; None when it is not there.
+    `canonical`: the page's canonical link when the caller has it already."""
     region = _at(tree, path)
     if region is None or not isinstance(region.tag, str):
         return None
     metas, articles = meta_map(tree), jsonld_articles(tree)
-    digest = hashlib.sha256()
-    for part in (headline(tree, url, metas, articles), canonical_link(tree, url) or ""):
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    for part in (*_frame(tree, path), "\x05", *_pieces(region)):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    if canonical is None:
+        canonical = canonical_link(tree, url)
+    parts = [headline(tree, url, metas, articles), "\x00", canonical or "", "\x00"]
+    parts += _frame(tree, path)
+    parts.append("\x05")
+    parts += _pieces(region)
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _headline_element(tree: HtmlElement, title: str) -> HtmlElement | None:
+def _headline_element(tree: Element, title: str) -> Element | None:
     """The visible headline: the first <h1> that reads as the extracted title."""
     wanted = _squash(title)
     if not wanted:
         return None
     for h1 in tree.iter("h1"):
-        if _squash(h1.text_content()) == wanted:
+        if _squash("".join(h1.itertext())) == wanted:
             return h1
     return None
 
 
-def _deepest_holding(chain: list[HtmlElement], holds: Callable[[HtmlElement], bool]) -> int:
+def _deepest_holding(chain: list[Element], holds: Callable[[Element], bool]) -> int:
     """The index of the deepest element of `chain` (the root first, each the parent of the
     next; the root holds) that holds, by bisection: an element's text contains each of its
     children's, so along one line of descent holding is true down to a depth, then false.
@@ -151,11 +158,11 @@ def _deepest_holding(chain: list[HtmlElement], holds: Callable[[HtmlElement], bo
     return low
 
 
-def _readable(element: HtmlElement) -> bool:
+def _readable(element: Element) -> bool:
     return isinstance(element.tag, str) and element.tag not in _NEVER
 
 
-def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPrint | None:
+def locate(tree: Element, title: str, text: str, url: str | None) -> StoryPrint | None:
     """The smallest element holding every line of the extracted `text` and the visible
     headline, as a StoryPrint; None when the page's text does not hold them all.
 
@@ -166,7 +173,7 @@ def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPr
     if not needles:
         return None
 
-    def holds(element: HtmlElement) -> bool:
+    def holds(element: Element) -> bool:
         squashed = _squash(_story_text(element))
         return all(needle in squashed for needle in needles)
 
@@ -195,7 +202,7 @@ def locate(tree: HtmlElement, title: str, text: str, url: str | None) -> StoryPr
     return StoryPrint(path, digest) if digest else None
 
 
-def _index_in_parent(element: HtmlElement) -> int:
+def _index_in_parent(element: Element) -> int:
     """The element's place among its parent's children (every element of a chain below
     the root has a parent)."""
     parent = element.getparent()
