@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsmon.extract.meta import canonical_link
+from newsmon.extract.meta import canonical_link, landmarks
 from newsmon.extract.page import Extracted, _decoded, extract
 from newsmon.extract.parse import story_tree
 from newsmon.extract.rules import ExtractRules
@@ -61,14 +61,14 @@ def read_page(
         tree = story_tree(decode_file(text))
     else:
         tree = story_tree(text, body if isinstance(body, bytes) else None, encoding)
-    canonical = canonical_link(tree, url) if tree is not None else None
+    marks = landmarks(tree) if tree is not None else None
     same = (
         tree is not None
         and remembered is not None
-        and fingerprint(tree, remembered.path, url, canonical) == remembered.digest
+        and fingerprint(tree, remembered.path, url, marks) == remembered.digest
     )
-    if same and not full:
-        return PageRead(None, remembered, canonical)
+    if same and not full and marks is not None:  # (same implies them; said for mypy)
+        return PageRead(None, remembered, canonical_link(marks, url))
     extracted = extract(text, url)
     if same:
         return PageRead(extracted, remembered, region_unchanged=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.etree import _Element as Element
@@ -29,18 +30,39 @@ _IN_STORY = (
     " or ancestor::*[contains(@itemtype, 'Article')]"
 )
 _MAX_HEADLINE = 400
+_LANDMARKS = ("meta", "link", "base", "title", "script", "h1")
 
 
-def canonical_link(tree: Element, url: str | None) -> str | None:
+@dataclass(frozen=True)
+class Landmarks:
+    """The elements in which a page speaks about itself, in document order, gathered in
+    one walk of the tree: each reader below used to walk the whole tree for its own tag,
+    five walks a page, which was most of the fast path's cost after the parse."""
+
+    tree: Element
+    metas: tuple[Element, ...]
+    links: tuple[Element, ...]
+    bases: tuple[Element, ...]
+    titles: tuple[Element, ...]
+    scripts: tuple[Element, ...]
+    h1s: tuple[Element, ...]
+
+
+def landmarks(tree: Element) -> Landmarks:
+    """The page's landmarks as its tree holds them now (a tree pruned later has others)."""
+    found: dict[str, list[Element]] = {tag: [] for tag in _LANDMARKS}
+    for element in tree.iter(*_LANDMARKS):
+        found[element.tag].append(element)  # type: ignore[index]  # iter(tags): str tags
+    return Landmarks(tree, *(tuple(found[tag]) for tag in _LANDMARKS))
+
+
+def canonical_link(marks: Landmarks, url: str | None) -> str | None:
     """The page's `<link rel="canonical">`, made absolute against the page's URL and
     its `<base href>`, as a browser would read it. Unchecked: identity rules decide
     whether the page may be filed under it."""
-    href = base = None
-    for element in tree.iter("link", "base"):  # one walk over the tree for both
-        if element.tag == "base":
-            base = base if base is not None else element.get("href")
-        elif href is None and element.get("rel") == "canonical":
-            href = element.get("href")
+    base = next((b.get("href") for b in marks.bases if b.get("href") is not None), None)
+    canonicals = (k for k in marks.links if k.get("rel") == "canonical")
+    href = next((k.get("href") for k in canonicals if k.get("href") is not None), None)
     href = (href or "").strip()
     if not href:
         return None
@@ -50,10 +72,10 @@ def canonical_link(tree: Element, url: str | None) -> str | None:
         return None
 
 
-def meta_map(tree: Element) -> dict[str, str]:
+def meta_map(marks: Landmarks) -> dict[str, str]:
     """Every `<meta property|name|itemprop=key content>` of the page, the first of each key."""
     found: dict[str, str] = {}
-    for meta in tree.iter("meta"):
+    for meta in marks.metas:
         content = meta.get("content")
         if not content:
             continue
@@ -73,10 +95,10 @@ def meta_content(metas: dict[str, str], *keys: str) -> str | None:
     return None
 
 
-def jsonld_articles(tree: Element) -> list[dict]:
+def jsonld_articles(marks: Landmarks) -> list[dict]:
     """The page's schema.org article objects, `@graph` and lists unpacked; bad JSON ignored."""
     found: list[dict] = []
-    for script in tree.iterfind(".//script"):
+    for script in marks.scripts:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
@@ -232,7 +254,7 @@ def _overlap(a: str, b: str) -> float:
     return len(words & set(re.findall(r"\w+", b.casefold()))) / len(words) if words else 0.0
 
 
-def visible_headline(tree: Element, hint: str, names: list[str]) -> str | None:
+def visible_headline(marks: Landmarks, hint: str, names: list[str]) -> str | None:
     """The article's `<h1>`: inside the article or main content, else one that matches `hint`.
 
     `hint` is the page's declared title (og:title or <title>); a logo `<h1>` holding
@@ -240,7 +262,7 @@ def visible_headline(tree: Element, hint: str, names: list[str]) -> str | None:
     """
     scoped: list[str] = []
     loose: list[str] = []
-    for h1 in tree.iter("h1"):
+    for h1 in marks.h1s:
         text = headline_text(h1)
         if not text or len(text) > _MAX_HEADLINE or h1.xpath(_OUTSIDE_STORY):
             continue
@@ -255,9 +277,9 @@ def visible_headline(tree: Element, hint: str, names: list[str]) -> str | None:
     return loose[0] if len(loose) == 1 and not hint else None
 
 
-def declared_title(tree: Element, metas: dict[str, str], articles: list[dict]) -> str:
+def declared_title(marks: Landmarks, metas: dict[str, str], articles: list[dict]) -> str:
     """og:title, the JSON-LD headline or `<title>`, whichever the page gives first."""
-    title_el = tree.find(".//title")
+    title_el = marks.titles[0] if marks.titles else None
     return (
         meta_content(metas, "og:title", "twitter:title")
         or jsonld_value(articles, "headline")
@@ -265,12 +287,12 @@ def declared_title(tree: Element, metas: dict[str, str], articles: list[dict]) -
     )
 
 
-def headline(tree: Element, url: str | None, metas: dict[str, str], articles: list[dict]) -> str:
+def headline(marks: Landmarks, url: str | None, metas: dict[str, str], articles: list[dict]) -> str:
     """The headline a reader sees, or the declared title without the site's name."""
     names = site_names(metas, url, articles)
-    declared = declared_title(tree, metas, articles)
-    visible = visible_headline(tree, declared, names)
+    declared = declared_title(marks, metas, articles)
+    visible = visible_headline(marks, declared, names)
     if visible:
         return visible
-    names += home_link_names(tree, url)
+    names += home_link_names(marks.tree, url)
     return strip_site_name(declared, names, tuple(page_sections(metas, articles)))

@@ -44,6 +44,7 @@ from newsmon.extract.meta import (
     headline,
     jsonld_articles,
     jsonld_value,
+    landmarks,
     meta_content,
     meta_map,
 )
@@ -376,11 +377,13 @@ def extract(
     tree = parse_page(_decoded(body, encoding))
     if tree is None:
         return Extracted(title="", byline=None, text="", extractor=extractor)
-    canonical = canonical_link(tree, url)
+    marks = landmarks(tree)
+    canonical = canonical_link(marks, url)
     if rules is not None:
         drop_excluded(tree, rules)
-    articles, metas = jsonld_articles(tree), meta_map(tree)
-    title = selected_title(tree, rules) or headline(tree, url, metas, articles)
+        marks = landmarks(tree)  # what the rules dropped says nothing about the story
+    articles, metas = jsonld_articles(marks), meta_map(marks)
+    title = selected_title(tree, rules) or headline(marks, url, metas, articles)
     byline = _byline(tree, metas, articles)
     dates = page_dates(tree, metas, articles)
     language = page_language(tree, metas, jsonld_value(articles, "inLanguage"))

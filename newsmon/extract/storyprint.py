@@ -29,7 +29,14 @@ from dataclasses import dataclass
 from lxml.etree import _Element as Element
 from lxml.etree import iterwalk
 
-from newsmon.extract.meta import canonical_link, headline, jsonld_articles, meta_map
+from newsmon.extract.meta import (
+    Landmarks,
+    canonical_link,
+    headline,
+    jsonld_articles,
+    landmarks,
+    meta_map,
+)
 from newsmon.extract.page import _NEVER_STORY
 
 _NEVER = frozenset(_NEVER_STORY)
@@ -114,17 +121,17 @@ def _frame(tree: Element, path: tuple[int, ...]) -> Iterator[str]:
 
 
 def fingerprint(
-    tree: Element, path: tuple[int, ...], url: str | None, canonical: str | None = None
+    tree: Element, path: tuple[int, ...], url: str | None, marks: Landmarks | None = None
 ) -> str | None:
     """The fingerprint of the region at `path` on this page; None when it is not there.
-    `canonical`: the page's canonical link when the caller has it already."""
+    `marks`: the tree's landmarks when the caller has gathered them already."""
     region = _at(tree, path)
     if region is None or not isinstance(region.tag, str):
         return None
-    metas, articles = meta_map(tree), jsonld_articles(tree)
-    if canonical is None:
-        canonical = canonical_link(tree, url)
-    parts = [headline(tree, url, metas, articles), "\x00", canonical or "", "\x00"]
+    marks = marks or landmarks(tree)
+    metas, articles = meta_map(marks), jsonld_articles(marks)
+    title = headline(marks, url, metas, articles)
+    parts = [title, "\x00", canonical_link(marks, url) or "", "\x00"]
     parts += _frame(tree, path)
     parts.append("\x05")
     parts += _pieces(region)
