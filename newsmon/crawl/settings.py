@@ -56,6 +56,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 REDIRECT_MAX_TIMES = 10
 DNS_TIMEOUT = 20
 STATS_DUMP = False
+# Scrapy's in-memory stats, counted without a Python hook on every attribute read.
+STATS_CLASS = "newsmon.crawl.stats.CrawlStats"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
