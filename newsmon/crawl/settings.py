@@ -66,7 +66,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 # no HTTP auth or allowed_domains, and newsmon's own metrics count what the downloader
 # stats would. Each of these costs a call per request on the crawl's one thread.
 # (The referer middleware stays: the redirect middlewares warn at start-up without it.)
+# MetaCopyDetectionMiddleware only warns about requests a spider yields from a response
+# with Scrapy's internal meta copied into them: the watch spider yields its requests
+# from start() alone, never from a response, so it would only wrap each output.
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
