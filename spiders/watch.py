@@ -56,7 +56,8 @@ class WatchSpider(scrapy.Spider):
         async for task in self.queue.tasks():
             try:
                 mode = await self.modes.get(task.source_id) if self.modes else PLAIN
-                task = replace(task, min_interval=mode.min_interval)
+                if task.min_interval != mode.min_interval:  # a copy only where it differs
+                    task = replace(task, min_interval=mode.min_interval)
                 request = self._request(task, mode, browser=self._in_browser(task, mode))
             except Exception as exc:  # a URL Scrapy refuses is that task's failure alone
                 yield self._failure(task, f"cannot fetch this URL: {type(exc).__name__}: {exc}")

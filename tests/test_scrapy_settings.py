@@ -68,3 +68,20 @@ def test_the_service_settings_follow_its_config() -> None:
     assert settings["USER_AGENT"].endswith("(+https://desk.example.org/)")
     assert settings.getint("CONCURRENT_REQUESTS") == 3
     assert settings["NEWSMON_CONFIG"] is config
+
+
+def test_the_crawl_counts_its_stats_without_scrapys_attribute_hook() -> None:
+    """The crawl's stats are Scrapy's in-memory counts, read the ordinary way: Scrapy's
+    hook on every attribute read cost more than the counting."""
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.test import get_crawler
+
+    settings = crawl_settings(Config())
+    stats = load_object(settings["STATS_CLASS"])(get_crawler())
+    assert isinstance(stats, MemoryStatsCollector)
+    assert type(stats).__getattribute__ is object.__getattribute__
+    stats.inc_value("newsmon/articles_checked")
+    stats.inc_value("newsmon/articles_checked", 2)
+    stats.max_value("most", 3)
+    assert stats.get_stats() == {"newsmon/articles_checked": 3, "most": 3}

@@ -6,9 +6,17 @@ the crawl's thread, about 0.25 ms for a 175 KiB news page on every check, though
 extraction worker decodes the page again anyway. This one decodes a prefix of the bytes
 long enough for those characters in any encoding, with the encoding Scrapy chose, and
 hands Scrapy the same answers it would have found.
+
+Most pages name no refresh at all, and in an encoding whose ASCII characters are their own
+bytes, and no other bytes', a tag that names one has the bytes of "refresh" in it
+(case aside): where those bytes are not in the prefix, the answer is "no refresh" without
+decoding anything or reading the base URL.
 """
 
 from __future__ import annotations
+
+import codecs
+import functools
 
 from scrapy import Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
@@ -22,10 +30,32 @@ HEAD_CHARS = 4096  # what Scrapy reads the tag and the base URL from
 HEAD_BYTES = 4 * (HEAD_CHARS + 1)
 
 
-def head_text(response: HtmlResponse) -> str:
-    """The first HEAD_CHARS characters of `response.text`, without decoding the rest."""
-    charset = f"charset={response.encoding}"
+NO_REFRESH = (None, None)  # what Scrapy's reading gives for a page naming none
+
+
+def head_text(response: HtmlResponse, encoding: str | None = None) -> str:
+    """The first HEAD_CHARS characters of `response.text`, without decoding the rest.
+    `encoding`: `response.encoding`, when the caller has it already."""
+    charset = f"charset={encoding or response.encoding}"
     return html_to_unicode(charset, response.body[:HEAD_BYTES])[1][:HEAD_CHARS]
+
+
+@functools.lru_cache(maxsize=64)
+def ascii_transparent(encoding: str) -> bool:
+    """Whether text in `encoding` has each ASCII character as its own byte and no other
+    bytes decode to ASCII: UTF-8 and the single-byte ASCII supersets (not UTF-16 or -32,
+    nor the shifting East Asian encodings)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in ("utf-8", "ascii", "latin-1") or name.startswith(("iso8859-", "cp125"))
+
+
+def names_no_refresh(body: bytes, encoding: str) -> bool:
+    """True when the page's first HEAD_CHARS characters surely name no refresh: Scrapy's
+    reading (w3lib) needs "refresh" in a meta tag's attributes, whatever its case."""
+    return ascii_transparent(encoding) and b"refresh" not in body[:HEAD_BYTES].lower()
 
 
 class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
@@ -44,12 +74,16 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
             and isinstance(response, HtmlResponse)
             and response not in metaref
         ):
-            text = head_text(response)
+            encoding = response.encoding  # worked out anew on every read: read once
+            if names_no_refresh(response.body, encoding):
+                metaref[response] = NO_REFRESH
+                return super().process_response(request, response)
+            text = head_text(response, encoding)
             base = baseurl.get(response)
             if base is None:
-                base = html.get_base_url(text, response.url, response.encoding)
+                base = html.get_base_url(text, response.url, encoding)
                 baseurl[response] = base
             metaref[response] = html.get_meta_refresh(
-                text, base, response.encoding, ignore_tags=self._ignore_tags
+                text, base, encoding, ignore_tags=self._ignore_tags
             )
         return super().process_response(request, response)

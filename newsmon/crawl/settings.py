@@ -56,6 +56,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 REDIRECT_MAX_TIMES = 10
 DNS_TIMEOUT = 20
 STATS_DUMP = False
+# Scrapy's in-memory stats, counted without a Python hook on every attribute read.
+STATS_CLASS = "newsmon.crawl.stats.CrawlStats"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
@@ -64,7 +66,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 # no HTTP auth or allowed_domains, and newsmon's own metrics count what the downloader
 # stats would. Each of these costs a call per request on the crawl's one thread.
 # (The referer middleware stays: the redirect middlewares warn at start-up without it.)
+# MetaCopyDetectionMiddleware only warns about requests a spider yields from a response
+# with Scrapy's internal meta copied into them: the watch spider yields its requests
+# from start() alone, never from a response, so it would only wrap each output.
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
