@@ -109,6 +109,24 @@ def test_new_chrome_around_an_unchanged_story_matches(layout, served):
         assert _read(draw(story("probe"), views), served, first.story).extracted is None
 
 
+@pytest.mark.parametrize("served", ["text", "utf-8 bytes"])
+def test_a_page_only_trafilaturas_repairs_make_readable_still_takes_the_fast_path(served):
+    """A self-closed `<html ... />` leaves libxml2 an empty document: the fingerprint's
+    tree is then parsed from the text as trafilatura repairs it, or the page would be
+    extracted in full on every check."""
+
+    def broken(views: int) -> str:
+        page = storypages.front(story("probe"), views)
+        assert '<html lang="en">' in page
+        return page.replace('<html lang="en">', '<html lang="en" />\n', 1)
+
+    first = _read(broken(1), served)
+    assert first.extracted is not None and first.story is not None
+    assert _read(broken(2), served, first.story).extracted is None
+    edited = broken(2).replace("reviewed 10 cases", "reviewed 11 cases")
+    assert _read(edited, served, first.story).extracted is not None
+
+
 @pytest.mark.parametrize("served", ["text", "utf-8 bytes", "cp1252 bytes"])
 @pytest.mark.parametrize("control", ["\x00", "\x0c", "\x1b"])
 def test_control_characters_in_the_story_neither_hide_an_edit_nor_block_the_fast_path(

@@ -119,10 +119,10 @@ def story_tree(
 
     It need not be the tree extraction reads, only the same for the same page every
     time, and complete: the characters libxml2 cannot take are stripped as trafilatura
-    strips them (else the parse could end early and leave text unseen), and nothing
-    else is repaired. Bytes that decoded as UTF-8 without a fault are parsed as they
-    are (a tenth less time than the string they decoded to). A page that parses to
-    nothing gives None.
+    strips them (else the parse could end early and leave text unseen), and the rest of
+    trafilatura's repairs are made only for a page that parses to nothing without them.
+    Bytes that decoded as UTF-8 without a fault are parsed as they are (a tenth less
+    time than the string they decoded to). A page that parses to nothing gives None.
     """
     codec = _codec(encoding)
     if _holds_no_invalid(text, raw, codec):
@@ -134,6 +134,15 @@ def story_tree(
         from trafilatura.utils import INVALID_XML_CHARS
 
         source = INVALID_XML_CHARS.sub("", text)
+    tree = _plain_tree(source)
+    if tree is None:  # a page only trafilatura's repairs make readable (`<html ... />`)
+        from trafilatura.utils import repair_faulty_html
+
+        tree = _plain_tree(repair_faulty_html(text, text[:50].lower()))
+    return tree
+
+
+def _plain_tree(source: str | bytes) -> etree._Element | None:
     try:
         tree = etree.fromstring(source, parser=_plain_parser())
     except MemoryError:
