@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, fromstring
@@ -24,17 +25,20 @@ from lxml.html import HtmlElement, HTMLParser, fromstring
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 
 
+# trafilatura's parser settings, plus `huge_tree`: no depth or text-node size cut.
+_SETTINGS: dict[str, Any] = {
+    "collect_ids": False,
+    "default_doctype": False,
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": True,
+}
+
+
 @functools.cache
 def _parser() -> HTMLParser:
-    """trafilatura's parser settings, plus `huge_tree`: no depth or text-node size cut."""
-    return HTMLParser(
-        collect_ids=False,
-        default_doctype=False,
-        encoding="utf-8",
-        remove_comments=True,
-        remove_pis=True,
-        huge_tree=True,
-    )
+    return HTMLParser(**_SETTINGS)
 
 
 @functools.cache
@@ -42,14 +46,7 @@ def _plain_parser() -> etree.HTMLParser:
     """The same settings, building plain elements: lxml.html's elements look their class
     up in Python for every element a walk touches, and the fingerprint needs none of
     their methods."""
-    return etree.HTMLParser(
-        collect_ids=False,
-        default_doctype=False,
-        encoding="utf-8",
-        remove_comments=True,
-        remove_pis=True,
-        huge_tree=True,
-    )
+    return etree.HTMLParser(**_SETTINGS)
 
 
 def _parse(text: str) -> HtmlElement | None:
