@@ -36,8 +36,8 @@ _LANDMARKS = ("meta", "link", "base", "title", "script", "h1")
 @dataclass(frozen=True)
 class Landmarks:
     """The elements in which a page speaks about itself, in document order, gathered in
-    one walk of the tree: each reader below used to walk the whole tree for its own tag,
-    five walks a page, which was most of the fast path's cost after the parse."""
+    one walk of the tree: each reader below walked the whole tree for its own tag, five
+    walks a page where one does (the fast path reads them on every check)."""
 
     tree: Element
     metas: tuple[Element, ...]

@@ -128,7 +128,8 @@ def fingerprint(
     region = _at(tree, path)
     if region is None or not isinstance(region.tag, str):
         return None
-    marks = marks or landmarks(tree)
+    if marks is None:
+        marks = landmarks(tree)
     metas, articles = meta_map(marks), jsonld_articles(marks)
     title = headline(marks, url, metas, articles)
     parts = [title, "\x00", canonical_link(marks, url) or "", "\x00"]
