@@ -15,15 +15,14 @@ decoding anything or reading the base URL.
 
 from __future__ import annotations
 
-import codecs
-import functools
-
 from scrapy import Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils import response as scrapy_response
 from w3lib import html
 from w3lib.encoding import html_to_unicode
+
+from newsmon.core.charsets import ascii_transparent
 
 HEAD_CHARS = 4096  # what Scrapy reads the tag and the base URL from
 # No encoding takes more than 4 bytes for a character, nor for its byte-order mark.
@@ -38,18 +37,6 @@ def head_text(response: HtmlResponse, encoding: str | None = None) -> str:
     `encoding`: `response.encoding`, when the caller has it already."""
     charset = f"charset={encoding or response.encoding}"
     return html_to_unicode(charset, response.body[:HEAD_BYTES])[1][:HEAD_CHARS]
-
-
-@functools.lru_cache(maxsize=64)
-def ascii_transparent(encoding: str) -> bool:
-    """Whether text in `encoding` has each ASCII character as its own byte and no other
-    bytes decode to ASCII: UTF-8 and the single-byte ASCII supersets (not UTF-16 or -32,
-    nor the shifting East Asian encodings)."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return False
-    return name in ("utf-8", "ascii", "latin-1") or name.startswith(("iso8859-", "cp125"))
 
 
 def names_no_refresh(body: bytes, encoding: str) -> bool:

@@ -13,12 +13,13 @@ not HTML) with a parser that lifts it, and trafilatura takes the tree as it is.
 
 from __future__ import annotations
 
-import codecs
 import functools
 from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, fromstring
+
+from newsmon.core.charsets import ascii_transparent, codec_name
 
 # The characters libxml2 cannot take, as trafilatura strips them before parsing
 # (trafilatura.utils.INVALID_XML_CHARS): C0 controls but tab, newline and return.
@@ -86,24 +87,12 @@ def parse_page(body: bytes | str) -> HtmlElement | None:
     return tree
 
 
-def _codec(encoding: str | None) -> str | None:
-    if not encoding:
-        return None
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        return None
-
-
-def _holds_no_invalid(text: str, raw: bytes | None, codec: str | None) -> bool:
+def _holds_no_invalid(text: str, raw: bytes | None, encoding: str | None) -> bool:
     """Whether `text` surely holds none of the characters libxml2 cannot take: looked
-    for in the page's bytes where every encoding that could have decoded them writes
-    those characters as the same single bytes (a scan of the bytes costs a fifth of a
-    regular expression over the text)."""
-    if "\ufffe" in text or "\uffff" in text or raw is None or codec is None:
-        return False
-    if codec not in ("utf-8", "ascii", "cp1252") and not codec.startswith("iso8859-"):
-        return False  # UTF-16, EBCDIC...: a control character is not its own byte there
+    for in the page's bytes where the encoding writes those characters as their own
+    bytes (a scan of the bytes costs a fifth of a regular expression over the text)."""
+    if "\ufffe" in text or "\uffff" in text or raw is None or not ascii_transparent(encoding):
+        return False  # (UTF-16, EBCDIC...: a control character is not its own byte there)
     return len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
 
 
@@ -121,9 +110,8 @@ def story_tree(
     Bytes that decoded as UTF-8 without a fault are parsed as they are (a tenth less
     time than the string they decoded to). A page that parses to nothing gives None.
     """
-    codec = _codec(encoding)
-    if _holds_no_invalid(text, raw, codec):
-        if raw is not None and codec == "utf-8" and "\ufffd" not in text:
+    if _holds_no_invalid(text, raw, encoding):
+        if raw is not None and codec_name(encoding) == "utf-8" and "\ufffd" not in text:
             source: str | bytes = raw
         else:
             source = text
