@@ -90,7 +90,6 @@ def _article_windows(session: Session, request: ClaimRequest) -> Iterable[list[t
     if request.after_id is not None:
         # `--all` walks the table by id behind a cursor: no row may be passed over, so
         # no host is set aside here (claim_articles takes these rows in order, uncapped).
-        saturated = []
         after = request.after_id
         for _ in range(SCAN_WINDOWS):
             query: Select = (

@@ -74,5 +74,5 @@ def read_page(
         return PageRead(extracted, remembered, region_unchanged=True)
     story = None
     if tree is not None and extracted.text.strip():
-        story = locate(tree, extracted.title, extracted.text, url)
+        story = locate(tree, extracted.title, extracted.text, url, marks)
     return PageRead(extracted, story)

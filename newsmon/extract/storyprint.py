@@ -75,13 +75,10 @@ def _tag(element: Element) -> str:
 def _pieces(region: Element) -> Iterator[str]:
     """The region as extraction reads it, in document order (not its own tail)."""
     walker = iterwalk(region, events=("start", "end"))
-    never = _NEVER
     for event, element in walker:
         if event == "start":
-            tag = element.tag
-            if not isinstance(tag, str):
-                tag = "#"
-            elif tag in never:
+            tag = _tag(element)
+            if tag in _NEVER:
                 yield f"\x01{tag}\x02"
                 walker.skip_subtree()
                 continue
@@ -170,13 +167,16 @@ def _readable(element: Element) -> bool:
     return isinstance(element.tag, str) and element.tag not in _NEVER
 
 
-def locate(tree: Element, title: str, text: str, url: str | None) -> StoryPrint | None:
+def locate(
+    tree: Element, title: str, text: str, url: str | None, marks: Landmarks | None = None
+) -> StoryPrint | None:
     """The smallest element holding every line of the extracted `text` and the visible
     headline, as a StoryPrint; None when the page's text does not hold them all.
 
     With a visible headline the region is one of its ancestors, found by bisection over
     them (a full extraction, the fast path's safety net, paid a walk of the page's text
-    per level of depth before); without one, the descent tries each child in turn."""
+    per level of depth before); without one, the descent tries each child in turn.
+    `marks`: the tree's landmarks when the caller has gathered them already."""
     needles = [n for n in (_needle(line) for line in text.split("\n")) if n]
     if not needles:
         return None
@@ -206,7 +206,7 @@ def locate(tree: Element, title: str, text: str, url: str | None) -> StoryPrint 
             else:
                 break
         path = tuple(steps)
-    digest = fingerprint(tree, path, url)
+    digest = fingerprint(tree, path, url, marks)
     return StoryPrint(path, digest) if digest else None
 
 
