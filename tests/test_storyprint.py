@@ -66,6 +66,7 @@ SERVED = {
     "text": lambda page: (page, None),
     "utf-8 bytes": lambda page: (page.encode("utf-8"), "utf-8"),
     "cp1252 bytes": lambda page: (page.encode("cp1252", "xmlcharrefreplace"), "cp1252"),
+    "cp1251 bytes": lambda page: (page.encode("cp1251", "xmlcharrefreplace"), "windows-1251"),
     "utf-16 bytes": lambda page: (page.encode("utf-16"), "utf-16"),
 }
 
@@ -127,7 +128,7 @@ def test_a_page_only_trafilaturas_repairs_make_readable_still_takes_the_fast_pat
     assert _read(edited, served, first.story).extracted is not None
 
 
-@pytest.mark.parametrize("served", ["text", "utf-8 bytes", "cp1252 bytes"])
+@pytest.mark.parametrize("served", ["text", "utf-8 bytes", "cp1252 bytes", "cp1251 bytes"])
 @pytest.mark.parametrize("control", ["\x00", "\x0c", "\x1b"])
 def test_control_characters_in_the_story_neither_hide_an_edit_nor_block_the_fast_path(
     control, served
