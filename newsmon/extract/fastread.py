@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsmon.extract.meta import canonical_link, landmarks
+from newsmon.core.charsets import codec_name
+from newsmon.extract.meta import canonical_link
 from newsmon.extract.page import Extracted, _decoded, extract
-from newsmon.extract.parse import story_tree
 from newsmon.extract.rules import ExtractRules
+from newsmon.extract.storydom import dom_landmarks, story_tree
 from newsmon.extract.storyprint import StoryPrint, fingerprint, locate
 
 
@@ -50,18 +51,22 @@ def read_page(
 
     Raises:
         RuleMiss: a selector of `rules` matched nothing on this page.
-        Undecodable: the bytes are not valid in `encoding`.
+        Undecodable: the bytes are not valid in `encoding` (a page read by its
+            fingerprint alone is not decoded).
     """
     if rules is not None:
         return PageRead(extract(body, url, encoding=encoding, rules=rules), None)
-    text = _decoded(body, encoding)  # once: a full extraction reads the same text
+    # A UTF-8 page's served bytes are parsed as they are: decoded only if it must be
+    # extracted (lexbor reads bytes as UTF-8, with a browser's replacement characters).
+    utf8 = isinstance(body, bytes) and codec_name(encoding) == "utf-8"
+    text = None if utf8 else _decoded(body, encoding)
     if isinstance(text, bytes):  # no usable encoding: trafilatura's sniffing, as extract's
         from trafilatura.utils import decode_file
 
         tree = story_tree(decode_file(text))
     else:
-        tree = story_tree(text, body if isinstance(body, bytes) else None, encoding)
-    marks = landmarks(tree) if tree is not None else None
+        tree = story_tree(body if text is None else text)
+    marks = dom_landmarks(tree) if tree is not None else None
     same = (
         tree is not None
         and remembered is not None
@@ -69,7 +74,7 @@ def read_page(
     )
     if same and not full and marks is not None:  # (same implies them; said for mypy)
         return PageRead(None, remembered, canonical_link(marks, url))
-    extracted = extract(text, url)
+    extracted = extract(_decoded(body, encoding) if text is None else text, url)
     if same:
         return PageRead(extracted, remembered, region_unchanged=True)
     story = None

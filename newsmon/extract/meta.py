@@ -1,6 +1,7 @@
 """The page's own statements about the article: JSON-LD, `<meta>`, the headline a reader sees.
 
-Pure functions over a parsed lxml tree. The visible headline is the article's
+Pure functions over a parsed lxml tree (or the fingerprint's lexbor tree, read through
+newsmon.extract.storydom.LexElement). The visible headline is the article's
 `<h1>`; `og:title` and `<title>` carry SEO variants and the site's name, so they
 are only fallbacks, with the site's name stripped by what the page says its name
 is (`og:site_name`, the JSON-LD publisher, the host), never by a list of sites.
@@ -24,11 +25,7 @@ _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " « ", 
 # ever cut where what they set apart is the site's name or the page's section.
 _TIGHT_SEPARATORS = ("|", "ㅣ", "｜", "-", "–", "—", "_", "·", "：", ":")
 _KICKER_MARKS = re.compile(r"^[\s:|\-–—·•/：｜]*$")
-_OUTSIDE_STORY = "ancestor::nav or ancestor::aside or ancestor::footer"
-_IN_STORY = (
-    "ancestor::article or ancestor::main or ancestor::*[@role='main']"
-    " or ancestor::*[contains(@itemtype, 'Article')]"
-)
+_OUTSIDE_STORY = frozenset({"nav", "aside", "footer"})
 _MAX_HEADLINE = 400
 _LANDMARKS = ("meta", "link", "base", "title", "script", "h1")
 
@@ -264,17 +261,32 @@ def visible_headline(marks: Landmarks, hint: str, names: list[str]) -> str | Non
     loose: list[str] = []
     for h1 in marks.h1s:
         text = headline_text(h1)
-        if not text or len(text) > _MAX_HEADLINE or h1.xpath(_OUTSIDE_STORY):
+        if not text or len(text) > _MAX_HEADLINE or _outside_story(h1):
             continue
         if _squash(text) in {_squash(n) for n in names}:  # the site's logo
             continue
-        (scoped if h1.xpath(_IN_STORY) else loose).append(text)
+        (scoped if _in_story(h1) else loose).append(text)
     if scoped:
         return max(scoped, key=lambda t: _overlap(t, hint) > 0.5)  # first wins on a tie
     matching = [t for t in loose if _overlap(t, hint) >= 0.5]
     if matching:
         return matching[0]
     return loose[0] if len(loose) == 1 and not hint else None
+
+
+def _outside_story(element: Element) -> bool:
+    """Inside navigation, an aside or a footer."""
+    return any(a.tag in _OUTSIDE_STORY for a in element.iterancestors())
+
+
+def _in_story(element: Element) -> bool:
+    """Inside the article or the page's main content, as the page marks them."""
+    return any(
+        a.tag in ("article", "main")
+        or a.get("role") == "main"
+        or "Article" in (a.get("itemtype") or "")
+        for a in element.iterancestors()
+    )
 
 
 def declared_title(marks: Landmarks, metas: dict[str, str], articles: list[dict]) -> str:
