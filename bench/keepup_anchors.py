@@ -59,11 +59,11 @@ def anchor_json(
 ) -> str | None:
     """The anchor of an article served as `page` at `url`, checked at `checked` offsets
     from `first_seen` with its text `digest` unchanged; None when the region is not there."""
-    from newsmon.extract.parse import parse_page
+    from newsmon.extract.storydom import story_tree
     from newsmon.extract.storyprint import StoryPrint, fingerprint
 
     original, html = page
-    tree = parse_page(html.replace(original, url))
+    tree = story_tree(html.replace(original, url))
     printed = fingerprint(tree, path, url) if tree is not None else None
     if printed is None:
         return None

@@ -112,9 +112,9 @@ def test_new_chrome_around_an_unchanged_story_matches(layout, served):
 
 @pytest.mark.parametrize("served", ["text", "utf-8 bytes"])
 def test_a_page_only_trafilaturas_repairs_make_readable_still_takes_the_fast_path(served):
-    """A self-closed `<html ... />` leaves libxml2 an empty document: the fingerprint's
-    tree is then parsed from the text as trafilatura repairs it, or the page would be
-    extracted in full on every check."""
+    """A self-closed `<html ... />` leaves libxml2 an empty document (trafilatura repairs
+    the text first); the fingerprint's tree must hold the story all the same, or the page
+    would be extracted in full on every check."""
 
     def broken(views: int) -> str:
         page = storypages.front(story("probe"), views)
@@ -133,8 +133,9 @@ def test_a_page_only_trafilaturas_repairs_make_readable_still_takes_the_fast_pat
 def test_control_characters_in_the_story_neither_hide_an_edit_nor_block_the_fast_path(
     control, served
 ):
-    """libxml2 cannot take C0 controls: trafilatura strips them before parsing, and the
-    fingerprint's tree must read past them too, whichever route the page takes."""
+    """trafilatura strips C0 controls before parsing (libxml2 cannot take them); the
+    fingerprint's tree keeps them as text, and must still find the story's lines in it
+    and see an edit after them, whichever route the page takes."""
     marked = story("probe")
     marked.paragraphs[2] = marked.paragraphs[2].replace("officials", f"offi{control}cials")
     page = storypages.front(marked, 1)
@@ -144,6 +145,69 @@ def test_control_characters_in_the_story_neither_hide_an_edit_nor_block_the_fast
     assert again.extracted is None  # new chrome, the same story: the fast path
     edited = storypages.front(marked, 2).replace("would publish its findings", "will publish")
     assert _read(edited, served, first.story).extracted is not None
+
+
+def _bare(paragraphs: list[str], request: int) -> str:
+    """A story written straight into `<body>`, no container, and what a site's cache
+    appends after `</html>`, on some requests only: the HTML parser moves the whitespace
+    after `</html>` into `<body>`."""
+    body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    after = f"\n<!-- served from cache, request {request} -->\n" if request % 2 else ""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><title>Council reviews probe cases</title>'
+        f"</head><body><h1>Council reviews probe cases</h1>\n{body}</body></html>{after}"
+    )
+
+
+@pytest.mark.parametrize("served", ["text", "utf-8 bytes"])
+def test_a_story_held_by_body_takes_the_fast_path_whatever_follows_the_page(served):
+    paragraphs = story("probe").paragraphs
+    first = _read(_bare(paragraphs, 1), served)
+    assert first.extracted is not None and first.story is not None
+    assert _read(_bare(paragraphs, 2), served, first.story).extracted is None
+    edited = [paragraphs[0].replace("10 cases", "11 cases"), *paragraphs[1:]]
+    assert _read(_bare(edited, 3), served, first.story).extracted is not None
+    added = [*paragraphs, "The minister later said the figures would be revised."]
+    assert _read(_bare(added, 4), served, first.story).extracted is not None
+
+
+def test_a_story_nested_thousands_deep_takes_the_fast_path_and_an_edit_misses():
+    """The fingerprint's walks keep their own stacks: a page nested deeper than Python's
+    recursion limit is fingerprinted like any other."""
+    depth = 2000  # past Python's recursion limit; trafilatura reads nothing much deeper
+
+    def page(paragraphs: list[str], views: int) -> str:
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        return (
+            f'<html><head><title>Council reviews probe cases</title></head><body class="v{views}">'
+            f"{'<div>' * depth}<h1>Council reviews probe cases</h1>{body}{'</div>' * depth}"
+            f"<div>{views} reading now</div></body></html>"
+        )
+
+    paragraphs = story("probe").paragraphs
+    first = read_page(page(paragraphs, 1), URL)
+    assert first.extracted is not None and first.story is not None
+    assert len(first.story.path) > depth
+    assert read_page(page(paragraphs, 2), URL, remembered=first.story).extracted is None
+    edited = [*paragraphs[:-1], paragraphs[-1].replace("next month", "next year")]
+    assert read_page(page(edited, 2), URL, remembered=first.story).extracted is not None
+
+
+def test_a_page_with_more_tags_than_any_article_is_extracted_in_full_on_every_check():
+    """lexbor slows sharply on thousands of unclosed elements: such a page gets no
+    fingerprint tree, and so no fast path, rather than a parse a publisher could make
+    take seconds on every check."""
+    from newsmon.extract.storydom import MAX_TAGS
+
+    page = storypages.front(story("probe"), 1)
+    padded = page.replace("</footer>", "<span>" * MAX_TAGS + "</footer>")
+    first = read_page(padded, URL)
+    assert (
+        first.extracted is not None and first.extracted.text == read_page(page, URL).extracted.text
+    )
+    assert first.story is None
+    remembered = read_page(page, URL).story
+    assert read_page(padded, URL, remembered=remembered).extracted is not None
 
 
 def test_a_story_that_moved_misses_and_is_located_anew():
