@@ -1,8 +1,8 @@
 """Keep-up benchmark: how many new articles a day one node keeps up with, and how late.
 
 Run on demand: `python bench/keepup.py [--seconds S] [--warmup W] [--rates R,R,...]
-[--fleet R] [--hosts N] [--light]`. For each R (new articles a day), a fresh database
-holds the articles a steady intake of R a day leaves behind: R x 40 articles of ages
+[--fleet R] [--hosts N] [--light] [--stale-anchors]`. For each R (new articles a day), a
+fresh database holds the articles a steady intake of R a day leaves behind: R x 40 articles of ages
 spread evenly over 40 days, each with its first version (the text the page extracts to),
 its `next_check_at` where the recheck table (newsmon.record.policy) puts it and, for those
 due in the run, the story anchor its earlier checks left (bench/keepup_anchors.py: where
@@ -111,6 +111,7 @@ def build(
     now: datetime,
     *,
     light: bool = False,
+    stale: bool = False,
 ) -> dict[int, Planned]:
     """The database a steady intake of `rate` articles a day leaves, as of `now`; returns
     each article's plan (bulk inserts with SQLAlchemy Core, a chunk at a time).
@@ -212,6 +213,7 @@ def build(
                         extractor=extractor,
                         first_seen=first_seen,
                         checked=offsets[:done],
+                        stale=stale,
                     )
                 row.update(
                     title=title,
@@ -392,6 +394,7 @@ def measure(
     processes: int = 1,
     *,
     light: bool = False,
+    stale: bool = False,
 ) -> Result:
     from sqlalchemy import func, select
 
@@ -400,7 +403,7 @@ def measure(
 
     as_of = datetime.now(UTC)
     run_for = timedelta(seconds=warmup + seconds + 60)
-    plan = build(url, sites, rate, run_for, now=as_of, light=light)
+    plan = build(url, sites, rate, run_for, now=as_of, light=light, stale=stale)
     behind = (datetime.now(UTC) - as_of).total_seconds()  # the build's own time
     print(f"  R={rate}: built {len(plan)} articles in {behind:.0f} s", flush=True)
     served = in_processes(url, warmup, seconds, processes, behind)
@@ -479,6 +482,12 @@ def main() -> None:
         help="short first versions for the articles the run never checks (R = 50,000 in "
         "a few GB instead of about 40 per database)",
     )
+    parser.add_argument(
+        "--stale-anchors",
+        action="store_true",
+        help="every story anchor of an older fingerprint scheme, as just after an upgrade "
+        "that changed it: each article's next check is a full extraction",
+    )
     args = parser.parse_args()
     if not (benchmark := shared_data()).exists():
         print(
@@ -496,7 +505,15 @@ def main() -> None:
             try:
                 url = f"sqlite:///{Path(tmp) / f'keepup-{rate}.db'}"
                 results.append(
-                    measure(url, sites, rate, args.warmup, args.seconds, light=args.light)
+                    measure(
+                        url,
+                        sites,
+                        rate,
+                        args.warmup,
+                        args.seconds,
+                        light=args.light,
+                        stale=args.stale_anchors,
+                    )
                 )
             finally:
                 sites.stop()
@@ -534,6 +551,7 @@ def fleet(rate: int, args: argparse.Namespace) -> None:
             args.seconds,
             processes=2,
             light=args.light,
+            stale=args.stale_anchors,
         )
         report("two processes, PostgreSQL", result)
     finally:

@@ -56,9 +56,11 @@ def anchor_json(
     extractor: str,
     first_seen: datetime,
     checked: list[timedelta],
+    stale: bool = False,
 ) -> str | None:
     """The anchor of an article served as `page` at `url`, checked at `checked` offsets
-    from `first_seen` with its text `digest` unchanged; None when the region is not there."""
+    from `first_seen` with its text `digest` unchanged; None when the region is not there.
+    `stale`: a fingerprint no page of this scheme gives (one taken on another tree)."""
     from newsmon.extract.storydom import story_tree
     from newsmon.extract.storyprint import StoryPrint, fingerprint
 
@@ -67,5 +69,7 @@ def anchor_json(
     printed = fingerprint(tree, path, url) if tree is not None else None
     if printed is None:
         return None
+    if stale:
+        printed = "0" * len(printed)
     anchor = net_state(StoryPrint(path, printed), first_seen, checked)
     return replace(anchor, extractor=extractor, digest=digest).to_json()
