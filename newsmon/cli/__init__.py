@@ -146,7 +146,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (*_loaded(USER_ERRORS), OSError) as exc:
+    except _loaded(USER_ERRORS) + (OSError,) as exc:
         from newsmon.cli.common import fail
 
         config_errors = _loaded((("newsmon.config.settings", "ConfigError"),))
