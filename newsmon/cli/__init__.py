@@ -146,7 +146,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except _loaded(USER_ERRORS) + (OSError,) as exc:
+    except _loaded(USER_ERRORS, OSError) as exc:
         from newsmon.cli.common import fail
 
         config_errors = _loaded((("newsmon.config.settings", "ConfigError"),))
@@ -157,11 +157,12 @@ def main() -> None:
         fail(f"database error: {str(exc).splitlines()[0]}")
 
 
-def _loaded(names: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
+def _loaded(
+    names: tuple[tuple[str, str], ...], *always: type[BaseException]
+) -> tuple[type[BaseException], ...]:
     """The exception classes among `names` whose modules this process has imported."""
-    return tuple(
-        getattr(sys.modules[module], name) for module, name in names if module in sys.modules
-    )
+    found = [getattr(sys.modules[m], name) for m, name in names if m in sys.modules]
+    return (*found, *always)
 
 
 def _register() -> None:
