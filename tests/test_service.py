@@ -140,6 +140,9 @@ def versions_of(svc: Service, slug: str) -> list[int]:
 
 
 def test_run_survives_faults_and_picks_up_the_next_change(service, site):
+    # Backoff shorter than the 1 s recheck: each faulty check follows the last within about
+    # a second, not after 1, 2, 3, 3 ... s; the errors are still counted and backed off.
+    service.env.update(NEWSMON_ERROR_BACKOFF="0.2s", NEWSMON_ERROR_BACKOFF_CAP="0.5s")
     site.timeout_seconds = 1.5
     site.publish(story("tunnel-collapse"))
     service.add_source()

@@ -38,7 +38,8 @@ NOT_SHIPPED = shutil.ignore_patterns(
     ".pytest_cache", ".ruff_cache", "test-output",
 )  # fmt: skip
 
-pytestmark = pytest.mark.wheel
+# One worker builds the wheel once for the whole file (pyproject: --dist loadgroup).
+pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 # Where the crawl's spider and Alembic's scripts come from, and which generic top-level
 # names are importable (none should be).
 PROBE = """

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from sqlalchemy import Engine
 
-from newsmon.config.settings import Config
 from newsmon.core.terminal import safe
-from newsmon.storage.db import ensure_schema
+
+if TYPE_CHECKING:  # a command without a database (verify-proof, extract) imports no SQLAlchemy
+    from sqlalchemy import Engine
+
+    from newsmon.config.settings import Config
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Context:
     config: Config
 
     def engine(self) -> Engine:
+        from newsmon.storage.db import ensure_schema
+
         return ensure_schema(self.config.database_url)
 
 

@@ -13,7 +13,6 @@ from newsmon.guard.netguard import parse_networks
 from newsmon.notify import records
 from newsmon.notify.destinations import add_refusal
 from newsmon.notify.rules import SubscriptionError, is_webhook, sample_facts
-from newsmon.notify.send import SendLimits, send
 from newsmon.record.changeclass import CHANGE_CLASSES
 from newsmon.storage.db import transaction
 
@@ -143,6 +142,8 @@ def test(ctx: Context, subscription_id: int, base_url: str) -> None:
         if sub is None:
             fail(f"there is no subscription {subscription_id}")
         job = records.Job(0, sub.url, sub.secret, sample_facts(datetime.now(UTC)))
+    from newsmon.notify.send import SendLimits, send  # httpx and apprise: only to send
+
     limits = SendLimits(allow=parse_networks(ctx.config.allow_networks))
     outcome = asyncio.run(send(job, base_url=base_url, limits=limits))
     if not outcome.ok:
