@@ -35,15 +35,19 @@ def make_identity(
     eku: str = "critical",
     key: rsa.RSAPrivateKey | None = None,
     serial: int | None = None,
+    issued: datetime | None = None,
 ) -> tuple[rsa.RSAPrivateKey, bytes]:
-    """A TSA key and its self-signed certificate (DER), valid from a day ago for ten years.
+    """A TSA key and its self-signed certificate (DER), valid from a day before `issued`
+    (now) for ten years.
 
     `eku` is "critical" (as RFC 3161 requires of a TSA), "plain" (not critical) or "none";
-    `key` and `serial` let a test forge a look-alike of another TSA's certificate.
+    `key`, `serial` and `issued` let a test forge a look-alike of another TSA's
+    certificate (the same key, serial and second give the same bytes: RSA's PKCS #1 v1.5
+    signatures are deterministic).
     """
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(UTC)
+    now = issued or datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
