@@ -43,9 +43,13 @@ def story_tree(source: str | bytes) -> LexborHTMLParser | None:
     return dom if dom.root is not None else None
 
 
+# How lexbor's tag names of other nodes begin: "-text", "-comment", "-document", "!doctype".
+NOT_ELEMENT = ("-", "_", "!", "")
+
+
 def is_element(node: LexborNode) -> bool:
-    """An element, not text, a comment or the document (lexbor names those "-text"...)."""
-    return (node.tag or "")[:1] not in ("-", "_", "!", "")
+    """An element, not text, a comment or the document."""
+    return (node.tag or "")[:1] not in NOT_ELEMENT
 
 
 def children(node: LexborNode) -> Iterator[LexborNode]:

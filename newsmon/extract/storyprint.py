@@ -42,10 +42,16 @@ from newsmon.extract.meta import (
     meta_map,
 )
 from newsmon.extract.page import _NEVER_STORY
-from newsmon.extract.storydom import ancestors, children, dom_landmarks, is_element, texts
+from newsmon.extract.storydom import (
+    NOT_ELEMENT,
+    ancestors,
+    children,
+    dom_landmarks,
+    is_element,
+    texts,
+)
 
 _NEVER = frozenset(_NEVER_STORY)
-_NOT_ELEMENT = ("-", "_", "!", "")  # lexbor's text, comment, document, doctype...
 # Characters extraction never shows: zero-widths, table rules, and the control characters
 # that trafilatura strips before parsing (lexbor keeps them as text).
 _CONTROLS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
@@ -102,7 +108,7 @@ def _pieces(region: LexborNode) -> list[str]:
                 out.append(node.text_content or "")
             elif tag in _NEVER:
                 out.append(f"\x01{tag}\x02\x03")
-            elif tag[:1] not in _NOT_ELEMENT:
+            elif tag[:1] not in NOT_ELEMENT:
                 out.append(_opening(node, node.attributes))
                 stack.append(None)
                 child = node.child
@@ -119,8 +125,9 @@ def _opening(element: LexborNode, attributes: dict[str, str | None]) -> str:
 def _shown_children(region: LexborNode) -> list[LexborNode]:
     """The region's children up to its last element or text with letters: whitespace and
     comments after it are left out. A browser shows none of them at the end of a block,
-    and the HTML parser moves whatever follows `</html>` into `<body>`, so a comment a
-    site appends per request would otherwise change a story held by `<body>`."""
+    and the HTML parser moves the whitespace that follows `</html>` into `<body>`, so
+    what a site appends there on some requests only would otherwise change a story held
+    by `<body>`."""
     kept: list[LexborNode] = []
     shown = 0
     child = region.child
