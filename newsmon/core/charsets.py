@@ -1,8 +1,8 @@
 """What an encoding's name says about its bytes. Pure, cached by name.
 
-Two readers look at a page's raw bytes instead of decoding it (the crawl's meta-refresh
-check, the fingerprint's scan for characters libxml2 cannot take), which is sound only
-where an ASCII character is always its own byte.
+Readers that look at a page's raw bytes instead of decoding it: the crawl's meta-refresh
+check (sound only where an ASCII character is always its own byte), and the fast path,
+which hands a UTF-8 page's bytes to its parser as they are.
 """
 
 from __future__ import annotations

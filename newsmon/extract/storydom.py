@@ -5,7 +5,7 @@ A recheck of an unchanged story parses the page only to fingerprint it again
 (newsmon.extract.storyprint). That tree need not be the one extraction reads, only the
 same for the same page every time, and complete; lexbor builds it in about two fifths
 of libxml2's time and, being an HTML5 parser, takes control characters, `<html ... />`
-and deep nesting as browsers do, without trafilatura's repairs.
+and nesting past libxml2's default depth as browsers do, without trafilatura's repairs.
 
 lexbor's tree builder slows down sharply on elements nested thousands deep (a page of
 40,000 unclosed `<div>` took 3.5 s here, 100,000 took 27 s; libxml2 takes milliseconds),
@@ -154,9 +154,9 @@ def dom_landmarks(dom: LexborHTMLParser) -> Landmarks:
 
     found: dict[str, list[LexElement]] = {tag: [] for tag in _LANDMARKS}
     for node in dom.css(", ".join(_LANDMARKS)):
-        found[node.tag or ""].append(LexElement(node))
+        found.setdefault(node.tag or "", []).append(LexElement(node))
     root = dom.root
-    assert root is not None  # parse_story_dom gives no tree without a root
+    assert root is not None  # story_tree gives no tree without a root
     # LexElement reads as lxml's element for everything meta.py calls on a landmark.
     return Landmarks(
         cast("Element", LexElement(root)),
