@@ -14,24 +14,21 @@ not HTML) with a parser that lifts it, and trafilatura takes the tree as it is.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from lxml.html import HtmlElement, HTMLParser, fromstring
-
-# trafilatura's parser settings, plus `huge_tree`: no depth or text-node size cut.
-_SETTINGS: dict[str, Any] = {
-    "collect_ids": False,
-    "default_doctype": False,
-    "encoding": "utf-8",
-    "remove_comments": True,
-    "remove_pis": True,
-    "huge_tree": True,
-}
 
 
 @functools.cache
 def _parser() -> HTMLParser:
-    return HTMLParser(**_SETTINGS)
+    """trafilatura's parser settings, plus `huge_tree`: no depth or text-node size cut."""
+    return HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+    )
 
 
 def _parse(text: str) -> HtmlElement | None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -144,32 +144,24 @@ def _story_text(element: LexborNode) -> str:
     return "".join(p for p in _pieces(element) if p[:1] not in ("\x01", "\x03"))
 
 
-def _at(root: LexborNode, path: tuple[int, ...]) -> LexborNode | None:
-    node = root
-    for index in path:
-        found = next((c for i, c in enumerate(children(node)) if i == index), None)
-        if found is None:
-            return None
-        node = found
-    return node
-
-
-def _frame(root: LexborNode, path: tuple[int, ...]) -> Iterator[str]:
-    """The page's structure around the region: children's tags along the path, and the
-    paragraphs of the region's siblings."""
-    node = root
+def _frame(root: LexborNode, path: tuple[int, ...]) -> tuple[LexborNode | None, list[str]]:
+    """The region at `path` (None when the path no longer resolves), and the page's
+    structure around it: children's tags along the path, and the paragraphs of the
+    region's siblings. One walk down the path finds both."""
+    node, frame = root, []
     for depth, index in enumerate(path):
         last = depth == len(path) - 1
         step = None
         for position, child in enumerate(children(node)):
             paragraphs = len(child.css("p")) if last else 0
-            yield f"{child.tag}:{paragraphs};"
+            frame.append(f"{child.tag}:{paragraphs};")
             if position == index:
                 step = child
-        yield "\x04"
+        frame.append("\x04")
         if step is None:
-            return
+            return None, frame
         node = step
+    return node, frame
 
 
 def fingerprint(
@@ -178,15 +170,14 @@ def fingerprint(
     """The fingerprint of the region at `path` on this page; None when it is not there.
     `marks`: the tree's landmarks when the caller has gathered them already."""
     root = dom.root
-    region = _at(root, path) if root is not None else None
-    if root is None or region is None:
+    region, frame = _frame(root, path) if root is not None else (None, [])
+    if region is None:
         return None
     if marks is None:
         marks = dom_landmarks(dom)
     metas, articles = meta_map(marks), jsonld_articles(marks)
     title = headline(marks, url, metas, articles)
-    parts = [_SCHEME, title, "\x00", canonical_link(marks, url) or "", "\x00"]
-    parts += _frame(root, path)
+    parts = [_SCHEME, title, "\x00", canonical_link(marks, url) or "", "\x00", *frame]
     parts.append("\x05")
     parts += _pieces(region)
     return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
