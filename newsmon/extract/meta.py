@@ -259,13 +259,13 @@ def visible_headline(marks: Landmarks, hint: str, names: list[str]) -> str | Non
     """
     scoped: list[str] = []
     loose: list[str] = []
-    for h1 in marks.h1s:
+    for h1, (outside, inside) in zip(marks.h1s, _scopes(marks.h1s), strict=True):
         text = headline_text(h1)
-        if not text or len(text) > _MAX_HEADLINE or _outside_story(h1):
+        if not text or len(text) > _MAX_HEADLINE or outside:
             continue
         if _squash(text) in {_squash(n) for n in names}:  # the site's logo
             continue
-        (scoped if _in_story(h1) else loose).append(text)
+        (scoped if inside else loose).append(text)
     if scoped:
         return max(scoped, key=lambda t: _overlap(t, hint) > 0.5)  # first wins on a tie
     matching = [t for t in loose if _overlap(t, hint) >= 0.5]
@@ -274,18 +274,36 @@ def visible_headline(marks: Landmarks, hint: str, names: list[str]) -> str | Non
     return loose[0] if len(loose) == 1 and not hint else None
 
 
-def _outside_story(element: Element) -> bool:
-    """Inside navigation, an aside or a footer."""
-    return any(a.tag in _OUTSIDE_STORY for a in element.iterancestors())
+def _scopes(elements: tuple[Element, ...]) -> list[tuple[bool, bool]]:
+    """For each element: (inside navigation, an aside or a footer; inside the article or
+    the page's main content, as the page marks them).
+
+    Each ancestor is looked at once for all the elements: a page of headings nested
+    thousands deep would otherwise cost a walk to the root per heading, quadratic in
+    the page (lxml's proxies stay the same objects while the map holds them; lexbor's
+    views compare by the element they show)."""
+    known: dict[Element, tuple[bool, bool]] = {}
+    found = []
+    for element in elements:
+        chain, scope = [], (False, False)
+        for ancestor in element.iterancestors():
+            if ancestor in known:
+                scope = known[ancestor]
+                break
+            chain.append(ancestor)
+        for ancestor in reversed(chain):
+            scope = (scope[0] or ancestor.tag in _OUTSIDE_STORY, scope[1] or _marks_story(ancestor))
+            known[ancestor] = scope
+        found.append(scope)
+    return found
 
 
-def _in_story(element: Element) -> bool:
-    """Inside the article or the page's main content, as the page marks them."""
-    return any(
-        a.tag in ("article", "main")
-        or a.get("role") == "main"
-        or "Article" in (a.get("itemtype") or "")
-        for a in element.iterancestors()
+def _marks_story(element: Element) -> bool:
+    """The article or the page's main content, as the page marks it."""
+    return (
+        element.tag in ("article", "main")
+        or element.get("role") == "main"
+        or "Article" in (element.get("itemtype") or "")
     )
 
 

@@ -48,7 +48,6 @@ from newsmon.extract.storydom import (
     children,
     dom_landmarks,
     is_element,
-    texts,
 )
 
 _NEVER = frozenset(_NEVER_STORY)
@@ -189,7 +188,7 @@ def _headline_element(dom: LexborHTMLParser, title: str) -> LexborNode | None:
     if not wanted:
         return None
     for h1 in dom.css("h1"):
-        if _squash("".join(texts(h1))) == wanted:
+        if _squash(h1.text(deep=True)) == wanted:  # in C: headings may nest thousands deep
             return h1
     return None
 
