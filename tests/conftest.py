@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import shutil
 import sqlite3
 import tempfile
@@ -23,6 +24,22 @@ from tests import newssite
 from tests.pgcluster import INSTALL_HINT, Cluster, start_cluster
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the checkout's modules once, before any test starts a process.
+
+    The tests start hundreds of Python processes (the CLI, `newsmon run`, extraction
+    workers, the test sites). Where PYTHONDONTWRITEBYTECODE is set, as on the machines
+    this project is built on, none of them may write bytecode, so each one compiled
+    every module of the checkout it imported: about 0.1 s of CPU a process, 2-4% of the
+    suite's CPU. compileall writes the bytecode regardless.
+    """
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller did it
+        return
+    for folder in ("newsmon", "spiders", "pipelines", "tests"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
 
 
 @pytest.fixture(scope="session")
