@@ -46,12 +46,12 @@ def article_unchecked_due(now: Moment) -> ColumnElement[bool]:
     )
 
 
-def feed_claimable(now: datetime) -> ColumnElement[bool]:
+def feed_claimable(now: Moment) -> ColumnElement[bool]:
     """An unpaused feed of an enabled (unpaused) source that no crawler holds (joined to
     its source)."""
     return and_(Source.enabled.is_(True), Feed.paused.is_(False), lease_free(Feed.lease_until, now))
 
 
-def feed_due(now: datetime) -> ColumnElement[bool]:
+def feed_due(now: Moment) -> ColumnElement[bool]:
     """A claimable feed whose next poll has come (joined to its source)."""
     return and_(feed_claimable(now), Feed.next_poll_at <= now)
