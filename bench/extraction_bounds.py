@@ -39,6 +39,7 @@ def _pages() -> list[tuple[str, str, object]]:
         ("20k <p>x</p>", wrap.format("<p>x</p>" * 20_000), None),
         ("80k <p>x</p>", wrap.format("<p>x</p>" * 80_000), None),
         ("7 MB of word<br>", wrap.format("word<br>" * 900_000), None),
+        ("5,000 unclosed <h1><div> nested", wrap.format("<h1>Breaking<div>" * 5_000), None),
         ("rule of 30 nested div:has( on a deep page", wrap.format(deep),
          ExtractRules(body_selector=nested_has)),
     ]  # fmt: skip

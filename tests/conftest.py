@@ -34,7 +34,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     workers, the test sites). Where PYTHONDONTWRITEBYTECODE is set, as on the machines
     this project is built on, none of them may write bytecode, so each one compiled
     every module of the checkout it imported: about 0.1 s of CPU a process, 2-4% of the
-    suite's CPU. compileall writes the bytecode regardless.
+    CPU of the CLI tests. compileall writes the bytecode regardless.
     """
     if hasattr(session.config, "workerinput"):  # an xdist worker: the controller did it
         return
